@@ -1,0 +1,40 @@
+# Two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+DB     ?= data/scorecard.duckdb
+
+.PHONY: run test demo lint bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(DB): | $(VENV)/.installed
+	$(PY) -m scorecard demo --db $(DB)
+
+## run: set everything up and serve the dashboard on the demo data at localhost:$(PORT)
+run: $(VENV)/.installed $(DB)
+	SCORECARD_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true
+
+## test: install the test dependencies and run the whole suite
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest
+
+## demo: rebuild the demo database (LEADS=1000000 for the large one)
+demo: $(VENV)/.installed
+	$(PY) -m scorecard demo --db $(DB) --force $(if $(LEADS),--leads $(LEADS))
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check scorecard tests dashboard.py
+	$(PY) -m mypy scorecard
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

@@ -1,0 +1,268 @@
+"""Open a database by SQLAlchemy URL or file path, create the schema, load in bulk.
+
+One writer, many readers. DuckDB allows a single read-write process and no readers
+beside it, so writes to a DuckDB file go to a copy that replaces the file atomically
+when the write commits (`Database.writer`): the dashboard keeps reading the old file
+meanwhile, and a failed write leaves the previous file whole. SQLite runs in WAL mode
+and PostgreSQL uses ordinary transactions for the same guarantees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+from scorecard import model
+
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
+class DatabaseError(Exception):
+    """A database could not be opened or written; the message says which and why."""
+
+
+def resolve_url(target: str | Path) -> sa.URL:
+    """Turn `--db` into a URL: URLs pass through, paths pick DuckDB or SQLite by suffix.
+
+    >>> str(resolve_url("postgresql+psycopg://u@h/db"))
+    'postgresql+psycopg://u@h/db'
+    >>> resolve_url("/tmp/x.sqlite").drivername
+    'sqlite'
+    """
+    text = str(target)
+    if "://" in text:
+        try:
+            return sa.make_url(text)
+        except sa.exc.ArgumentError as exc:
+            raise DatabaseError(f"cannot read database URL {text!r}: {exc}") from exc
+    if text == ":memory:":
+        return sa.make_url("duckdb:///:memory:")
+    path = Path(text).expanduser().resolve()
+    driver = "sqlite" if path.suffix.lower() in SQLITE_SUFFIXES else "duckdb"
+    return sa.URL.create(driver, database=str(path))
+
+
+def _file_of(url: sa.URL) -> Path | None:
+    if url.get_backend_name() in ("duckdb", "sqlite") and url.database not in (None, "", ":memory:"):
+        return Path(url.database)  # type: ignore[arg-type]
+    return None
+
+
+@dataclass
+class Database:
+    """A CRM database: where it is, and engines to read and write it."""
+
+    url: sa.URL
+    _engines: dict[bool, sa.Engine] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, target: str | Path) -> Database:
+        return cls(resolve_url(target))
+
+    @property
+    def dialect(self) -> str:
+        """The backend name: duckdb, sqlite, postgresql, ..."""
+        return self.url.get_backend_name()
+
+    @property
+    def path(self) -> Path | None:
+        """The file behind an embedded database, else None."""
+        return _file_of(self.url)
+
+    def display(self) -> str:
+        """The location without a password, for messages."""
+        return str(self.path) if self.path else self.url.render_as_string(hide_password=True)
+
+    def exists(self) -> bool:
+        """True if the schema is there (file present and tables created)."""
+        if self.path is not None and not self.path.exists():
+            return False
+        try:
+            with self.engine().connect() as conn:
+                return sa.inspect(conn).has_table("leads") if self.dialect != "duckdb" else bool(
+                    conn.execute(
+                        sa.text("select count(*) from information_schema.tables where table_name = :t"),
+                        {"t": "leads"},
+                    ).scalar()
+                )
+        except sa.exc.DBAPIError:
+            return False
+
+    def engine(self, read_only: bool = True) -> sa.Engine:
+        """An engine for reading (default) or for writing in place.
+
+        DuckDB readers use no pool, so each query opens the current file and sees
+        the latest committed load.
+        """
+        if read_only not in self._engines:
+            self._engines[read_only] = _create_engine(self.url, read_only=read_only)
+        return self._engines[read_only]
+
+    def dispose(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
+
+    @contextlib.contextmanager
+    def writer(self, fresh: bool = False) -> Iterator[sa.Connection]:
+        """A connection in one transaction; all of it lands or none of it does.
+
+        For a DuckDB file the work happens on a copy (or, with fresh=True, on a new
+        empty file) that atomically replaces the original on success. Writers are
+        serialised by a lock file next to the database.
+        """
+        path = self.path
+        if self.dialect != "duckdb" or path is None:
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            with self.engine(read_only=False).begin() as conn:
+                yield conn
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _file_lock(path.with_name(path.name + ".lock")):
+            fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".writing", dir=path.parent)
+            os.close(fd)
+            tmp = Path(tmp_name)
+            tmp.unlink()
+            if path.exists() and not fresh:
+                shutil.copyfile(path, tmp)
+            engine = _create_engine(sa.URL.create("duckdb", database=str(tmp)), read_only=False)
+            try:
+                with engine.begin() as conn:
+                    yield conn
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("CHECKPOINT")
+                engine.dispose()
+                os.replace(tmp, path)
+            except BaseException:
+                engine.dispose()
+                tmp.unlink(missing_ok=True)
+                Path(str(tmp) + ".wal").unlink(missing_ok=True)
+                raise
+
+    def data_version(self) -> str:
+        """Changes whenever committed data changes; a cache key for finished results."""
+        path = self.path
+        if path is not None and self.dialect == "duckdb":
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                return "missing"
+            return f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+        with self.engine().connect() as conn:
+            row = conn.execute(sa.select(sa.func.max(model.loads.c.id), sa.func.count())).one()
+        return f"{row[0]}:{row[1]}"
+
+
+@contextlib.contextmanager
+def _file_lock(lock_path: Path) -> Iterator[None]:
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _create_engine(url: sa.URL, read_only: bool) -> sa.Engine:
+    backend = url.get_backend_name()
+    if backend == "duckdb":
+        path = _file_of(url)
+        if path is not None and read_only:
+            return sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return sa.create_engine(url, poolclass=NullPool)
+        return sa.create_engine(url)
+    if backend == "sqlite":
+        engine = sa.create_engine(url)
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_setup(dbapi_conn: Any, _record: Any) -> None:
+            from scorecard import sqlite_functions
+
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+            sqlite_functions.register(dbapi_conn)
+
+        return engine
+    try:
+        return sa.create_engine(url, pool_pre_ping=True)
+    except (ImportError, sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise DatabaseError(f"cannot open {url.render_as_string(hide_password=True)}: {exc}") from exc
+
+
+def create_schema(conn: sa.Connection) -> None:
+    """Create every table and index that is missing."""
+    model.metadata.create_all(conn, checkfirst=True)
+
+
+def drop_schema(conn: sa.Connection) -> None:
+    model.metadata.drop_all(conn, checkfirst=True)
+
+
+def table_counts(conn: sa.Connection) -> dict[str, int]:
+    """Rows per table, in model order."""
+    return {
+        name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+        for name, table in model.TABLES.items()
+    }
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Append a frame to a table in bulk: DuckDB scans the frame, PostgreSQL COPYs it.
+
+    The frame's columns must be a subset of the table's; missing columns get NULL.
+    """
+    if frame.empty:
+        return 0
+    unknown = set(frame.columns) - set(table.c.keys())
+    if unknown:
+        raise ValueError(f"{table.name}: unknown columns {sorted(unknown)}")
+    columns = [c for c in table.c.keys() if c in frame.columns]
+    frame = frame[columns]
+    dialect = conn.dialect.name
+    if dialect == "duckdb":
+        raw = conn.connection.driver_connection
+        view = f"_scorecard_frame_{table.name}"
+        raw.register(view, frame)  # type: ignore[union-attr]
+        try:
+            statement = sa.insert(table).from_select(
+                columns, sa.select(*(sa.column(c) for c in columns)).select_from(sa.table(view))
+            )
+            conn.execute(statement)
+        finally:
+            raw.unregister(view)  # type: ignore[union-attr]
+        return len(frame)
+    if dialect == "postgresql" and conn.dialect.driver == "psycopg":
+        from psycopg import sql as pgsql
+
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S.%f")
+        copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(
+            pgsql.Identifier(table.name), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
+        )
+        raw_conn = conn.connection.driver_connection
+        with raw_conn.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(copy_sql) as copy:
+                copy.write(buffer.getvalue())
+        return len(frame)
+    # SQLite and other dialects: executemany in large batches inside the transaction.
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for start in range(0, len(records), 50_000):
+        conn.execute(sa.insert(table), records[start : start + 50_000])
+    return len(frame)

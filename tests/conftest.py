@@ -1,0 +1,79 @@
+"""Shared fixtures: one real database per engine (DuckDB, SQLite, PostgreSQL).
+
+PostgreSQL tests run in a schema of their own on 127.0.0.1:5432/test (or
+$SCORECARD_TEST_PG), so concurrent runs never see each other's tables.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from scorecard.db import Database
+
+PG_URL = os.environ.get("SCORECARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ENGINES = ("duckdb", "sqlite", "postgresql")
+
+
+def _postgres_schema_database() -> Iterator[Database]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.schema.CreateSchema(schema))
+    except sa.exc.OperationalError as exc:  # pragma: no cover - environment problem
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc}")
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.schema.DropSchema(schema, cascade=True))
+        admin.dispose()
+
+
+@pytest.fixture
+def make_db(tmp_path: Path) -> Iterator[Callable[[str], Database]]:
+    """Factory: make_db("duckdb" | "sqlite" | "postgresql") -> an empty Database."""
+    cleanups: list[Iterator[Database]] = []
+    opened: list[Database] = []
+
+    def factory(kind: str) -> Database:
+        if kind == "duckdb":
+            db = Database.open(tmp_path / f"{uuid.uuid4().hex[:8]}.duckdb")
+        elif kind == "sqlite":
+            db = Database.open(tmp_path / f"{uuid.uuid4().hex[:8]}.sqlite")
+        elif kind == "postgresql":
+            gen = _postgres_schema_database()
+            db = next(gen)
+            cleanups.append(gen)
+        else:
+            raise ValueError(kind)
+        opened.append(db)
+        return db
+
+    yield factory
+    for db in opened:
+        db.dispose()
+    for gen in cleanups:
+        for _ in gen:
+            pass
+
+
+@pytest.fixture(params=ENGINES)
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    """Parametrises a test over the three engines."""
+    return str(request.param)
+
+
+@pytest.fixture
+def any_db(make_db: Callable[[str], Database], engine_kind: str) -> Database:
+    """An empty database on each engine in turn."""
+    return make_db(engine_kind)
