@@ -11,9 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from scorecard import config
 from scorecard.db import Database, DatabaseError
+
+if TYPE_CHECKING:
+    from scorecard.catalog import Catalog
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -25,14 +29,12 @@ class CommandError(Exception):
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        help=f"database URL or file path (default: ${config.DB_ENV} or {config.DEFAULT_DB.relative_to(config.PROJECT_ROOT)})",
+        help=f"database URL or file path (default: ${config.DB_ENV} or data/{config.DEFAULT_DB.name})",
     )
 
 
 def _add_metrics(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--metrics", help=f"metric catalog (default: ${config.METRICS_ENV} or metrics.yaml)"
-    )
+    parser.add_argument("--metrics", help=f"metric catalog (default: ${config.METRICS_ENV} or metrics.yaml)")
 
 
 def _database(args: argparse.Namespace) -> Database:
@@ -48,18 +50,21 @@ def _demo(args: argparse.Namespace) -> int:
     db = _database(args)
     if db.exists() and not args.force:
         raise CommandError(f"{db.display()} already holds data; pass --force to replace it")
-    summary = demo.build(db, leads=args.leads, seed=args.seed, progress=demo.terminal_progress)
+    summary = demo.build(
+        db,
+        leads=args.leads if args.leads is not None else demo.DEFAULT_LEADS,
+        seed=args.seed if args.seed is not None else demo.DEFAULT_SEED,
+        progress=demo.terminal_progress,
+    )
     print(summary)
     return 0
 
 
 def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from scorecard import demo
-
     p = sub.add_parser("demo", help="build the deterministic demo database")
     _add_db(p)
-    p.add_argument("--leads", type=int, default=demo.DEFAULT_LEADS, help="number of leads (default %(default)s)")
-    p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed (default %(default)s)")
+    p.add_argument("--leads", type=int, help="number of leads (default: small and quick)")
+    p.add_argument("--seed", type=int, help="random seed (same seed, same rows)")
     p.add_argument("--force", action="store_true", help="replace an existing database")
     p.set_defaults(handler=_demo)
 
@@ -87,9 +92,262 @@ def _add_info(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_info)
 
 
+# --- catalog helpers -------------------------------------------------------------------
+
+
+def _catalog(args: argparse.Namespace) -> Catalog:
+    from scorecard.catalog import CatalogError, load_catalog
+
+    path = config.metrics_path(getattr(args, "metrics", None))
+    try:
+        return load_catalog(path)
+    except CatalogError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        raise CommandError(
+            f"{path}: {len(exc.issues)} problem(s); fix them or run `python -m scorecard validate {path}`"
+        ) from None
+
+
+def _filters(args: argparse.Namespace, catalog: Catalog) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in getattr(args, "filter", None) or []:
+        dim, sep, value = item.partition("=")
+        dim, value = dim.strip(), value.strip()
+        if not sep or not dim or not value:
+            raise CommandError(f"--filter {item!r}: write DIMENSION=VALUE, e.g. --filter region=EMEA")
+        if dim not in catalog.dimensions:
+            raise CommandError(
+                f"--filter {item!r}: unknown dimension {dim!r}; dimensions: {', '.join(catalog.dimensions)}"
+            )
+        out.setdefault(dim, []).append(value)
+    return out
+
+
+def _existing_database(args: argparse.Namespace) -> Database:
+    db = _database(args)
+    if not db.exists():
+        raise CommandError(
+            f"{db.display()} has no Scorecard data; run `python -m scorecard demo --db {db.display()}` or import"
+        )
+    return db
+
+
+def _add_filter(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--filter",
+        action="append",
+        metavar="DIM=VALUE",
+        help="keep only this dimension value; repeat (same dimension = any of the values)",
+    )
+
+
+# --- validate -----------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from scorecard.catalog import check_text
+
+    path = config.metrics_path(args.path or args.metrics)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{path}: not UTF-8 text") from None
+    catalog, issues = check_text(text, str(path))
+    for issue in issues:
+        print(issue)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors or catalog is None:
+        print(f"{path}: {len(errors)} problem(s)", file=sys.stderr)
+        return 1
+    print(
+        f"{path}: OK: {len(catalog.metrics)} metrics, {len(catalog.dimensions)} dimensions, "
+        f"{len(catalog.relationships)} relationships (version {catalog.version})"
+    )
+    return 0
+
+
+def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("validate", help="check metrics.yaml and report every problem with its line")
+    p.add_argument("path", nargs="?", help="catalog file (default: --metrics, $SCORECARD_METRICS or metrics.yaml)")
+    _add_metrics(p)
+    p.set_defaults(handler=_validate)
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def _report(args: argparse.Namespace) -> int:
+    import json
+
+    from scorecard import periods
+    from scorecard import scorecard as weekly
+    from scorecard.compiler import CompileError
+    from scorecard.report import scorecard_csv, scorecard_table
+
+    catalog = _catalog(args)
+    filters = _filters(args, catalog)
+    try:
+        week = (
+            periods.parse_week(catalog.calendar, args.week)
+            if args.week
+            else periods.last_complete_week(catalog.calendar)
+        )
+    except periods.PeriodError as exc:
+        raise CommandError(f"--week: {exc}") from None
+    db = _existing_database(args)
+    try:
+        card = weekly.build(db, catalog, week, filters)
+    except CompileError as exc:
+        raise CommandError(str(exc)) from None
+    if args.format == "json":
+        print(json.dumps([row.as_json() for row in card.rows], indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(scorecard_csv(card))
+    else:
+        print(scorecard_table(card))
+    return 0
+
+
+def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("report", help="the weekly scorecard")
+    _add_db(p)
+    _add_metrics(p)
+    p.add_argument("--week", help="YYYY-Www or a date in the week (default: the last complete week)")
+    _add_filter(p)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(handler=_report)
+
+
+# --- ranking ------------------------------------------------------------------------------
+
+
+def _ranking(args: argparse.Namespace) -> int:
+    from scorecard import periods
+    from scorecard.compiler import CompileError
+    from scorecard.ranking import METRIC_GROUP, forced_ranking
+    from scorecard.report import ranking_table
+
+    catalog = _catalog(args)
+    filters = _filters(args, catalog)
+    try:
+        if args.period:
+            period = periods.parse_period(catalog.calendar, args.period)
+        else:
+            last = periods.last_complete_week(catalog.calendar)
+            period = periods.period_containing(catalog.calendar, last.last, "quarter")
+    except periods.PeriodError as exc:
+        raise CommandError(f"--period: {exc}") from None
+    group = METRIC_GROUP if args.group is None else (None if args.group == "none" else args.group)
+    db = _existing_database(args)
+    try:
+        ranking = forced_ranking(db, catalog, period, metric=args.metric, group=group, filters=filters)
+    except (CompileError, KeyError) as exc:
+        raise CommandError(str(exc).strip("'\"")) from None
+    frame = ranking.frame()
+    if args.format == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif args.format == "json":
+        print(frame.to_json(orient="records", indent=2))
+    else:
+        print(ranking_table(ranking, catalog))
+    return 0
+
+
+def _add_ranking(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("ranking", help="forced ranking of reps (rank, percentile, tier)")
+    _add_db(p)
+    _add_metrics(p)
+    p.add_argument("--period", help="2026-Q3, 2026-11, 2026-W47, 2026 (default: the current quarter to date)")
+    p.add_argument("--group", help="peer group dimension, or 'none' (default: the metric's group)")
+    p.add_argument("--metric", help="which rank metric (default: the first in the catalog)")
+    _add_filter(p)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(handler=_ranking)
+
+
+# --- sql ----------------------------------------------------------------------------------
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from scorecard import periods
+    from scorecard.compiler import CompileError, Query
+    from scorecard.engine import metric_sql
+
+    catalog = _catalog(args)
+    filters = _filters(args, catalog)
+    try:
+        catalog.metric(args.metric)
+    except KeyError as exc:
+        raise CommandError(str(exc).strip("'\"")) from None
+    try:
+        week = (
+            periods.parse_week(catalog.calendar, args.week)
+            if args.week
+            else periods.last_complete_week(catalog.calendar)
+        )
+    except periods.PeriodError as exc:
+        raise CommandError(f"--week: {exc}") from None
+    weeks = periods.weeks_ending(catalog.calendar, week, args.weeks)
+    query = Query.build(weeks, group_by=args.group_by or (), filters=filters, as_of=week.end)
+    try:
+        statements = metric_sql(catalog, args.metric, query, args.dialect)
+    except CompileError as exc:
+        raise CommandError(str(exc)) from None
+    for name, text in statements:
+        if len(statements) > 1:
+            print(f"-- {name}")
+        print(text)
+    return 0
+
+
+def _add_sql(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("sql", help="print the SQL the engine runs for a metric")
+    p.add_argument("metric")
+    _add_metrics(p)
+    p.add_argument("--dialect", choices=("duckdb", "sqlite", "postgresql"), default="duckdb")
+    p.add_argument("--week", help="last week of the statement (default: the last complete week)")
+    p.add_argument("--weeks", type=int, default=12, help="how many weeks (default %(default)s)")
+    p.add_argument("--group-by", action="append", metavar="DIM", help="break down by a dimension")
+    _add_filter(p)
+    p.set_defaults(handler=_sql)
+
+
+# --- schema -------------------------------------------------------------------------------
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from scorecard.catalog import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.out:
+        from pathlib import Path
+
+        Path(args.out).write_text(text)
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("schema", help="print the JSON Schema of metrics.yaml (for editors)")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.set_defaults(handler=_schema)
+
+
 REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_info,
+    _add_validate,
+    _add_report,
+    _add_ranking,
+    _add_sql,
+    _add_schema,
 ]
 
 

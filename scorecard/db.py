@@ -91,11 +91,15 @@ class Database:
             return False
         try:
             with self.engine().connect() as conn:
-                return sa.inspect(conn).has_table("leads") if self.dialect != "duckdb" else bool(
-                    conn.execute(
-                        sa.text("select count(*) from information_schema.tables where table_name = :t"),
-                        {"t": "leads"},
-                    ).scalar()
+                return (
+                    sa.inspect(conn).has_table("leads")
+                    if self.dialect != "duckdb"
+                    else bool(
+                        conn.execute(
+                            sa.text("select count(*) from information_schema.tables where table_name = :t"),
+                            {"t": "leads"},
+                        ).scalar()
+                    )
                 )
         except sa.exc.DBAPIError:
             return False
@@ -233,7 +237,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> in
     unknown = set(frame.columns) - set(table.c.keys())
     if unknown:
         raise ValueError(f"{table.name}: unknown columns {sorted(unknown)}")
-    columns = [c for c in table.c.keys() if c in frame.columns]
+    columns = [c for c in table.c.keys() if c in frame.columns]  # noqa: SIM118 - model order
     frame = frame[columns]
     dialect = conn.dialect.name
     if dialect == "duckdb":
@@ -257,9 +261,8 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> in
             pgsql.Identifier(table.name), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
         )
         raw_conn = conn.connection.driver_connection
-        with raw_conn.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(copy_sql) as copy:
-                copy.write(buffer.getvalue())
+        with raw_conn.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
+            copy.write(buffer.getvalue())
         return len(frame)
     # SQLite and other dialects: executemany in large batches inside the transaction.
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")

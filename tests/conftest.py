@@ -6,6 +6,7 @@ $SCORECARD_TEST_PG), so concurrent runs never see each other's tables.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,6 +38,26 @@ def _postgres_schema_database() -> Iterator[Database]:
         with admin.begin() as conn:
             conn.execute(sa.schema.DropSchema(schema, cascade=True))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def new_database(kind: str, directory: Path) -> Iterator[Database]:
+    """An empty database of one kind; PostgreSQL gets a schema of its own, dropped after."""
+    if kind == "postgresql":
+        gen = _postgres_schema_database()
+        db = next(gen)
+        try:
+            yield db
+        finally:
+            for _ in gen:
+                pass
+        return
+    suffix = {"duckdb": ".duckdb", "sqlite": ".sqlite"}[kind]
+    db = Database.open(directory / f"{uuid.uuid4().hex[:8]}{suffix}")
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 @pytest.fixture

@@ -76,10 +76,14 @@ def test_schema_round_trip(any_db: Database):
 def test_failed_write_leaves_previous_state_whole(any_db: Database):
     with any_db.writer() as conn:
         create_schema(conn)
-        bulk_insert(conn, model.reps, pd.DataFrame({"id": ["R1"], "name": ["Ana"], "team": ["sales"], "active": [True]}))
+        bulk_insert(
+            conn, model.reps, pd.DataFrame({"id": ["R1"], "name": ["Ana"], "team": ["sales"], "active": [True]})
+        )
     try:
         with any_db.writer() as conn:
-            bulk_insert(conn, model.reps, pd.DataFrame({"id": ["R2"], "name": ["Bo"], "team": ["sales"], "active": [True]}))
+            bulk_insert(
+                conn, model.reps, pd.DataFrame({"id": ["R2"], "name": ["Bo"], "team": ["sales"], "active": [True]})
+            )
             raise RuntimeError("import failed midway")
     except RuntimeError:
         pass
@@ -89,6 +93,11 @@ def test_failed_write_leaves_previous_state_whole(any_db: Database):
 
 def test_every_table_has_indexes_for_time_anchors():
     indexed = {(ix.table.name, col.name) for t in model.CRM_TABLES for ix in t.indexes for col in ix.columns}
-    for pair in [("leads", "created_at"), ("opportunities", "closed_at"), ("activities", "occurred_at"),
-                 ("activities", "opportunity_id"), ("leads", "campaign_id")]:
+    for pair in [
+        ("leads", "created_at"),
+        ("opportunities", "closed_at"),
+        ("activities", "occurred_at"),
+        ("activities", "opportunity_id"),
+        ("leads", "campaign_id"),
+    ]:
         assert pair in indexed

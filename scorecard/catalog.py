@@ -1,0 +1,541 @@
+"""Load and validate metrics.yaml into a frozen Catalog, reporting every problem at once.
+
+Each problem is an `Issue` with file, line, metric and a plain-English fix. Shape
+checks come from the typed definitions; the rules below need the whole file:
+references to tables, columns, relationships, dimensions and other metrics,
+derived-metric cycles, duplicate names and threshold order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+
+from scorecard import expressions as ex
+from scorecard.compiler import CompileError, Graph, Scope, _Context, compile_expression, parse_time
+from scorecard.definitions import (
+    METRIC_TYPES,
+    MODEL_BY_TYPE,
+    AggregateMetric,
+    Calendar,
+    CatalogFile,
+    CohortMetric,
+    DerivedMetric,
+    Dimension,
+    MetricBase,
+    RankMetric,
+    RatioMetric,
+    Relationship,
+    Target,
+)
+from scorecard.yamlsource import Issue, SourceDoc, YamlError, load_file, load_text
+
+TOP_LEVEL_KEYS = ("version", "calendar", "relationships", "dimensions", "metrics")
+
+
+class CatalogError(Exception):
+    """metrics.yaml has problems; `issues` lists every one."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A valid metric catalog: calendar, relationships, dimensions and metrics in file order."""
+
+    path: str
+    version: str
+    calendar: Calendar
+    relationships: tuple[Relationship, ...]
+    dimensions: Mapping[str, Dimension]
+    metrics: Mapping[str, MetricBase]
+    lines: Mapping[str, int]
+    text: str = field(repr=False, default="")
+    warnings: tuple[Issue, ...] = ()
+    graph: Graph = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "graph", Graph(self.relationships))
+
+    def metric(self, name: str) -> MetricBase:
+        try:
+            return self.metrics[name]
+        except KeyError:
+            near = difflib.get_close_matches(name, list(self.metrics), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise KeyError(f"unknown metric {name!r}{hint}") from None
+
+    def scorecard_metrics(self) -> list[MetricBase]:
+        """The metrics shown on the weekly scorecard, in file order (ranks are tables, not rows)."""
+        return [m for m in self.metrics.values() if m.scorecard and not isinstance(m, RankMetric)]
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read and validate a catalog file; raises CatalogError listing every problem."""
+    try:
+        doc = load_file(path)
+    except YamlError as exc:
+        raise CatalogError([exc.issue]) from None
+    text = Path(path).read_text(encoding="utf-8-sig")
+    catalog, issues = _validate(doc, text)
+    if catalog is None:
+        raise CatalogError(issues)
+    return catalog
+
+
+def check_text(text: str, file: str = "metrics.yaml") -> tuple[Catalog | None, list[Issue]]:
+    """Validate catalog text (the dashboard editor's preview); never raises for bad input."""
+    try:
+        doc = load_text(text, file)
+    except YamlError as exc:
+        return None, [exc.issue]
+    return _validate(doc, text)
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of metrics.yaml, for editors (published as metrics.schema.json)."""
+    schema = CatalogFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Scorecard metric catalog (metrics.yaml)"
+    return schema
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+class _Collector:
+    def __init__(self, doc: SourceDoc) -> None:
+        self.doc = doc
+        self.issues: list[Issue] = []
+
+    def add(
+        self, path: tuple[str | int, ...], message: str, metric: str | None = None, severity: str = "error"
+    ) -> None:
+        self.issues.append(Issue(self.doc.file, self.doc.line(path), message, metric, severity))
+
+    def pydantic(
+        self,
+        exc: pydantic.ValidationError,
+        base: tuple[str | int, ...],
+        data: Any,
+        model: type[pydantic.BaseModel],
+        metric: str | None,
+    ) -> None:
+        for error in exc.errors():
+            loc = _data_path(data, error["loc"])
+            path = (*base, *loc)
+            kind = error["type"]
+            if kind == "extra_forbidden":
+                key = str(loc[-1]) if loc else "?"
+                valid = _keys_at(model, loc[:-1])
+                near = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+                hint = f"; did you mean {near[0]!r}?" if near else f"; valid keys: {', '.join(valid)}"
+                self.add(path, f"unknown key {key!r}{hint}", metric)
+            elif kind == "missing":
+                self.add(path[:-1], f"missing required field {str(loc[-1]) if loc else '?'!r}", metric)
+            else:
+                where = ".".join(str(p) for p in loc)
+                message = str(error["msg"]).removeprefix("Value error, ")
+                got = error.get("input")
+                shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+                self.add(path, f"{where + ': ' if where else ''}{message}{shown}", metric)
+
+
+def _data_path(data: Any, loc: Sequence[Any]) -> tuple[str | int, ...]:
+    """Follow an error location through the data: keep real keys and indexes, drop union tags.
+
+    A trailing key that is not in the data (a missing or an unknown field) is kept.
+    """
+    out: list[str | int] = []
+    current = data
+    for i, part in enumerate(loc):
+        key = part.rstrip("_") if isinstance(part, str) else part
+        if isinstance(current, Mapping) and key in current:
+            out.append(key)
+            current = current[key]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            out.append(part)
+            current = current[part]
+        elif i == len(loc) - 1 and isinstance(part, str):
+            out.append(key)
+    return tuple(out)
+
+
+def _keys_at(model: type[pydantic.BaseModel], loc: Sequence[str | int]) -> list[str]:
+    cls: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = {(f.alias or name): f for name, f in cls.model_fields.items()}
+        if part not in fields:
+            return []
+        inner = _model_in(fields[part].annotation)
+        if inner is None:
+            return []
+        cls = inner
+    return [(f.alias or name) for name, f in cls.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[pydantic.BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
+    out = _Collector(doc)
+    for path, _line in doc.duplicate_keys:
+        out.add(path, f"key {path[-1]!r} appears twice in the same block; the second would silently win")
+    data = doc.data
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        out.add((), "the catalog must be a mapping with calendar, relationships, dimensions and metrics")
+        return None, out.issues
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            near = difflib.get_close_matches(str(key), TOP_LEVEL_KEYS, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; valid keys: {', '.join(TOP_LEVEL_KEYS)}"
+            out.add((str(key),), f"unknown key {key!r}{hint}")
+
+    calendar = Calendar()
+    if "calendar" in data:
+        try:
+            calendar = Calendar.model_validate(data["calendar"])
+        except pydantic.ValidationError as exc:
+            out.pydantic(exc, ("calendar",), data["calendar"], Calendar, None)
+
+    relationships = _relationships(out, data.get("relationships") or [])
+    graph = Graph(relationships)
+    dimensions = _dimensions(out, data.get("dimensions") or {}, graph)
+    metrics, lines = _metrics(out, data.get("metrics") or [])
+    _check_metrics(out, metrics, lines, graph, dimensions, doc)
+    errors = [i for i in out.issues if i.severity == "error"]
+    if errors:
+        return None, out.issues
+    catalog = Catalog(
+        path=doc.file,
+        version=hashlib.sha256(text.encode()).hexdigest()[:12],
+        calendar=calendar,
+        relationships=tuple(relationships),
+        dimensions=dimensions,
+        metrics=metrics,
+        lines={name: doc.line(path) for name, path in lines.items()},
+        text=text,
+        warnings=tuple(i for i in out.issues if i.severity != "error"),
+    )
+    return catalog, out.issues
+
+
+def _relationships(out: _Collector, items: Any) -> list[Relationship]:
+    if not isinstance(items, list):
+        out.add(("relationships",), "relationships must be a list of {name, from, to, column}")
+        return []
+    tables = Graph([]).tables
+    found: list[Relationship] = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, item in enumerate(items):
+        path: tuple[str | int, ...] = ("relationships", i)
+        try:
+            rel = Relationship.model_validate(item)
+        except pydantic.ValidationError as exc:
+            out.pydantic(exc, path, item, Relationship, None)
+            continue
+        ok = True
+        for end, key in ((rel.from_, "from"), (rel.to, "to")):
+            if end not in tables:
+                near = difflib.get_close_matches(end, list(tables), n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                out.add((*path, key), f"relationship {rel.name}: unknown table {end!r}{hint}")
+                ok = False
+        if not ok:
+            continue
+        if rel.column not in tables[rel.from_].c:
+            out.add((*path, "column"), f"relationship {rel.name}: {rel.from_} has no column {rel.column!r}")
+            ok = False
+        if rel.to_column not in tables[rel.to].c:
+            out.add((*path, "to_column"), f"relationship {rel.name}: {rel.to} has no column {rel.to_column!r}")
+            ok = False
+        for table, name in ((rel.from_, rel.name), (rel.to, rel.reverse)):
+            if name is None:
+                continue
+            if name in tables[table].c:
+                out.add(path, f"relationship name {name!r} hides the column {table}.{name}; choose another name")
+                ok = False
+            if (table, name) in seen:
+                out.add(path, f"{table} already has a relationship named {name!r} (line {seen[(table, name)]})")
+                ok = False
+            seen[(table, name)] = out.doc.line(path)
+        if ok:
+            found.append(rel)
+    return found
+
+
+def _dimensions(out: _Collector, items: Any, graph: Graph) -> dict[str, Dimension]:
+    if not isinstance(items, Mapping):
+        out.add(("dimensions",), "dimensions must be a mapping of name -> {label, column, columns}")
+        return {}
+    found: dict[str, Dimension] = {}
+    for name, item in items.items():
+        path: tuple[str | int, ...] = ("dimensions", str(name))
+        try:
+            dim = Dimension.model_validate(item)
+        except pydantic.ValidationError as exc:
+            out.pydantic(exc, path, item, Dimension, None)
+            continue
+        if dim.column is None and not dim.columns:
+            out.add(path, f"dimension {name}: give `column` (a path from the base table) or `columns` per table")
+            continue
+        ok = True
+        for table, expr in dim.columns.items():
+            if table not in graph.tables:
+                out.add((*path, "columns", table), f"dimension {name}: unknown table {table!r}")
+                ok = False
+                continue
+            problem = _expression_problem(expr, table, graph, must_be_name=True)
+            if problem:
+                out.add((*path, "columns", table), f"dimension {name} on {table}: {problem}")
+                ok = False
+        if dim.column is not None and not dim.columns:
+            reachable = [
+                t for t in graph.tables if _expression_problem(dim.column, t, graph, must_be_name=True) is None
+            ]
+            if not reachable:
+                out.add((*path, "column"), f"dimension {name}: {dim.column!r} is not a column of any table")
+                ok = False
+        if ok:
+            found[str(name)] = dim
+    return found
+
+
+def _expression_problem(text: Any, table: str, graph: Graph, must_be_name: bool = False) -> str | None:
+    if not isinstance(text, str):
+        return f"expected an expression in text, got {text!r}"
+    try:
+        node = ex.parse(text)
+        if must_be_name and not isinstance(node, ex.Name):
+            return f"{text!r} must be a column path such as owner.region"
+        compile_expression(text, table, graph)
+    except (ex.ExpressionError, CompileError) as exc:
+        return str(exc)
+    return None
+
+
+def _metrics(out: _Collector, items: Any) -> tuple[dict[str, MetricBase], dict[str, tuple[str | int, ...]]]:
+    metrics: dict[str, MetricBase] = {}
+    lines: dict[str, tuple[str | int, ...]] = {}
+    if not isinstance(items, list):
+        out.add(("metrics",), "metrics must be a list")
+        return metrics, lines
+    for i, item in enumerate(items):
+        path: tuple[str | int, ...] = ("metrics", i)
+        if not isinstance(item, Mapping):
+            out.add(path, "each metric is a mapping with name, label, type, ...")
+            continue
+        name = item.get("name") if isinstance(item.get("name"), str) else None
+        kind = item.get("type")
+        if kind is None:
+            out.add(path, f"missing required field 'type' (one of {', '.join(METRIC_TYPES)})", name)
+            continue
+        if kind not in MODEL_BY_TYPE:
+            near = difflib.get_close_matches(str(kind), METRIC_TYPES, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; types: {', '.join(METRIC_TYPES)}"
+            out.add((*path, "type"), f"unknown metric type {kind!r}{hint}", name)
+            continue
+        model = MODEL_BY_TYPE[kind]
+        try:
+            metric = model.model_validate(item)
+        except pydantic.ValidationError as exc:
+            out.pydantic(exc, path, item, model, name)
+            continue
+        if metric.name in metrics:
+            first = out.doc.line(lines[metric.name])
+            out.add(
+                (*path, "name"),
+                f"duplicate metric name (first defined on line {first}); names must be unique",
+                metric.name,
+            )
+            continue
+        metrics[metric.name] = metric
+        lines[metric.name] = path
+    return metrics, lines
+
+
+_TIME_TYPES = (sa.DateTime, sa.Date)
+
+
+def _check_metrics(
+    out: _Collector,
+    metrics: Mapping[str, MetricBase],
+    lines: Mapping[str, tuple[str | int, ...]],
+    graph: Graph,
+    dimensions: Mapping[str, Dimension],
+    doc: SourceDoc,
+) -> None:
+    del doc
+    for name, metric in metrics.items():
+        path = lines[name]
+
+        def problem(
+            key: tuple[str | int, ...], message: str, _name: str = name, _path: tuple[str | int, ...] = path
+        ) -> None:
+            out.add((*_path, *key), message, _name)
+
+        def expression(key: tuple[str | int, ...], text: str | None, table: str) -> None:
+            if text is None:
+                return
+            trouble = _expression_problem(text, table, graph)
+            if trouble:
+                problem(key, trouble)
+
+        def time_anchor(key: tuple[str | int, ...], anchor: Any, table: str) -> None:
+            try:
+                time = parse_time(anchor)
+            except (CompileError, ex.ExpressionError) as exc:
+                problem(key, str(exc))
+                return
+            for node in (time.first, time.second):
+                if node is None:
+                    continue
+                if not isinstance(node, ex.Name):
+                    problem(key, "a time anchor is a column path such as created_at or opportunity.closed_at")
+                    continue
+                try:
+                    column = Scope(_Context(graph), table).resolve(node.parts)
+                except CompileError as exc:
+                    problem(key, str(exc))
+                    continue
+                except Exception:  # noqa: BLE001 - a to-many crossing
+                    problem(key, f"time anchor {node.dotted!r} crosses a one-to-many relationship")
+                    continue
+                if not isinstance(column.type, _TIME_TYPES):
+                    problem(key, f"time anchor {node.dotted!r} is not a date or timestamp column")
+
+        def table_known(key: tuple[str | int, ...], table: str) -> bool:
+            if table in graph.tables:
+                return True
+            near = difflib.get_close_matches(table, list(graph.tables), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; tables: {', '.join(graph.tables)}"
+            problem(key, f"unknown table {table!r}{hint}")
+            return False
+
+        if isinstance(metric, AggregateMetric):
+            if table_known(("of",), metric.of):
+                expression(("value",), metric.value, metric.of)
+                expression(("filter",), metric.filter, metric.of)
+                time_anchor(("time",), metric.time, metric.of)
+        elif isinstance(metric, RatioMetric):
+            for side_name, side in (("numerator", metric.numerator), ("denominator", metric.denominator)):
+                if not table_known((side_name,), side.table):
+                    continue
+                expression((side_name, "sum" if side.sum else "average"), side.value, side.table)
+                expression((side_name, "filter"), side.filter, side.table)
+                anchor = side.time or metric.time
+                if anchor is None:
+                    problem(
+                        (side_name,), f"{side_name} has no time anchor: add `time:` to the metric or to the {side_name}"
+                    )
+                else:
+                    time_anchor((side_name, "time") if side.time else ("time",), anchor, side.table)
+        elif isinstance(metric, CohortMetric):
+            if table_known(("of",), metric.of):
+                expression(("filter",), metric.filter, metric.of)
+                expression(("event",), metric.event, metric.of)
+                expression(("value",), metric.value, metric.of)
+                time_anchor(("time",), metric.time, metric.of)
+                time_anchor(("event_time",), metric.event_time, metric.of)
+        elif isinstance(metric, DerivedMetric):
+            try:
+                node = ex.parse(metric.formula)
+                ex.evaluate_numbers(node, {n.dotted: 1.0 for n in ex.names(node)})
+            except ex.ExpressionError as exc:
+                problem(("formula",), str(exc))
+                continue
+            for ref in ex.names(node):
+                if ref.dotted not in metrics:
+                    near = difflib.get_close_matches(ref.dotted, list(metrics), n=1)
+                    hint = f"; did you mean {near[0]!r}?" if near else ""
+                    problem(("formula",), f"formula refers to unknown metric {ref.dotted!r}{hint}")
+                elif isinstance(metrics[ref.dotted], RankMetric):
+                    problem(("formula",), f"formula refers to {ref.dotted!r}, a ranking, which has no single value")
+        elif isinstance(metric, RankMetric):
+            if metric.of not in metrics:
+                near = difflib.get_close_matches(metric.of, list(metrics), n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                problem(("of",), f"ranks on unknown metric {metric.of!r}{hint}")
+            elif isinstance(metrics[metric.of], RankMetric):
+                problem(("of",), "a ranking cannot rank on another ranking")
+            for key in ("by", "group"):
+                value = getattr(metric, key)
+                if value is not None and value not in dimensions:
+                    problem((key,), f"unknown dimension {value!r}; dimensions: {', '.join(dimensions)}")
+            if metric.min_activity and metric.min_activity.metric not in metrics:
+                problem(("min_activity", "metric"), f"unknown metric {metric.min_activity.metric!r}")
+        if metric.target is not None:
+            _check_target(problem, metric, metric.target, dimensions)
+    _check_cycles(out, metrics, lines)
+
+
+def _check_target(problem: Any, metric: MetricBase, target: Target, dimensions: Mapping[str, Dimension]) -> None:
+    def order(key: tuple[str | int, ...], green: float, amber: float) -> None:
+        if metric.direction == "higher_is_better" and green < amber:
+            problem(
+                key,
+                f"thresholds in the wrong order: higher is better, so green ({green:g}) must be >= amber ({amber:g})",
+            )
+        if metric.direction == "lower_is_better" and green > amber:
+            problem(
+                key,
+                f"thresholds in the wrong order: lower is better, so green ({green:g}) must be <= amber ({amber:g})",
+            )
+
+    order(("target",), target.green, target.amber)
+    for i, override in enumerate(target.overrides):
+        order(("target", "overrides", i), override.green, override.amber)
+        for dim in override.when:
+            if dim not in dimensions:
+                problem(("target", "overrides", i, "when"), f"target override names unknown dimension {dim!r}")
+
+
+def _check_cycles(
+    out: _Collector, metrics: Mapping[str, MetricBase], lines: Mapping[str, tuple[str | int, ...]]
+) -> None:
+    edges: dict[str, list[str]] = {}
+    for name, metric in metrics.items():
+        if isinstance(metric, DerivedMetric):
+            try:
+                edges[name] = [n.dotted for n in ex.names(ex.parse(metric.formula)) if n.dotted in metrics]
+            except ex.ExpressionError:
+                continue
+    reported: set[frozenset[str]] = set()
+
+    def visit(node: str, trail: list[str]) -> None:
+        if node in trail:
+            cycle = trail[trail.index(node) :]
+            key = frozenset(cycle)
+            if key not in reported:
+                reported.add(key)
+                first = cycle[0]
+                out.add(
+                    (*lines[first], "formula"), f"derived metrics form a cycle: {' -> '.join([*cycle, node])}", first
+                )
+            return
+        for nxt in edges.get(node, []):
+            visit(nxt, [*trail, node])
+
+    for name in edges:
+        visit(name, [])

@@ -1,0 +1,696 @@
+"""Compile metric definitions into SQLAlchemy Core statements, one per metric.
+
+The pieces:
+- `Graph`: tables of the model plus the relationships metrics.yaml declares.
+- `Scope`: one base table in one statement; resolving `opportunity.account.region`
+  adds LEFT OUTER JOINs along many-to-one relationships (never a fan-out). A
+  condition that goes through a one-to-many relationship (`activities.type = 'demo'`
+  on opportunities) becomes EXISTS, and `count(activities)` / `min(activities.x)`
+  become correlated subqueries, so an aggregate never double-counts.
+- `Query`: which periods (weeks, months... as explicit UTC bounds), which dimensions
+  to group by and which dimension values to keep.
+- `compile_metric`: a definition plus a query -> one SELECT returning
+  period, d_<dimension>..., value, numerator, denominator, n.
+
+Every literal from YAML or from a filter value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.sql.expression import ColumnElement
+
+from scorecard import dialects, model
+from scorecard import expressions as ex
+from scorecard.definitions import (
+    AggregateMetric,
+    CohortMetric,
+    Measure,
+    MetricBase,
+    RatioMetric,
+    Relationship,
+)
+from scorecard.periods import Period
+
+if TYPE_CHECKING:
+    from scorecard.catalog import Catalog
+
+
+class CompileError(ValueError):
+    """A definition cannot be turned into SQL; the message says which name and why."""
+
+
+class NotApplicable(CompileError):
+    """A dimension (filter or breakdown) does not reach this metric's base table."""
+
+
+# --- relationships --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A named hop from one table to another; to_many when one row reaches many."""
+
+    name: str
+    source: str
+    target: str
+    source_column: str
+    target_column: str
+    to_many: bool
+
+
+class Graph:
+    """The model's tables and the declared relationships between them."""
+
+    def __init__(self, relationships: Iterable[Relationship]) -> None:
+        self.tables: Mapping[str, sa.Table] = model.TABLES
+        self._relations: dict[str, dict[str, Relation]] = {name: {} for name in self.tables}
+        for rel in relationships:
+            if rel.from_ not in self.tables or rel.to not in self.tables:
+                continue  # reported by catalog validation
+            self._relations[rel.from_][rel.name] = Relation(
+                rel.name, rel.from_, rel.to, rel.column, rel.to_column, False
+            )
+            if rel.reverse:
+                self._relations[rel.to][rel.reverse] = Relation(
+                    rel.reverse, rel.to, rel.from_, rel.to_column, rel.column, True
+                )
+
+    def relation(self, table: str, name: str) -> Relation | None:
+        return self._relations.get(table, {}).get(name)
+
+    def relations(self, table: str) -> Mapping[str, Relation]:
+        return self._relations.get(table, {})
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.tables[table].c.keys())
+
+    def many_to_one_paths(self, source: str, target: str, depth: int = 3) -> list[tuple[Relation, ...]]:
+        """The shortest many-to-one paths from source to target (several if ambiguous)."""
+        frontier: list[tuple[str, tuple[Relation, ...]]] = [(source, ())]
+        for _ in range(depth):
+            found: list[tuple[Relation, ...]] = []
+            nxt: list[tuple[str, tuple[Relation, ...]]] = []
+            for table, path in frontier:
+                for rel in self.relations(table).values():
+                    if rel.to_many or any(r.target == rel.target for r in path) or rel.target == source:
+                        continue
+                    if rel.target == target:
+                        found.append((*path, rel))
+                    nxt.append((rel.target, (*path, rel)))
+            if found:
+                return found
+            frontier = nxt
+        return []
+
+
+# --- scopes and name resolution ---------------------------------------------------------
+
+
+class _ToMany(Exception):
+    """Raised while resolving a name that crosses a one-to-many relationship."""
+
+    def __init__(self, alias: sa.FromClause, relation: Relation, rest: tuple[str, ...]) -> None:
+        super().__init__(relation.name)
+        self.alias = alias
+        self.relation = relation
+        self.rest = rest
+
+
+@dataclass
+class _Context:
+    """Per-statement state: unique alias names."""
+
+    graph: Graph
+    used: set[str] = field(default_factory=set)
+
+    def unique(self, name: str) -> str:
+        candidate, i = name, 2
+        while candidate in self.used:
+            candidate, i = f"{name}_{i}", i + 1
+        self.used.add(candidate)
+        return candidate
+
+
+class Scope:
+    """One base table in a statement, with the joins its expressions need."""
+
+    def __init__(self, ctx: _Context, table: str, parent: Scope | None = None) -> None:
+        if table not in ctx.graph.tables:
+            raise CompileError(f"unknown table {table!r}; tables: {', '.join(ctx.graph.tables)}")
+        self.ctx = ctx
+        self.table = table
+        self.parent = parent
+        self.alias: sa.FromClause = ctx.graph.tables[table].alias(ctx.unique(table))
+        self._joins: dict[tuple[str, ...], tuple[sa.FromClause, sa.FromClause, Relation]] = {}
+
+    def selectable(self) -> sa.FromClause:
+        """The base table LEFT OUTER JOINed with every many-to-one hop used so far."""
+        joined: sa.FromClause = self.alias
+        for target, source, rel in self._joins.values():
+            joined = joined.outerjoin(target, target.c[rel.target_column] == source.c[rel.source_column])
+        return joined
+
+    def _join(self, path: tuple[str, ...], source: sa.FromClause, rel: Relation) -> sa.FromClause:
+        if path not in self._joins:
+            target = self.ctx.graph.tables[rel.target].alias(self.ctx.unique("_".join(path)))
+            self._joins[path] = (target, source, rel)
+        return self._joins[path][0]
+
+    def resolve(self, parts: Sequence[str]) -> ColumnElement[Any]:
+        """A column reached from this table along relationships."""
+        parts = tuple(parts)
+        graph = self.ctx.graph
+        if parts and parts[0] == "outer":
+            if self.parent is None:
+                raise CompileError("'outer.' is only meaningful inside count()/exists()/min()... filters")
+            return self.parent.resolve(parts[1:])
+        if len(parts) >= 2 and parts[0] == self.table and parts[0] not in graph.relations(self.table):
+            parts = parts[1:]
+        table, alias, path = self.table, self.alias, ()
+        for i, part in enumerate(parts[:-1]):
+            rel = graph.relation(table, part)
+            if rel is None and i == 0 and part in graph.tables and part != table:
+                routes = graph.many_to_one_paths(table, part)
+                if len(routes) != 1:
+                    raise CompileError(self._route_problem(part, routes))
+                for hop in routes[0]:
+                    path = (*path, hop.name)
+                    alias = self._join(path, alias, hop)
+                table = part
+                continue
+            if rel is None:
+                raise CompileError(self._unknown(table, part, ".".join(parts)))
+            if rel.to_many:
+                raise _ToMany(alias, rel, parts[i + 1 :])
+            path = (*path, rel.name)
+            alias = self._join(path, alias, rel)
+            table = rel.target
+        column = parts[-1] if parts else ""
+        if column not in graph.tables[table].c:
+            rel = graph.relation(table, column)
+            if rel is not None:
+                raise CompileError(
+                    f"{'.'.join(parts)!r} is a relationship, not a column; name one of its columns, "
+                    f"e.g. {'.'.join(parts)}.id"
+                )
+            raise CompileError(self._unknown(table, column, ".".join(parts)))
+        return alias.c[column]
+
+    def _route_problem(self, target: str, routes: list[tuple[Relation, ...]]) -> str:
+        if not routes:
+            return f"{target!r} cannot be reached from {self.table} through many-to-one relationships"
+        options = " or ".join(".".join(r.name for r in route) for route in routes)
+        return f"{target!r} is reachable from {self.table} in more than one way ({options}); write the path"
+
+    def _unknown(self, table: str, name: str, full: str) -> str:
+        import difflib
+
+        graph = self.ctx.graph
+        known = [*graph.columns(table), *graph.relations(table)]
+        near = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return f"{table} has no column or relationship {name!r} (in {full!r}){hint}"
+
+    def walk_to_many(self, parts: Sequence[str]) -> tuple[sa.FromClause, Relation, tuple[str, ...]]:
+        """For count(x)/min(x.y): the alias, the one-to-many relation crossed, and what follows."""
+        try:
+            self.resolve((*parts, "__nothing__"))
+        except _ToMany as crossing:
+            rest = crossing.rest[:-1]
+            return crossing.alias, crossing.relation, rest
+        except CompileError:
+            pass
+        raise CompileError(
+            f"{'.'.join(parts)!r} does not go through a one-to-many relationship; "
+            "count()/exists()/min()/max()/sum()/avg() take one, e.g. count(activities)"
+        )
+
+
+# --- expressions to SQL -------------------------------------------------------------------
+
+_BOOLEAN_ATOMS = (ex.Compare, ex.InList, ex.Between, ex.Like, ex.IsNull, ex.Name)
+
+
+def _literal(value: Any) -> ColumnElement[Any]:
+    if value is None:
+        return sa.null()
+    if isinstance(value, bool):
+        return sa.literal(value, sa.Boolean)
+    if isinstance(value, int):
+        return sa.literal(value, sa.Integer)
+    if isinstance(value, float):
+        return sa.literal(value, sa.Float)
+    if isinstance(value, dt.datetime):
+        return sa.literal(value, sa.DateTime)
+    if isinstance(value, dt.date):
+        return sa.literal(value, sa.Date)
+    return sa.literal(str(value), sa.String)
+
+
+def _replace_names(node: ex.Node, target: ex.Name, rest: tuple[str, ...]) -> ex.Node:
+    """Rewrite an atom for evaluation on related rows: `target` -> rest, others -> outer."""
+    if isinstance(node, ex.Name):
+        if node is target:
+            return dataclasses.replace(node, parts=rest)
+        return dataclasses.replace(node, parts=("outer", *node.parts))
+    if isinstance(node, ex.Call) and node.is_relation_aggregate:
+        return node
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, ex.Node):
+            changes[f.name] = _replace_names(value, target, rest)
+        elif isinstance(value, tuple) and value and all(isinstance(v, ex.Node) for v in value):
+            changes[f.name] = tuple(_replace_names(v, target, rest) for v in value)
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+def _find_crossing(node: ex.Node, scope: Scope) -> tuple[ex.Name, _ToMany] | None:
+    for item in node.walk():
+        if isinstance(item, ex.Name):
+            try:
+                scope.resolve(item.parts)
+            except _ToMany as crossing:
+                return item, crossing
+        if isinstance(item, ex.Call) and item.is_relation_aggregate:
+            continue
+    return None
+
+
+def to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
+    """Compile an expression tree in a scope (joins are added to the scope as needed)."""
+    if isinstance(node, _BOOLEAN_ATOMS):
+        try:
+            return _to_sql(node, scope)
+        except _ToMany:
+            found = _find_crossing(node, scope)
+            if found is None:  # pragma: no cover - the crossing came from a nested call
+                raise
+            name, crossing = found
+            sub = Scope(scope.ctx, crossing.relation.target, parent=scope)
+            link = sub.alias.c[crossing.relation.target_column] == crossing.alias.c[crossing.relation.source_column]
+            rewritten = _replace_names(node, name, crossing.rest)
+            condition = to_sql(rewritten, sub)
+            return sa.exists(sa.select(sa.literal(1)).select_from(sub.selectable()).where(link, condition))
+    return _to_sql(node, scope)
+
+
+def _to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
+    if isinstance(node, ex.Literal):
+        return _literal(node.value)
+    if isinstance(node, ex.Name):
+        return scope.resolve(node.parts)
+    if isinstance(node, ex.Unary):
+        return -to_sql(node.operand, scope)
+    if isinstance(node, ex.Arith):
+        left, right = to_sql(node.left, scope), to_sql(node.right, scope)
+        if node.op == "+":
+            return left + right
+        if node.op == "-":
+            return left - right
+        if node.op == "*":
+            return left * right
+        return sa.cast(left, sa.Float) / sa.func.nullif(sa.cast(right, sa.Float), 0)
+    if isinstance(node, ex.Compare):
+        left = to_sql(node.left, scope)
+        if isinstance(node.right, ex.Literal) and node.right.value is None:
+            return left.is_(None) if node.op == "=" else left.is_not(None)
+        right = to_sql(node.right, scope)
+        return {
+            "=": left == right,
+            "!=": left != right,
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+        }[node.op]
+    if isinstance(node, ex.BoolOp):
+        parts = [to_sql(o, scope) for o in node.operands]
+        return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
+    if isinstance(node, ex.Not):
+        return sa.not_(to_sql(node.operand, scope))
+    if isinstance(node, ex.InList):
+        operand = to_sql(node.operand, scope)
+        values = [i.value for i in node.items]
+        return operand.not_in(values) if node.negated else operand.in_(values)
+    if isinstance(node, ex.Between):
+        result = to_sql(node.operand, scope).between(to_sql(node.low, scope), to_sql(node.high, scope))
+        return sa.not_(result) if node.negated else result
+    if isinstance(node, ex.Like):
+        operand = to_sql(node.operand, scope)
+        return operand.not_like(node.pattern) if node.negated else operand.like(node.pattern)
+    if isinstance(node, ex.IsNull):
+        operand = to_sql(node.operand, scope)
+        return operand.is_not(None) if node.negated else operand.is_(None)
+    if isinstance(node, ex.Call):
+        if node.is_relation_aggregate:
+            return _relation_aggregate(node, scope)
+        args = [to_sql(a, scope) for a in node.args]
+        name = node.name
+        if name == "days_between":
+            return dialects.days_between(args[0], args[1])
+        if name == "hours_between":
+            return dialects.days_between(args[0], args[1]) * 24.0
+        if name == "if":
+            return sa.case((args[0], args[1]), else_=args[2])
+        if name == "least":
+            return dialects.least(*args)
+        if name == "greatest":
+            return dialects.greatest(*args)
+        return getattr(sa.func, name)(*args)
+    raise CompileError(f"cannot compile {type(node).__name__}")
+
+
+def _relation_aggregate(node: ex.Call, scope: Scope) -> ColumnElement[Any]:
+    target = node.args[0]
+    assert isinstance(target, ex.Name)
+    alias, rel, rest = scope.walk_to_many(target.parts)
+    sub = Scope(scope.ctx, rel.target, parent=scope)
+    link = sub.alias.c[rel.target_column] == alias.c[rel.source_column]
+    conditions: list[ColumnElement[Any]] = [link]
+    if len(node.args) == 2:
+        conditions.append(to_sql(node.args[1], sub))
+    if node.name in ("count", "exists"):
+        if rest:
+            relation_path = ".".join(target.parts[: len(target.parts) - len(rest)])
+            raise CompileError(f"{node.name}() counts rows: write {node.name}({relation_path})")
+        if node.name == "exists":
+            return sa.exists(sa.select(sa.literal(1)).select_from(sub.selectable()).where(*conditions))
+        return sa.select(sa.func.count()).select_from(sub.selectable()).where(*conditions).scalar_subquery()
+    if not rest:
+        raise CompileError(f"{node.name}() needs a column of {rel.name}, e.g. {node.name}({rel.name}.id)")
+    value = sub.resolve(rest)
+    return (
+        sa.select(getattr(sa.func, node.name)(value)).select_from(sub.selectable()).where(*conditions).scalar_subquery()
+    )
+
+
+def compile_expression(text: str, table: str, graph: Graph) -> ColumnElement[Any]:
+    """Parse and compile one expression on a base table (used by validation and tests)."""
+    scope = Scope(_Context(graph), table)
+    try:
+        return to_sql(ex.parse(text), scope)
+    except _ToMany as crossing:
+        raise CompileError(
+            f"{crossing.relation.name!r} is one-to-many from {crossing.relation.source}: use "
+            f"count({crossing.relation.name}), exists(...), min/max/sum/avg({crossing.relation.name}.column), "
+            f"or make {crossing.relation.target} the base table"
+        ) from None
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to compute: periods (oldest first), breakdown dimensions, kept dimension values."""
+
+    periods: tuple[Period, ...]
+    group_by: tuple[str, ...] = ()
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    as_of: dt.datetime | None = None
+
+    @staticmethod
+    def build(
+        periods: Sequence[Period],
+        group_by: Sequence[str] = (),
+        filters: Mapping[str, Sequence[str]] | None = None,
+        as_of: dt.datetime | None = None,
+    ) -> Query:
+        kept = tuple(sorted((k, tuple(sorted(set(map(str, v))))) for k, v in (filters or {}).items() if v))
+        return Query(tuple(periods), tuple(group_by), kept, as_of)
+
+    @property
+    def filter_map(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.filters)
+
+
+@dataclass(frozen=True)
+class _Time:
+    kind: Literal["point", "spread", "open"]
+    first: ex.Node
+    second: ex.Node | None = None
+
+
+def parse_time(anchor: Any) -> _Time:
+    """A metric's `time:` as a point, spread or open-interval anchor."""
+    if isinstance(anchor, str):
+        return _Time("point", ex.parse(anchor))
+    if isinstance(anchor, Mapping) and len(anchor) == 1:
+        ((kind, pair),) = anchor.items()
+        if kind in ("spread", "open") and len(pair) == 2:
+            return _Time(kind, ex.parse(pair[0]), ex.parse(pair[1]))
+    raise CompileError("time must be a column (created_at), {spread: [start, end]} or {open: [opened, closed]}")
+
+
+def _periods_cte(query: Query) -> sa.CTE:
+    if not query.periods:
+        raise CompileError("no periods to compute")
+
+    def date(value: dt.date) -> ColumnElement[Any]:
+        return dialects.Typed(_literal(value), sa.Date())
+
+    def instant(value: dt.datetime) -> ColumnElement[Any]:
+        return dialects.Typed(_literal(value), sa.DateTime())
+
+    rows = [
+        sa.select(
+            date(p.first).label("period"),
+            instant(p.start).label("p_start"),
+            instant(p.end).label("p_end"),
+            date(p.first).label("p_first"),
+            date(p.last).label("p_last"),
+        )
+        for p in query.periods
+    ]
+    union = rows[0] if len(rows) == 1 else sa.union_all(*rows)
+    return union.cte("periods")
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One aggregate over one base table: a metric, or a side of a ratio."""
+
+    table: str
+    agg: Literal["count", "sum", "average", "percentile", "cohort"]
+    time: Any
+    value: str | None = None
+    filter: str | None = None
+    fraction: float = 0.5
+    event: str | None = None
+    event_time: str | None = None
+    window_days: int = 0
+
+
+class Compiler:
+    """Turns definitions of one catalog into statements."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.graph = catalog.graph
+
+    # dimension paths ---------------------------------------------------------------
+    def dimension_path(self, dimension: str, table: str) -> str:
+        dim = self.catalog.dimensions.get(dimension)
+        if dim is None:
+            raise CompileError(f"unknown dimension {dimension!r}; dimensions: {', '.join(self.catalog.dimensions)}")
+        path = dim.columns.get(table) or dim.column
+        if path is None:
+            raise NotApplicable(f"dimension {dimension!r} does not reach {table}")
+        return path
+
+    def _dimension(self, dimension: str, scope: Scope) -> ColumnElement[Any]:
+        path = self.dimension_path(dimension, scope.table)
+        try:
+            return to_sql(ex.parse(path), scope)
+        except (CompileError, _ToMany) as exc:
+            raise NotApplicable(f"dimension {dimension!r} does not reach {scope.table} ({path}): {exc}") from None
+
+    # sides -------------------------------------------------------------------------------
+    def _side_select(
+        self, side: _Side, query: Query, periods: sa.CTE, ctx: _Context
+    ) -> tuple[sa.Select[Any], list[str]]:
+        scope = Scope(ctx, side.table)
+        time = parse_time(side.time)
+        where: list[ColumnElement[Any]] = []
+        first, last = query.periods[0], query.periods[-1]
+        if time.kind == "point":
+            t = to_sql(time.first, scope)
+            join_on = sa.and_(t >= periods.c.p_start, t < periods.c.p_end)
+            where += [t >= _literal(first.start), t < _literal(last.end)]
+        elif time.kind == "open":
+            opened, closed = to_sql(time.first, scope), to_sql(time.second, scope)  # type: ignore[arg-type]
+            join_on = sa.and_(opened < periods.c.p_end, sa.or_(closed.is_(None), closed >= periods.c.p_end))
+            where += [opened < _literal(last.end)]
+        else:
+            begin, end = to_sql(time.first, scope), to_sql(time.second, scope)  # type: ignore[arg-type]
+            join_on = sa.and_(begin <= periods.c.p_last, end >= periods.c.p_first)
+            where += [begin <= _literal(last.last), end >= _literal(first.first)]
+        if side.filter:
+            where.append(to_sql(ex.parse(side.filter), scope))
+        dims: list[ColumnElement[Any]] = []
+        for name in query.group_by:
+            dims.append(self._dimension(name, scope).label(f"d_{name}"))
+        for name, values in query.filters:
+            where.append(self._dimension(name, scope).in_(list(values)))
+
+        value = to_sql(ex.parse(side.value), scope) if side.value else None
+        if time.kind == "spread" and value is not None:
+            begin, end = to_sql(time.first, scope), to_sql(time.second, scope)  # type: ignore[arg-type]
+            overlap = (
+                dialects.days_between(
+                    dialects.greatest(begin, periods.c.p_first), dialects.least(end, periods.c.p_last)
+                )
+                + 1
+            )
+            value = value * overlap / (dialects.days_between(begin, end) + 1)
+        n = sa.func.count()
+        numerator: ColumnElement[Any]
+        if side.agg == "count":
+            numerator = sa.func.count()
+        elif side.agg == "sum":
+            numerator = sa.func.sum(value)
+        elif side.agg == "average":
+            numerator = sa.func.avg(value)
+        elif side.agg == "percentile":
+            numerator = dialects.percentile(value, side.fraction)  # type: ignore[arg-type]
+        else:
+            entry = to_sql(time.first, scope)
+            happened = to_sql(ex.parse(side.event_time or ""), scope)
+            reached = sa.and_(
+                to_sql(ex.parse(side.event or ""), scope),
+                happened >= entry,
+                dialects.days_between(entry, happened) <= side.window_days,
+                *([happened < _literal(query.as_of)] if query.as_of else []),
+            )
+            numerator = sa.func.sum(sa.case((reached, value if value is not None else sa.literal(1)), else_=0))
+        selectable = scope.selectable().join(periods, join_on)
+        statement = (
+            sa.select(periods.c.period, *dims, numerator.label("numerator"), n.label("n"))
+            .select_from(selectable)
+            .where(*where)
+            .group_by(periods.c.period, *[d.element for d in dims])  # type: ignore[attr-defined]
+        )
+        return statement, [f"d_{name}" for name in query.group_by]
+
+    # metrics -------------------------------------------------------------------------------
+    def sides(self, metric: MetricBase) -> list[_Side]:
+        if isinstance(metric, AggregateMetric):
+            agg = {"median": "percentile"}.get(metric.type, metric.type)
+            return [_Side(metric.of, agg, metric.time, metric.value, metric.filter, metric.fraction)]  # type: ignore[arg-type]
+        if isinstance(metric, CohortMetric):
+            return [
+                _Side(
+                    metric.of,
+                    "cohort",
+                    metric.time,
+                    metric.value,
+                    metric.filter,
+                    0.5,
+                    metric.event,
+                    metric.event_time,
+                    metric.window_days,
+                )
+            ]
+        if isinstance(metric, RatioMetric):
+            return [self._measure_side(metric, metric.numerator), self._measure_side(metric, metric.denominator)]
+        raise CompileError(f"metric {metric.name} of type {metric.type} is not one statement")  # type: ignore[attr-defined]
+
+    def _measure_side(self, metric: RatioMetric, measure: Measure) -> _Side:
+        time = measure.time or metric.time
+        if time is None:
+            raise CompileError(f"metric {metric.name}: give `time` on the metric or on each side")
+        return _Side(measure.table, measure.agg, time, measure.value, measure.filter)
+
+    def compile(self, metric: MetricBase, query: Query) -> sa.Select[Any]:
+        """One SELECT: period, d_<dim>..., value, numerator, denominator, n."""
+        ctx = _Context(self.graph)
+        periods = _periods_cte(query)
+        sides = self.sides(metric)
+        try:
+            if len(sides) == 1:
+                inner, dim_names = self._side_select(sides[0], query, periods, ctx)
+                sub = inner.subquery("m")
+                value = sub.c.numerator
+                denominator: ColumnElement[Any] = sa.null()
+                if isinstance(metric, CohortMetric):
+                    denominator = sub.c.n
+                    value = sa.cast(sub.c.numerator, sa.Float) / sa.func.nullif(sa.cast(sub.c.n, sa.Float), 0)
+                return sa.select(
+                    sub.c.period,
+                    *[sub.c[d] for d in dim_names],
+                    sa.cast(value, sa.Float).label("value"),
+                    sa.cast(sub.c.numerator, sa.Float).label("numerator"),
+                    sa.cast(denominator, sa.Float).label("denominator"),
+                    sub.c.n,
+                ).order_by(sub.c.period, *[sub.c[d] for d in dim_names])
+            num, dim_names = self._side_select(sides[0], query, periods, ctx)
+            den, _ = self._side_select(sides[1], query, periods, ctx)
+            assert isinstance(metric, RatioMetric)
+            both = sa.union_all(self._tagged(num, dim_names, "num"), self._tagged(den, dim_names, "den")).subquery(
+                "sides"
+            )
+            num_total = sa.func.coalesce(sa.func.sum(both.c.num), 0)
+            den_total = sa.func.sum(both.c.den)
+            n_column = both.c.num_n if metric.sample == "numerator" else both.c.den_n
+            keys = [both.c.period, *[both.c[d] for d in dim_names]]
+            return (
+                sa.select(
+                    *keys,
+                    (sa.cast(num_total, sa.Float) / sa.func.nullif(sa.cast(den_total, sa.Float), 0)).label("value"),
+                    sa.cast(num_total, sa.Float).label("numerator"),
+                    sa.cast(den_total, sa.Float).label("denominator"),
+                    sa.func.sum(n_column).label("n"),
+                )
+                .group_by(*keys)
+                .order_by(*keys)
+            )
+        except _ToMany as crossing:
+            raise CompileError(
+                f"{crossing.relation.name!r} is one-to-many from {crossing.relation.source}: use "
+                f"count({crossing.relation.name}) or min/max/sum/avg({crossing.relation.name}.column) in an "
+                f"expression, or make {crossing.relation.target} the base table"
+            ) from None
+
+    @staticmethod
+    def _tagged(side: sa.Select[Any], dim_names: list[str], which: str) -> sa.Select[Any]:
+        sub = side.subquery(f"{which}_side")
+        is_num = which == "num"
+        return sa.select(
+            sub.c.period,
+            *[sub.c[d] for d in dim_names],
+            (sub.c.numerator if is_num else sa.cast(sa.null(), sa.Float)).label("num"),
+            (sa.cast(sa.null(), sa.Float) if is_num else sub.c.numerator).label("den"),
+            (sub.c.n if is_num else sa.literal(0, sa.Integer)).label("num_n"),
+            (sa.literal(0, sa.Integer) if is_num else sub.c.n).label("den_n"),
+        )
+
+
+def dialect_named(name: str) -> sa.Dialect:
+    """A SQLAlchemy dialect object for rendering SQL without a connection."""
+    if name == "duckdb":
+        from duckdb_engine import Dialect as DuckDBDialect
+
+        return DuckDBDialect()
+    if name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.dialect()  # type: ignore[no-any-return]
+    if name in ("postgresql", "postgres"):
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.dialect()  # type: ignore[no-any-return]
+    raise CompileError(f"unknown dialect {name!r}; use duckdb, sqlite or postgresql")
+
+
+def render_sql(statement: sa.ClauseElement, dialect: sa.Dialect) -> str:
+    """The statement as text with its parameters shown inline, for people to read."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    return str(compiled).strip() + ";"

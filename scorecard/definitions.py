@@ -1,0 +1,281 @@
+"""Frozen, typed definitions of metrics.yaml: calendar, relationships, dimensions, metrics.
+
+These models check the shape of each part (keys, types, required fields); the
+catalog loader (`scorecard.catalog`) adds the rules that need the whole file
+(references, cycles, threshold order) and reports every problem with file:line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Owner = Literal["sales", "marketing"]
+Format = Literal["count", "number", "percent", "currency", "days", "hours", "ratio"]
+Direction = Literal["higher_is_better", "lower_is_better"]
+Section = Literal["handover", "sales", "shared"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+TieRule = Literal["min", "dense", "average"]
+Grain = Literal["week", "month", "quarter", "year"]
+
+WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Calendar(Strict):
+    """How time is cut into weeks, quarters and years."""
+
+    week_start: Weekday = "monday"
+    timezone: str = "UTC"
+    fiscal_year_start: int = Field(1, ge=1, le=12, description="month the fiscal year starts (1 = January)")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as UTC or Europe/Berlin") from None
+        return value
+
+
+class Relationship(Strict):
+    """A many-to-one link: each row of `from` points at one row of `to` through `column`.
+
+    `name` is how expressions on `from` reach `to` (opportunity.amount); `reverse` is how
+    expressions on `to` reach the many rows of `from` (count(activities)).
+    """
+
+    name: str = Field(pattern=NAME_PATTERN)
+    from_: str = Field(alias="from")
+    to: str
+    column: str
+    to_column: str = "id"
+    reverse: str | None = Field(None, pattern=NAME_PATTERN)
+
+
+class Dimension(Strict):
+    """A way to slice metrics: where its value lives, relative to each base table."""
+
+    label: str
+    column: str | None = Field(None, description="path from the base table, used when no per-table entry")
+    columns: dict[str, str] = Field(default_factory=dict, description="base table -> path")
+    description: str = ""
+
+
+class Threshold(Strict):
+    green: float
+    amber: float
+    value: float | None = Field(None, description="the target; defaults to the green threshold")
+
+
+class TargetOverride(Threshold):
+    when: dict[str, str] = Field(default_factory=dict, description="dimension -> value this target applies to")
+    from_: dt.date | None = Field(None, alias="from", description="first day this target applies")
+
+
+class Target(Threshold):
+    overrides: tuple[TargetOverride, ...] = ()
+
+
+SpreadTime = Annotated[
+    dict[Literal["spread"], tuple[str, str]],
+    Field(description="spread the value evenly over the days from the first to the second (inclusive) date"),
+]
+OpenTime = Annotated[
+    dict[Literal["open"], tuple[str, str]],
+    Field(description="count the row in every period at whose end it is open: opened, not yet closed"),
+]
+TimeAnchor = str | SpreadTime | OpenTime
+
+
+class Measure(Strict):
+    """One side of a ratio: exactly one of count/sum/average, on a base table."""
+
+    count: str | None = Field(None, description="base table to count rows of")
+    sum: str | None = Field(None, description="expression to add up (needs `of`)")
+    average: str | None = Field(None, description="expression to average (needs `of`)")
+    of: str | None = None
+    filter: str | None = None
+    time: TimeAnchor | None = None
+
+    @model_validator(mode="after")
+    def _one_aggregate(self) -> Measure:
+        given = [k for k in ("count", "sum", "average") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a measure needs exactly one of count, sum, average")
+        if given[0] != "count" and self.of is None:
+            raise ValueError(f"'{given[0]}' needs 'of: TABLE' to say which table it adds up")
+        return self
+
+    @property
+    def agg(self) -> Literal["count", "sum", "average"]:
+        return "count" if self.count is not None else "sum" if self.sum is not None else "average"
+
+    @property
+    def table(self) -> str:
+        return self.count if self.count is not None else str(self.of)
+
+    @property
+    def value(self) -> str | None:
+        return self.sum if self.sum is not None else self.average
+
+
+class MetricBase(Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    label: str
+    description: str = Field(min_length=20, description="what it measures and why both teams own it")
+    owners: tuple[Owner, ...] = Field(min_length=1)
+    section: Section | None = Field(None, description="handover | sales | shared; default from owners")
+    format: Format = "number"
+    direction: Direction = "higher_is_better"
+    min_sample: int = Field(0, ge=0)
+    target: Target | None = None
+    scorecard: bool = Field(True, description="show on the weekly scorecard")
+
+    @field_validator("owners", mode="before")
+    @classmethod
+    def _both(cls, value: Any) -> Any:
+        if value == "both" or value == ["both"]:
+            return ("sales", "marketing")
+        if isinstance(value, str):
+            return (value,)
+        return value
+
+    @property
+    def resolved_section(self) -> Section:
+        if self.section:
+            return self.section
+        if set(self.owners) == {"sales", "marketing"}:
+            return "shared"
+        return "handover" if self.owners == ("marketing",) else "sales"
+
+
+class AggregateMetric(MetricBase):
+    """count, sum, average or percentile of rows of one base table."""
+
+    type: Literal["count", "sum", "average", "percentile", "median"]
+    of: str
+    value: str | None = Field(None, description="expression aggregated (not for count)")
+    percentile: float | None = Field(None, gt=0, lt=1, description="0.9 for p90 (type percentile)")
+    filter: str | None = None
+    time: TimeAnchor
+
+    @model_validator(mode="after")
+    def _value_needed(self) -> AggregateMetric:
+        if self.type != "count" and self.value is None:
+            raise ValueError(f"type {self.type} needs 'value: EXPRESSION'")
+        if self.type == "percentile" and self.percentile is None:
+            raise ValueError("type percentile needs 'percentile: 0.x'")
+        return self
+
+    @property
+    def fraction(self) -> float:
+        return 0.5 if self.type == "median" else float(self.percentile or 0.5)
+
+
+class RatioMetric(MetricBase):
+    """numerator / denominator, each with its own base table and filter."""
+
+    type: Literal["ratio"]
+    numerator: Measure
+    denominator: Measure
+    time: TimeAnchor | None = Field(None, description="default time anchor of both sides")
+    sample: Literal["numerator", "denominator"] = "denominator"
+
+
+class DerivedMetric(MetricBase):
+    """Arithmetic over other metrics, computed per period from their values."""
+
+    type: Literal["derived"]
+    formula: str
+
+
+class CohortMetric(MetricBase):
+    """Of the rows entering in a period, the share (or value per row) reaching an event in a window."""
+
+    type: Literal["cohort"]
+    of: str
+    time: str = Field(description="when a row enters its cohort, e.g. created_at")
+    filter: str | None = None
+    event: str = Field(description="condition for reaching the event, e.g. opportunity.is_won")
+    event_time: str = Field(description="when the event happens, e.g. opportunity.closed_at")
+    window_days: int = Field(gt=0, le=3660)
+    value: str | None = Field(None, description="add this up over converted rows instead of counting them")
+
+
+class Tier(Strict):
+    name: str
+    share: float = Field(gt=0, le=1)
+
+
+class MinActivity(Strict):
+    metric: str
+    at_least: float
+
+
+class RankMetric(MetricBase):
+    """Forced ranking of reps by another metric within a peer group over a period."""
+
+    type: Literal["rank"]
+    of: str = Field(description="the metric reps are ranked on")
+    by: str = Field("rep", description="dimension that names who is ranked")
+    group: str | None = Field("region", description="peer group dimension (none: everyone together)")
+    period: Literal["week", "month", "quarter", "year"] = "quarter"
+    tiers: tuple[Tier, ...] = (
+        Tier(name="top", share=0.2),
+        Tier(name="middle", share=0.7),
+        Tier(name="bottom", share=0.1),
+    )
+    ties: TieRule = "min"
+    min_activity: MinActivity | None = None
+
+    @field_validator("tiers")
+    @classmethod
+    def _shares_add_up(cls, tiers: tuple[Tier, ...]) -> tuple[Tier, ...]:
+        total = sum(t.share for t in tiers)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"tier shares add up to {total:g}; they must add up to 1")
+        return tiers
+
+
+Metric = Annotated[
+    AggregateMetric | RatioMetric | DerivedMetric | CohortMetric | RankMetric,
+    Field(discriminator="type"),
+]
+METRIC_TYPES: tuple[str, ...] = (
+    "count",
+    "sum",
+    "average",
+    "median",
+    "percentile",
+    "ratio",
+    "derived",
+    "cohort",
+    "rank",
+)
+MODEL_BY_TYPE: dict[str, type[MetricBase]] = {
+    **{t: AggregateMetric for t in ("count", "sum", "average", "median", "percentile")},
+    "ratio": RatioMetric,
+    "derived": DerivedMetric,
+    "cohort": CohortMetric,
+    "rank": RankMetric,
+}
+
+
+class CatalogFile(Strict):
+    """The whole metrics.yaml, for the published JSON Schema."""
+
+    version: int = 1
+    calendar: Calendar = Calendar()
+    relationships: tuple[Relationship, ...] = ()
+    dimensions: dict[str, Dimension] = Field(default_factory=dict)
+    metrics: tuple[Metric, ...] = ()

@@ -1,0 +1,138 @@
+"""SQL constructs whose spelling differs by dialect, each compiled in one place.
+
+The default compilation is standard SQL as PostgreSQL spells it, which most
+warehouses (Trino, Snowflake, Redshift) accept; DuckDB and SQLite get their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+
+class DaysBetween(FunctionElement[float]):
+    """Fractional days from the first timestamp (or date) to the second."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(DaysBetween)
+def _days_default(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(sa.cast(arg, sa.DateTime), **kw) for arg in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+
+
+@compiles(DaysBetween, "duckdb")
+def _days_duckdb(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(sa.cast(arg, sa.DateTime), **kw) for arg in element.clauses)
+    return f"((epoch({end}) - epoch({start})) / 86400.0)"
+
+
+@compiles(DaysBetween, "sqlite")
+def _days_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(julianday({end}) - julianday({start}))"
+
+
+class Percentile(FunctionElement[float]):
+    """Continuous percentile (linear interpolation) of an expression within a group."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "percentile"
+
+    def __init__(self, expr: ColumnElement[Any], fraction: float) -> None:
+        super().__init__(expr, sa.literal(fraction, sa.Float))
+
+
+@compiles(Percentile)
+def _percentile_default(element: Percentile, compiler: SQLCompiler, **kw: Any) -> str:
+    expr, fraction = list(element.clauses)
+    return compiler.process(sa.func.percentile_cont(fraction).within_group(expr), **kw)
+
+
+@compiles(Percentile, "sqlite")
+def _percentile_sqlite(element: Percentile, compiler: SQLCompiler, **kw: Any) -> str:
+    # sc_percentile is registered on every SQLite connection (scorecard.sqlite_functions).
+    expr, fraction = list(element.clauses)
+    return f"sc_percentile({compiler.process(expr, **kw)}, {compiler.process(fraction, **kw)})"
+
+
+class Greatest(FunctionElement[Any]):
+    """The largest of the arguments (row-wise)."""
+
+    inherit_cache = True
+    name = "greatest"
+
+
+class Least(FunctionElement[Any]):
+    """The smallest of the arguments (row-wise)."""
+
+    inherit_cache = True
+    name = "least"
+
+
+@compiles(Greatest)
+def _greatest_default(element: Greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(Least)
+def _least_default(element: Least, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"least({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(Greatest, "sqlite")
+def _greatest_sqlite(element: Greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(Least, "sqlite")
+def _least_sqlite(element: Least, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+def days_between(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[float]:
+    return DaysBetween(start, end)
+
+
+def percentile(expr: ColumnElement[Any], fraction: float) -> ColumnElement[float]:
+    return Percentile(expr, fraction)
+
+
+def greatest(*args: ColumnElement[Any]) -> ColumnElement[Any]:
+    return Greatest(*args)
+
+
+def least(*args: ColumnElement[Any]) -> ColumnElement[Any]:
+    return Least(*args)
+
+
+class Typed(FunctionElement[Any]):
+    """A bound value with an explicit SQL type, so CTE columns keep it (CAST, except SQLite)."""
+
+    inherit_cache = True
+    name = "typed"
+
+    def __init__(self, value: ColumnElement[Any], type_: sa.types.TypeEngine[Any]) -> None:
+        super().__init__(value)
+        self.type = type_
+
+
+@compiles(Typed)
+def _typed_default(element: Typed, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = list(element.clauses)
+    return compiler.process(sa.cast(value, element.type), **kw)
+
+
+@compiles(Typed, "sqlite")
+def _typed_sqlite(element: Typed, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite stores dates and timestamps as ISO text; CAST would turn them into numbers.
+    (value,) = list(element.clauses)
+    return compiler.process(value, **kw)

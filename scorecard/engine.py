@@ -1,0 +1,168 @@
+"""Run compiled metrics against a database and return small, finished frames.
+
+Every metric is one statement aggregated in the database; derived metrics combine the
+finished per-period values of the metrics they name. Frames have the columns
+period (date), d_<dimension>..., value, numerator, denominator, n.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from scorecard import expressions as ex
+from scorecard.catalog import Catalog
+from scorecard.compiler import Compiler, NotApplicable, Query, dialect_named, render_sql
+from scorecard.db import Database
+from scorecard.definitions import AggregateMetric, DerivedMetric, MetricBase, RankMetric
+
+RESULT_COLUMNS = ("value", "numerator", "denominator", "n")
+
+
+class MetricError(RuntimeError):
+    """A metric failed to run; the message names the metric and the database's complaint."""
+
+
+@dataclass
+class Runner:
+    """Runs metrics of one catalog on one database, remembering results within one request."""
+
+    db: Database
+    catalog: Catalog
+    _memo: dict[tuple[str, Query], pd.DataFrame] = field(default_factory=dict, repr=False)
+    statements_run: int = 0
+
+    def run(self, name: str, query: Query, conn: sa.Connection | None = None) -> pd.DataFrame:
+        """Values of one metric for the query's periods and breakdown."""
+        key = (name, query)
+        if key in self._memo:
+            return self._memo[key]
+        metric = self.catalog.metric(name)
+        if conn is None:
+            with self.db.engine().connect() as own:
+                frame = self._run(metric, query, own)
+        else:
+            frame = self._run(metric, query, conn)
+        self._memo[key] = frame
+        return frame
+
+    def _run(self, metric: MetricBase, query: Query, conn: sa.Connection) -> pd.DataFrame:
+        if isinstance(metric, RankMetric):
+            raise MetricError(f"metric {metric.name}: a ranking is a table; use scorecard.ranking")
+        if isinstance(metric, DerivedMetric):
+            return self._derived(metric, query, conn)
+        statement = Compiler(self.catalog).compile(metric, query)
+        try:
+            rows = conn.execute(statement).mappings().all()
+        except sa.exc.DBAPIError as exc:
+            raise MetricError(f"metric {metric.name}: the database refused the query: {exc.orig}") from None
+        self.statements_run += 1
+        frame = _frame(rows, query)
+        if zero_when_empty(metric):
+            frame = _complete(frame, query)
+        return frame
+
+    def _derived(self, metric: DerivedMetric, query: Query, conn: sa.Connection) -> pd.DataFrame:
+        node = ex.parse(metric.formula)
+        refs = sorted({n.dotted for n in ex.names(node)})
+        keys = ["period", *[f"d_{d}" for d in query.group_by]]
+        merged: pd.DataFrame | None = None
+        for ref in refs:
+            part = self.run(ref, query, conn)[[*keys, "value", "n"]].rename(columns={"value": ref, "n": f"n_{ref}"})
+            merged = part if merged is None else merged.merge(part, on=keys, how="outer")
+        assert merged is not None
+        values = []
+        for _, row in merged.iterrows():
+            inputs = {ref: (None if pd.isna(row[ref]) else float(row[ref])) for ref in refs}
+            values.append(ex.evaluate_numbers(node, inputs))
+        out = merged[keys].copy()
+        out["value"] = pd.array(values, dtype="Float64").astype("float64")
+        out["numerator"] = float("nan")
+        out["denominator"] = float("nan")
+        out["n"] = merged[[f"n_{r}" for r in refs]].min(axis=1).fillna(0).astype("int64")
+        return out.sort_values(keys).reset_index(drop=True)
+
+    def supports(self, name: str, dimensions: Mapping[str, Any] | list[str]) -> str | None:
+        """None if the metric can be filtered/broken down by these dimensions, else why not."""
+        metric = self.catalog.metric(name)
+        compiler = Compiler(self.catalog)
+        try:
+            for table in tables_of(self.catalog, metric):
+                for dim in dimensions:
+                    compiler.dimension_path(dim, table)
+        except NotApplicable as exc:
+            return str(exc)
+        return None
+
+
+def tables_of(catalog: Catalog, metric: MetricBase) -> list[str]:
+    """Base tables a metric reads (through derived metrics' components)."""
+    if isinstance(metric, DerivedMetric):
+        out: list[str] = []
+        for ref in sorted({n.dotted for n in ex.names(ex.parse(metric.formula))}):
+            out += tables_of(catalog, catalog.metric(ref))
+        return sorted(set(out))
+    if isinstance(metric, RankMetric):
+        return tables_of(catalog, catalog.metric(metric.of))
+    return sorted({side.table for side in Compiler(catalog).sides(metric)})
+
+
+def zero_when_empty(metric: MetricBase) -> bool:
+    """Counts and sums are 0 in a period with no rows; averages, ratios and cohorts are unknown."""
+    return isinstance(metric, AggregateMetric) and metric.type in ("count", "sum")
+
+
+def _complete(frame: pd.DataFrame, query: Query) -> pd.DataFrame:
+    dims = [f"d_{d}" for d in query.group_by]
+    periods = pd.DataFrame({"period": [p.first for p in query.periods]})
+    if dims:
+        combos = frame[dims].drop_duplicates()
+        if combos.empty:
+            return frame
+        grid = periods.merge(combos, how="cross")
+    else:
+        grid = periods
+    out = grid.merge(frame, on=["period", *dims], how="left")
+    out["value"] = out["value"].fillna(0.0)
+    out["numerator"] = out["numerator"].fillna(0.0)
+    out["n"] = out["n"].fillna(0).astype("int64")
+    return out[frame.columns].reset_index(drop=True)
+
+
+def _frame(rows: list[Any], query: Query) -> pd.DataFrame:
+    dims = [f"d_{d}" for d in query.group_by]
+    frame = pd.DataFrame([dict(r) for r in rows], columns=["period", *dims, *RESULT_COLUMNS])
+    frame["period"] = [_as_date(v) for v in frame["period"]]
+    for column in ("value", "numerator", "denominator"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    frame["n"] = pd.to_numeric(frame["n"], errors="coerce").fillna(0).astype("int64")
+    for dim in dims:
+        frame[dim] = frame[dim].astype(object).where(frame[dim].notna(), None)
+    return frame
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def metric_sql(catalog: Catalog, name: str, query: Query, dialect: str) -> list[tuple[str, str]]:
+    """The SQL the engine runs for a metric, as (metric name, SQL text) pairs."""
+    metric = catalog.metric(name)
+    if isinstance(metric, RankMetric):
+        return metric_sql(catalog, metric.of, query, dialect)
+    if isinstance(metric, DerivedMetric):
+        out: list[tuple[str, str]] = []
+        for ref in sorted({n.dotted for n in ex.names(ex.parse(metric.formula))}):
+            out += metric_sql(catalog, ref, query, dialect)
+        return out
+    statement = Compiler(catalog).compile(metric, query)
+    return [(name, render_sql(statement, dialect_named(dialect)))]

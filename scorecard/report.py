@@ -1,0 +1,161 @@
+"""Plain-text and CSV renderings of the scorecard and the ranking (terminal, exports)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from scorecard.catalog import Catalog
+from scorecard.formatting import format_delta, format_value
+from scorecard.ranking import Ranking
+from scorecard.scorecard import Scorecard
+
+SECTIONS = {
+    "handover": "What marketing hands over",
+    "sales": "What sales does with it",
+    "shared": "What both own",
+}
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None]) -> str:
+    """A one-line trend: ▁▂▅█, a space where a week has no value."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = high - low or 1.0
+    return "".join(" " if v is None else _BLOCKS[round((v - low) / span * (len(_BLOCKS) - 1))] for v in values)
+
+
+def _owners(owners: tuple[str, ...]) -> str:
+    return "both" if set(owners) == {"sales", "marketing"} else "/".join(owners)
+
+
+def scorecard_table(card: Scorecard) -> str:
+    """The scorecard as an aligned text table grouped by section."""
+    filters = ", ".join(f"{k}={'|'.join(v)}" for k, v in card.filters.items()) or "none"
+    lines = [f"Scorecard for week {card.week.label} ({card.week.first} to {card.week.last}); filters: {filters}", ""]
+    header = ("Metric", "Value", "Prev", "Change", "Target", "Status", "n", "Owners", "Trend (12 wk)")
+    for section, title in SECTIONS.items():
+        rows = [r for r in card.rows if r.section == section]
+        if not rows:
+            continue
+        table = [header]
+        for r in rows:
+            label = r.label + (f" [cohort {r.cohort}]" if r.cohort else "")
+            status = r.status + (" (low n)" if r.low_sample else "")
+            table.append(
+                (
+                    label,
+                    format_value(r.value, r.format),
+                    format_value(r.previous, r.format),
+                    format_delta(r.delta, r.format),
+                    format_value(r.target, r.format) if r.target is not None else "",
+                    status if r.note is None else "n/a",
+                    str(r.n),
+                    _owners(r.owners),
+                    sparkline([p.value for p in r.trend]),
+                )
+            )
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        lines.append(title)
+        for i, row in enumerate(table):
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) if 0 < j < 7 else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths, strict=True)) if j
+            ]
+            lines.append("  " + "  ".join(cells).rstrip())
+            if i == 0:
+                lines.append("  " + "  ".join("-" * w for w in widths))
+        lines.append("")
+    notes = [r for r in card.rows if r.note]
+    for r in notes:
+        lines.append(f"note: {r.label}: {r.note}")
+    low = [r.label for r in card.rows if r.low_sample]
+    if low:
+        lines.append(f"low sample (below each metric's minimum; not a trend): {', '.join(low)}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def scorecard_csv(card: Scorecard) -> str:
+    """One row per metric; the trend as semicolon-separated weekly values, oldest first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            "week",
+            "section",
+            "metric",
+            "label",
+            "value",
+            "previous",
+            "delta",
+            "target",
+            "status",
+            "n",
+            "low_sample",
+            "owners",
+            "cohort",
+            "trend",
+            "note",
+        ]
+    )
+    for r in card.rows:
+        writer.writerow(
+            [
+                card.week.label,
+                r.section,
+                r.metric,
+                r.label,
+                _num(r.value),
+                _num(r.previous),
+                _num(r.delta),
+                _num(r.target),
+                r.status,
+                r.n,
+                str(r.low_sample).lower(),
+                "|".join(r.owners),
+                r.cohort or "",
+                ";".join(_num(p.value) for p in r.trend),
+                r.note or "",
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.6g}"
+
+
+def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
+    """The forced ranking as an aligned text table, one block per peer group."""
+    unit = catalog.metric(ranking.of).format
+    lines = [
+        f"Forced ranking on {catalog.metric(ranking.of).label} for {ranking.period.label}"
+        f" ({ranking.period.first} to {ranking.period.last}), peer group: {ranking.group_by or 'everyone'}",
+        "",
+    ]
+    header = ("Rep", "Group", "Value", "Rank", "Percentile", "Tier", "Note")
+    table = [header]
+    for r in ranking.rows:
+        table.append(
+            (
+                r.rep,
+                r.group,
+                format_value(r.value, unit),
+                "" if r.rank is None else f"{r.rank:g}",
+                "" if r.percentile is None else f"{r.percentile * 100:.0f}%",
+                r.tier,
+                r.reason or "",
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for i, row in enumerate(table):
+        lines.append(
+            "  ".join(
+                c.rjust(w) if j in (2, 3, 4) else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,152 @@
+"""Every default metric on the tiny hand-made CRM, on DuckDB, SQLite and PostgreSQL.
+
+Each expected number is worked out by hand from tests/fixtures/tiny.py in the comment
+beside it. W02 = 2026-01-05..11, W03 = 2026-01-12..18; "EMEA" is the filter region=EMEA.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from scorecard import periods
+from scorecard.catalog import Catalog, load_catalog
+from scorecard.compiler import Query
+from scorecard.config import DEFAULT_METRICS
+from scorecard.db import Database
+from scorecard.engine import Runner
+from tests.conftest import ENGINES, new_database
+from tests.fixtures import tiny
+
+NONE = None  # no value: nothing to divide by, or no rows for an average/ratio
+
+# metric: (W02, W03, W02 EMEA, W03 EMEA)
+EXPECTED: dict[str, tuple[float | None, float | None, float | None, float | None]] = {
+    # L1-L4 created in W02, L5-L7 in W03; EMEA: L3 | L5.
+    "leads_created": (4, 3, 1, 1),
+    # Cohort W02 (L1-L4): L1->O1 won Jan 9, L3->O2 won Jan 15 => 2/4. W03 (L5-L7): O3 lost => 0/3.
+    # EMEA: L3 won => 1/1; L5 lost => 0/1.
+    "lead_to_close": (0.5, 0.0, 1.0, 0.0),
+    # (O1 1000 + O2 5000) / 4 = 1500; 0/3. EMEA: 5000/1; 0/1.
+    "revenue_per_lead": (1500, 0, 5000, 0),
+    # MQL in W02: L1-L4, accepted L1 L3 L4 => 3/4. W03: L5 L7, accepted L5 => 1/2. EMEA: L3 1/1; L5 1/1.
+    "sales_accept_rate": (0.75, 0.5, 1.0, 1.0),
+    # Opps created with a lead: W02 O1 1000 + O2 5000; W03 O3 2000. EMEA: O2 5000; O3 2000.
+    "marketing_sourced_pipeline": (6000, 2000, 5000, 2000),
+    # Hours MQL -> first touch: W02 L1 1h, L2 24h, L3 2h (L4 untouched) => median 2. W03: L5 30h => 30.
+    "speed_to_lead": (2, 30, 2, 30),
+    # Touched within 24 h of MQL: W02 L1 L2 (exactly 24 h counts) L3 of 4 => 0.75; W03 none of L5 L7 => 0.
+    "follow_up_sla": (0.75, 0.0, 1.0, 0.0),
+    # Never touched: W02 L4 of 4; W03 L7 of 2. EMEA: 0/1, 0/1.
+    "unworked_leads": (0.25, 0.5, 0.0, 0.0),
+    # Closed W02: O1 won, O4 lost => 1/2. W03: O2 won, O3 lost, O5 won => 2/3. EMEA W02: nothing closed.
+    "win_rate": (0.5, 2 / 3, NONE, 2 / 3),
+    # Calls on won deals / won deals: W02 O1 calls A5 A6 => 2/1. W03 O2 A8 A9 A10 + O5 A11 A14 => 5/2.
+    # EMEA (calls by EMEA reps, EMEA won deals): W02 no won deal; W03 R1 made all 5 => 2.5.
+    "calls_per_close": (2.0, 2.5, NONE, 2.5),
+    # Won days created->closed: W02 O1 3.5. W03 O2 7, O5 44 (Dec 1 -> Jan 14) => median 25.5.
+    "cycle_days_median": (3.5, 25.5, NONE, 25.5),
+    # p90 (linear interpolation) of [7, 44] = 7 + 0.9 * 37 = 40.3.
+    "cycle_days_p90": (3.5, 40.3, NONE, 40.3),
+    # 1 - amount/list on won: O1 0.2; O2 0, O5 0.25 => 0.125.
+    "discount_depth": (0.2, 0.125, NONE, 0.125),
+    # Won amount: O1 1000; O2 5000 + O5 3000. EMEA W02: 0.
+    "bookings": (1000, 8000, 0, 8000),
+    # R1 1000/day + R2 500/day, 7 days => 10500; EMEA is R1 => 7000.
+    "quota": (10500, 10500, 7000, 7000),
+    # 1000/10500, 8000/10500; EMEA 0/7000, 8000/7000.
+    "quota_attainment": (1000 / 10500, 8000 / 10500, 0.0, 8000 / 7000),
+    # 9 activities Jan 5-11 (A1 A2 A3 A5 A6 A7 A8 A9 A13), 5 Jan 12-18. EMEA = by R1: A3 A8 A9 | A4 A10 A11 A12 A14.
+    "activities_logged": (9, 5, 3, 5),
+    # Open at Jan 12 00:00: O2 5000, O5 3000, O6 600 => 8600; at Jan 19: O6 600. EMEA: 8000; 0.
+    "open_pipeline": (8600, 600, 8000, 0),
+    # open_pipeline / (quota * 13): 8600/136500; 600/136500; 8000/91000; 0/91000.
+    "pipeline_coverage": (8600 / 136500, 600 / 136500, 8000 / 91000, 0.0),
+    "won_deals": (1, 2, 0, 2),
+    # C1 and C2 both cost 100 a day => 700 + 700 each week; EMEA = C2 only.
+    "campaign_spend": (1400, 1400, 700, 700),
+    # O1 300; O2 1000 + O5 900.
+    "cost_of_sale_won": (300, 1900, 0, 1900),
+    # O1 1000*0.8; O2 5000*0.8 + O5 3000*0.8.
+    "margin_won": (800, 6400, 0, 6400),
+    # (spend + cost of sale) / won: (1400+300)/1; (1400+1900)/2; EMEA W02 0 won => none; (700+1900)/2.
+    "cost_per_won_deal": (1700, 1650, NONE, 1300),
+    "margin_per_won_deal": (800, 3200, NONE, 3200),
+    # 300/800; 1900/6400.
+    "cost_to_margin": (0.375, 1900 / 6400, NONE, 1900 / 6400),
+    # Created W02: O1 (vs partner O6 on A2), O2 (vs partner O3 on A1), O4 (alone on A3), O6 (vs O1) => 3/4.
+    # W03: O3 (vs direct O2) => 1/1. EMEA: O2 1/1; O3 1/1.
+    "channel_conflict_rate": (0.75, 1.0, 1.0, 1.0),
+}
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(DEFAULT_METRICS)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def tiny_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    with new_database(str(request.param), tmp_path_factory.mktemp("tiny")) as db:
+        yield tiny.load(db)
+
+
+def _values(
+    runner: Runner, catalog: Catalog, metric: str, filters: dict[str, list[str]]
+) -> tuple[float | None, float | None]:
+    w03 = periods.parse_week(catalog.calendar, "2026-W03")
+    weeks = periods.weeks_ending(catalog.calendar, w03, 2)
+    query = Query.build(weeks, filters=filters, as_of=dt.datetime(2026, 12, 1))
+    frame = runner.run(metric, query)
+    by_week = {p: v for p, v in zip(frame["period"], frame["value"], strict=True)}
+    out = []
+    for week in weeks:
+        value = by_week.get(week.first)
+        out.append(None if value is None or value != value else float(value))
+    return out[0], out[1]
+
+
+def test_every_default_metric_has_an_expectation(catalog: Catalog):
+    scored = {name for name, m in catalog.metrics.items() if m.type != "rank"}  # type: ignore[attr-defined]
+    assert scored == set(EXPECTED)
+
+
+@pytest.mark.parametrize("metric", sorted(EXPECTED))
+def test_metric_values_by_hand(tiny_db: Database, catalog: Catalog, metric: str):
+    runner = Runner(tiny_db, catalog)
+    w02, w03, emea02, emea03 = EXPECTED[metric]
+    assert _values(runner, catalog, metric, {}) == (pytest.approx(w02), pytest.approx(w03))
+    assert _values(runner, catalog, metric, {"region": ["EMEA"]}) == (pytest.approx(emea02), pytest.approx(emea03))
+
+
+def test_cohort_counts_only_events_before_as_of(tiny_db: Database, catalog: Catalog):
+    # As of the end of W02 (Jan 12), only L1's deal (won Jan 9) had closed: 1 of 4.
+    w02 = periods.parse_week(catalog.calendar, "2026-W02")
+    frame = Runner(tiny_db, catalog).run("lead_to_close", Query.build((w02,), as_of=w02.end))
+    assert frame["value"].tolist() == [pytest.approx(0.25)]
+    assert frame["n"].tolist() == [4]
+
+
+def test_breakdown_by_dimension(tiny_db: Database, catalog: Catalog):
+    # Leads created in W02 by source: trade_show L1 L2 L4, referral L3.
+    w02 = periods.parse_week(catalog.calendar, "2026-W02")
+    frame = Runner(tiny_db, catalog).run("leads_created", Query.build((w02,), group_by=["source"]))
+    assert dict(zip(frame["d_source"], frame["value"], strict=True)) == {"referral": 1, "trade_show": 3}
+
+
+def test_repeated_filter_values_mean_any_of_them(tiny_db: Database, catalog: Catalog):
+    # W03 leads: L5 referral, L6 trade_show, L7 webinar.
+    runner = Runner(tiny_db, catalog)
+    assert _values(runner, catalog, "leads_created", {"source": ["referral", "webinar"]})[1] == 2
+    assert _values(runner, catalog, "leads_created", {"source": ["webinar"]})[1] == 1
+
+
+def test_filter_through_relationships(tiny_db: Database, catalog: Catalog):
+    # Product lives on products, reached from opportunities through product_id: W03 Core won O2 + O5.
+    runner = Runner(tiny_db, catalog)
+    assert _values(runner, catalog, "bookings", {"product": ["Core"]}) == (1000, 8000)
+    assert _values(runner, catalog, "bookings", {"product": ["Addon"]}) == (0, 0)
+    # Campaign of an opportunity is its lead's campaign: O2 came from L3 (Referral program).
+    assert _values(runner, catalog, "marketing_sourced_pipeline", {"campaign": ["Referral program"]}) == (5000, 2000)
