@@ -322,14 +322,16 @@ def _dimensions(out: _Collector, items: Any, graph: Graph) -> dict[str, Dimensio
     return found
 
 
-def _expression_problem(text: Any, table: str, graph: Graph, must_be_name: bool = False) -> str | None:
+def _expression_problem(
+    text: Any, table: str, graph: Graph, must_be_name: bool = False, condition: bool = False
+) -> str | None:
     if not isinstance(text, str):
         return f"expected an expression in text, got {text!r}"
     try:
         node = ex.parse(text)
         if must_be_name and not isinstance(node, ex.Name):
             return f"{text!r} must be a column path such as owner.region"
-        compile_expression(text, table, graph)
+        compile_expression(text, table, graph, condition=condition)
     except (ex.ExpressionError, CompileError) as exc:
         return str(exc)
     return None
@@ -395,10 +397,10 @@ def _check_metrics(
         ) -> None:
             out.add((*_path, *key), message, _name)
 
-        def expression(key: tuple[str | int, ...], text: str | None, table: str) -> None:
+        def expression(key: tuple[str | int, ...], text: str | None, table: str, condition: bool = False) -> None:
             if text is None:
                 return
-            trouble = _expression_problem(text, table, graph)
+            trouble = _expression_problem(text, table, graph, condition=condition)
             if trouble:
                 problem(key, trouble)
 
@@ -436,14 +438,14 @@ def _check_metrics(
         if isinstance(metric, AggregateMetric):
             if table_known(("of",), metric.of):
                 expression(("value",), metric.value, metric.of)
-                expression(("filter",), metric.filter, metric.of)
+                expression(("filter",), metric.filter, metric.of, condition=True)
                 time_anchor(("time",), metric.time, metric.of)
         elif isinstance(metric, RatioMetric):
             for side_name, side in (("numerator", metric.numerator), ("denominator", metric.denominator)):
                 if not table_known((side_name,), side.table):
                     continue
                 expression((side_name, "sum" if side.sum else "average"), side.value, side.table)
-                expression((side_name, "filter"), side.filter, side.table)
+                expression((side_name, "filter"), side.filter, side.table, condition=True)
                 anchor = side.time or metric.time
                 if anchor is None:
                     problem(
@@ -453,8 +455,8 @@ def _check_metrics(
                     time_anchor((side_name, "time") if side.time else ("time",), anchor, side.table)
         elif isinstance(metric, CohortMetric):
             if table_known(("of",), metric.of):
-                expression(("filter",), metric.filter, metric.of)
-                expression(("event",), metric.event, metric.of)
+                expression(("filter",), metric.filter, metric.of, condition=True)
+                expression(("event",), metric.event, metric.of, condition=True)
                 expression(("value",), metric.value, metric.of)
                 time_anchor(("time",), metric.time, metric.of)
                 time_anchor(("event_time",), metric.event_time, metric.of)

@@ -235,7 +235,7 @@ class Scope:
 
 # --- expressions to SQL -------------------------------------------------------------------
 
-_BOOLEAN_ATOMS = (ex.Compare, ex.InList, ex.Between, ex.Like, ex.IsNull, ex.Name)
+_COMPARISONS = (ex.Compare, ex.InList, ex.Between, ex.Like, ex.IsNull)
 
 
 def _literal(value: Any) -> ColumnElement[Any]:
@@ -246,7 +246,7 @@ def _literal(value: Any) -> ColumnElement[Any]:
     if isinstance(value, int):
         return sa.literal(value, sa.Integer)
     if isinstance(value, float):
-        return sa.literal(value, sa.Float)
+        return sa.literal(value, sa.Double)
     if isinstance(value, dt.datetime):
         return sa.literal(value, sa.DateTime)
     if isinstance(value, dt.date):
@@ -284,9 +284,13 @@ def _find_crossing(node: ex.Node, scope: Scope) -> tuple[ex.Name, _ToMany] | Non
     return None
 
 
-def to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
-    """Compile an expression tree in a scope (joins are added to the scope as needed)."""
-    if isinstance(node, _BOOLEAN_ATOMS):
+def to_sql(node: ex.Node, scope: Scope, condition: bool = False) -> ColumnElement[Any]:
+    """Compile an expression tree in a scope (joins are added to the scope as needed).
+
+    In a condition (a filter), a comparison that crosses a one-to-many relationship
+    means "some related row matches" and becomes EXISTS; elsewhere it is an error.
+    """
+    if isinstance(node, _COMPARISONS) or (condition and isinstance(node, ex.Name)):
         try:
             return _to_sql(node, scope)
         except _ToMany:
@@ -297,8 +301,8 @@ def to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
             sub = Scope(scope.ctx, crossing.relation.target, parent=scope)
             link = sub.alias.c[crossing.relation.target_column] == crossing.alias.c[crossing.relation.source_column]
             rewritten = _replace_names(node, name, crossing.rest)
-            condition = to_sql(rewritten, sub)
-            return sa.exists(sa.select(sa.literal(1)).select_from(sub.selectable()).where(link, condition))
+            matched = to_sql(rewritten, sub, condition=True)
+            return sa.exists(sa.select(sa.literal(1)).select_from(sub.selectable()).where(link, matched))
     return _to_sql(node, scope)
 
 
@@ -317,7 +321,7 @@ def _to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
             return left - right
         if node.op == "*":
             return left * right
-        return sa.cast(left, sa.Float) / sa.func.nullif(sa.cast(right, sa.Float), 0)
+        return sa.cast(left, sa.Double) / sa.func.nullif(sa.cast(right, sa.Double), 0)
     if isinstance(node, ex.Compare):
         left = to_sql(node.left, scope)
         if isinstance(node.right, ex.Literal) and node.right.value is None:
@@ -332,10 +336,10 @@ def _to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
             ">=": left >= right,
         }[node.op]
     if isinstance(node, ex.BoolOp):
-        parts = [to_sql(o, scope) for o in node.operands]
+        parts = [to_sql(o, scope, condition=True) for o in node.operands]
         return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
     if isinstance(node, ex.Not):
-        return sa.not_(to_sql(node.operand, scope))
+        return sa.not_(to_sql(node.operand, scope, condition=True))
     if isinstance(node, ex.InList):
         operand = to_sql(node.operand, scope)
         values = [i.value for i in node.items]
@@ -376,7 +380,7 @@ def _relation_aggregate(node: ex.Call, scope: Scope) -> ColumnElement[Any]:
     link = sub.alias.c[rel.target_column] == alias.c[rel.source_column]
     conditions: list[ColumnElement[Any]] = [link]
     if len(node.args) == 2:
-        conditions.append(to_sql(node.args[1], sub))
+        conditions.append(to_sql(node.args[1], sub, condition=True))
     if node.name in ("count", "exists"):
         if rest:
             relation_path = ".".join(target.parts[: len(target.parts) - len(rest)])
@@ -392,11 +396,11 @@ def _relation_aggregate(node: ex.Call, scope: Scope) -> ColumnElement[Any]:
     )
 
 
-def compile_expression(text: str, table: str, graph: Graph) -> ColumnElement[Any]:
-    """Parse and compile one expression on a base table (used by validation and tests)."""
+def compile_expression(text: str, table: str, graph: Graph, condition: bool = False) -> ColumnElement[Any]:
+    """Parse and compile one expression (a condition, or a value) on a base table."""
     scope = Scope(_Context(graph), table)
     try:
-        return to_sql(ex.parse(text), scope)
+        return to_sql(ex.parse(text), scope, condition=condition)
     except _ToMany as crossing:
         raise CompileError(
             f"{crossing.relation.name!r} is one-to-many from {crossing.relation.source}: use "
@@ -534,7 +538,7 @@ class Compiler:
             join_on = sa.and_(begin <= periods.c.p_last, end >= periods.c.p_first)
             where += [begin <= _literal(last.last), end >= _literal(first.first)]
         if side.filter:
-            where.append(to_sql(ex.parse(side.filter), scope))
+            where.append(to_sql(ex.parse(side.filter), scope, condition=True))
         dims: list[ColumnElement[Any]] = []
         for name in query.group_by:
             dims.append(self._dimension(name, scope).label(f"d_{name}"))
@@ -565,7 +569,7 @@ class Compiler:
             entry = to_sql(time.first, scope)
             happened = to_sql(ex.parse(side.event_time or ""), scope)
             reached = sa.and_(
-                to_sql(ex.parse(side.event or ""), scope),
+                to_sql(ex.parse(side.event or ""), scope, condition=True),
                 happened >= entry,
                 dialects.days_between(entry, happened) <= side.window_days,
                 *([happened < _literal(query.as_of)] if query.as_of else []),
@@ -622,13 +626,13 @@ class Compiler:
                 denominator: ColumnElement[Any] = sa.null()
                 if isinstance(metric, CohortMetric):
                     denominator = sub.c.n
-                    value = sa.cast(sub.c.numerator, sa.Float) / sa.func.nullif(sa.cast(sub.c.n, sa.Float), 0)
+                    value = sa.cast(sub.c.numerator, sa.Double) / sa.func.nullif(sa.cast(sub.c.n, sa.Double), 0)
                 return sa.select(
                     sub.c.period,
                     *[sub.c[d] for d in dim_names],
-                    sa.cast(value, sa.Float).label("value"),
-                    sa.cast(sub.c.numerator, sa.Float).label("numerator"),
-                    sa.cast(denominator, sa.Float).label("denominator"),
+                    sa.cast(value, sa.Double).label("value"),
+                    sa.cast(sub.c.numerator, sa.Double).label("numerator"),
+                    sa.cast(denominator, sa.Double).label("denominator"),
                     sub.c.n,
                 ).order_by(sub.c.period, *[sub.c[d] for d in dim_names])
             num, dim_names = self._side_select(sides[0], query, periods, ctx)
@@ -644,9 +648,9 @@ class Compiler:
             return (
                 sa.select(
                     *keys,
-                    (sa.cast(num_total, sa.Float) / sa.func.nullif(sa.cast(den_total, sa.Float), 0)).label("value"),
-                    sa.cast(num_total, sa.Float).label("numerator"),
-                    sa.cast(den_total, sa.Float).label("denominator"),
+                    (sa.cast(num_total, sa.Double) / sa.func.nullif(sa.cast(den_total, sa.Double), 0)).label("value"),
+                    sa.cast(num_total, sa.Double).label("numerator"),
+                    sa.cast(den_total, sa.Double).label("denominator"),
                     sa.func.sum(n_column).label("n"),
                 )
                 .group_by(*keys)
@@ -659,6 +663,56 @@ class Compiler:
                 f"expression, or make {crossing.relation.target} the base table"
             ) from None
 
+    def maturation(self, metric: CohortMetric, query: Query, max_weeks: int) -> sa.Select[Any]:
+        """Cohort members counted by age in weeks and by weeks until the event (NULL: not reached).
+
+        From these counts a maturation curve is exact: the share converted within k weeks
+        among members at least k weeks old, so young cohorts never drag a curve down.
+        """
+        if query.as_of is None:
+            raise CompileError("a maturation curve needs an as-of instant")
+        ctx = _Context(self.graph)
+        periods = _periods_cte(query)
+        scope = Scope(ctx, metric.of)
+        entry = to_sql(ex.parse(metric.time), scope)
+        happened = to_sql(ex.parse(metric.event_time), scope)
+        first, last = query.periods[0], query.periods[-1]
+        where: list[ColumnElement[Any]] = [entry >= _literal(first.start), entry < _literal(last.end)]
+        if metric.filter:
+            where.append(to_sql(ex.parse(metric.filter), scope, condition=True))
+        dims = [self._dimension(name, scope).label(f"d_{name}") for name in query.group_by]
+        for name, values in query.filters:
+            where.append(self._dimension(name, scope).in_(list(values)))
+        as_of = _literal(query.as_of)
+        reached = sa.and_(
+            to_sql(ex.parse(metric.event), scope, condition=True),
+            happened >= entry,
+            happened < as_of,
+            dialects.days_between(entry, happened) < (max_weeks + 1) * 7,
+        )
+        age = dialects.least(dialects.FloorInt(dialects.days_between(entry, as_of) / 7.0), _literal(max_weeks))
+        until = sa.case((reached, dialects.FloorInt(dialects.days_between(entry, happened) / 7.0)), else_=sa.null())
+        selectable = scope.selectable().join(periods, sa.and_(entry >= periods.c.p_start, entry < periods.c.p_end))
+        return (
+            sa.select(*dims, age.label("age_weeks"), until.label("event_week"), sa.func.count().label("members"))
+            .select_from(selectable)
+            .where(*where, entry < as_of)
+            .group_by(*[d.element for d in dims], age, until)  # type: ignore[attr-defined]
+        )
+
+    def dimension_values(self, dimension: str, table: str, limit: int) -> sa.Select[Any]:
+        """Distinct values of a dimension as seen from one table, for filter pickers."""
+        scope = Scope(_Context(self.graph), table)
+        column = self._dimension(dimension, scope).label("value")
+        return (
+            sa.select(column)
+            .select_from(scope.selectable())
+            .where(column.isnot(None))
+            .group_by(column)
+            .order_by(column)
+            .limit(limit)
+        )
+
     @staticmethod
     def _tagged(side: sa.Select[Any], dim_names: list[str], which: str) -> sa.Select[Any]:
         sub = side.subquery(f"{which}_side")
@@ -666,8 +720,8 @@ class Compiler:
         return sa.select(
             sub.c.period,
             *[sub.c[d] for d in dim_names],
-            (sub.c.numerator if is_num else sa.cast(sa.null(), sa.Float)).label("num"),
-            (sa.cast(sa.null(), sa.Float) if is_num else sub.c.numerator).label("den"),
+            (sub.c.numerator if is_num else sa.cast(sa.null(), sa.Double)).label("num"),
+            (sa.cast(sa.null(), sa.Double) if is_num else sub.c.numerator).label("den"),
             (sub.c.n if is_num else sa.literal(0, sa.Integer)).label("num_n"),
             (sa.literal(0, sa.Integer) if is_num else sub.c.n).label("den_n"),
         )

@@ -17,7 +17,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 class DaysBetween(FunctionElement[float]):
     """Fractional days from the first timestamp (or date) to the second."""
 
-    type = sa.Float()
+    type = sa.Double()
     inherit_cache = True
     name = "days_between"
 
@@ -36,19 +36,25 @@ def _days_duckdb(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(DaysBetween, "sqlite")
 def _days_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    # Whole seconds from strftime('%s') plus the fraction ('%f' - '%S'): exact to the
+    # millisecond, where julianday() differences drift (24 h would read 23.9999999 h).
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(julianday({end}) - julianday({start}))"
+
+    def seconds(ts: str) -> str:
+        return f"(strftime('%s', {ts}) + (strftime('%f', {ts}) - strftime('%S', {ts})))"
+
+    return f"(({seconds(end)} - {seconds(start)}) / 86400.0)"
 
 
 class Percentile(FunctionElement[float]):
     """Continuous percentile (linear interpolation) of an expression within a group."""
 
-    type = sa.Float()
+    type = sa.Double()
     inherit_cache = True
     name = "percentile"
 
     def __init__(self, expr: ColumnElement[Any], fraction: float) -> None:
-        super().__init__(expr, sa.literal(fraction, sa.Float))
+        super().__init__(expr, sa.literal(fraction, sa.Double))
 
 
 @compiles(Percentile)
@@ -136,3 +142,22 @@ def _typed_sqlite(element: Typed, compiler: SQLCompiler, **kw: Any) -> str:
     # SQLite stores dates and timestamps as ISO text; CAST would turn them into numbers.
     (value,) = list(element.clauses)
     return compiler.process(value, **kw)
+
+
+class FloorInt(FunctionElement[int]):
+    """The largest integer not above a non-negative number."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "floor_int"
+
+
+@compiles(FloorInt)
+def _floor_default(element: FloorInt, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(FLOOR({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(FloorInt, "sqlite")
+def _floor_sqlite(element: FloorInt, compiler: SQLCompiler, **kw: Any) -> str:
+    # CAST truncates toward zero, which is floor for the non-negative values used here.
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"

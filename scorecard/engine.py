@@ -19,7 +19,7 @@ from scorecard import expressions as ex
 from scorecard.catalog import Catalog
 from scorecard.compiler import Compiler, NotApplicable, Query, dialect_named, render_sql
 from scorecard.db import Database
-from scorecard.definitions import AggregateMetric, DerivedMetric, MetricBase, RankMetric
+from scorecard.definitions import AggregateMetric, CohortMetric, DerivedMetric, MetricBase, RankMetric
 
 RESULT_COLUMNS = ("value", "numerator", "denominator", "n")
 
@@ -166,3 +166,64 @@ def metric_sql(catalog: Catalog, name: str, query: Query, dialect: str) -> list[
         return out
     statement = Compiler(catalog).compile(metric, query)
     return [(name, render_sql(statement, dialect_named(dialect)))]
+
+
+def maturation_curves(
+    db: Database,
+    catalog: Catalog,
+    metric: str,
+    query: Query,
+    max_weeks: int = 26,
+) -> pd.DataFrame:
+    """Cohort maturation: for each breakdown value and week k since entry, the share of members
+    at least k weeks old that reached the event within k weeks.
+
+    Columns: d_<dimension>..., weeks (0..max_weeks), members (old enough), converted, share.
+    """
+    definition = catalog.metric(metric)
+    if not isinstance(definition, CohortMetric):
+        raise MetricError(f"metric {metric}: maturation curves need a cohort metric")
+    statement = Compiler(catalog).maturation(definition, query, max_weeks)
+    with db.engine().connect() as conn:
+        rows = conn.execute(statement).mappings().all()
+    dims = [f"d_{d}" for d in query.group_by]
+    counts = pd.DataFrame([dict(r) for r in rows], columns=[*dims, "age_weeks", "event_week", "members"])
+    out = []
+    groups = counts.groupby(dims, dropna=False, sort=True) if dims else [((), counts)]
+    for key, part in groups:
+        key_values = key if isinstance(key, tuple) else (key,)
+        ages = pd.to_numeric(part["age_weeks"]).astype(int)
+        events = pd.to_numeric(part["event_week"], errors="coerce")
+        members = pd.to_numeric(part["members"]).astype(int)
+        for k in range(max_weeks + 1):
+            old_enough = ages >= k
+            total = int(members[old_enough].sum())
+            if total == 0:
+                continue
+            converted = int(members[old_enough & events.notna() & (events < k)].sum())
+            out.append(
+                {
+                    **dict(zip(dims, key_values, strict=True)),
+                    "weeks": k,
+                    "members": total,
+                    "converted": converted,
+                    "share": converted / total,
+                }
+            )
+    return pd.DataFrame(out, columns=[*dims, "weeks", "members", "converted", "share"])
+
+
+def dimension_values(db: Database, catalog: Catalog, dimension: str, limit: int = 2000) -> list[str]:
+    """The values a dimension takes in the data (for filter pickers), sorted."""
+    dim = catalog.dimensions[dimension]
+    tables = list(dim.columns) or ["leads", "opportunities"]
+    compiler = Compiler(catalog)
+    values: set[str] = set()
+    with db.engine().connect() as conn:
+        for table in tables:
+            try:
+                statement = compiler.dimension_values(dimension, table, limit)
+            except NotApplicable:
+                continue
+            values.update(str(v) for v in conn.execute(statement).scalars() if v is not None)
+    return sorted(values)[:limit]

@@ -98,3 +98,16 @@ def engine_kind(request: pytest.FixtureRequest) -> str:
 def any_db(make_db: Callable[[str], Database], engine_kind: str) -> Database:
     """An empty database on each engine in turn."""
     return make_db(engine_kind)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="rewrite tests/snapshots/*.sql from the current compiler instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-snapshots"))

@@ -1,0 +1,211 @@
+"""Catalog validation: every kind of problem reported at once, each with its line."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from scorecard.catalog import check_text, json_schema, load_catalog
+from scorecard.config import DEFAULT_METRICS, PROJECT_ROOT
+
+BASE = textwrap.dedent(
+    """\
+    calendar: {week_start: monday, timezone: UTC}
+    relationships:
+      - {name: opportunity, from: activities, to: opportunities, column: opportunity_id, reverse: activities}
+    dimensions:
+      region: {label: Region, column: region}
+    metrics:
+      - name: won_deals
+        label: Won deals
+        description: Deals won by close week, shared by both teams.
+        owners: [sales, marketing]
+        type: count
+        of: opportunities
+        filter: "is_won"
+        time: closed_at
+      - name: calls
+        label: Calls per won deal
+        description: Calls logged on won deals per won deal, for both teams.
+        owners: both
+        type: ratio
+        time: opportunities.closed_at
+        numerator: {count: activities, filter: "type = 'call' and opportunity.is_won"}
+        denominator: {count: opportunities, filter: "is_won"}
+        direction: lower_is_better
+        target: {green: 18, amber: 24}
+    """
+)
+
+
+def issues_of(text: str) -> list[str]:
+    catalog, issues = check_text(text, "m.yaml")
+    assert catalog is None, "expected the catalog to be rejected"
+    return [str(i) for i in issues]
+
+
+def test_base_is_valid():
+    catalog, issues = check_text(BASE, "m.yaml")
+    assert issues == [] and catalog is not None
+    assert list(catalog.metrics) == ["won_deals", "calls"]
+    assert catalog.lines == {"won_deals": 7, "calls": 15}
+    assert catalog.metrics["calls"].owners == ("sales", "marketing")
+
+
+def test_default_catalog_is_valid():
+    catalog = load_catalog(DEFAULT_METRICS)
+    assert len(catalog.metrics) >= 20
+
+
+def test_yaml_syntax_error_has_line():
+    assert issues_of("metrics:\n  - name: x\n   label: y\n") == [
+        "m.yaml:3: YAML syntax: expected <block end>, but found '<block mapping start>'"
+    ]
+
+
+def test_unknown_key_suggests_nearest():
+    text = BASE.replace("    label: Won deals\n", "    lable: Won deals\n")
+    found = issues_of(text)
+    assert "m.yaml:8: metric won_deals: unknown key 'lable'; did you mean 'label'?" in found
+    assert "m.yaml:7: metric won_deals: missing required field 'label'" in found
+
+
+def test_unknown_key_in_nested_block_suggests_from_that_block():
+    text = BASE.replace("numerator: {count: activities,", "numerator: {cuont: activities,")
+    found = issues_of(text)
+    assert any(f.startswith("m.yaml:21: metric calls: unknown key 'cuont'; did you mean 'count'?") for f in found), (
+        found
+    )
+
+
+def test_unknown_top_level_key():
+    assert issues_of("metrix: []\n") == ["m.yaml:1: unknown key 'metrix'; did you mean 'metrics'?"]
+
+
+def test_unknown_column_names_table_and_suggestion():
+    text = BASE.replace('filter: "is_won"\n    time: closed_at', 'filter: "is_wonn"\n    time: closed_at')
+    assert issues_of(text) == [
+        "m.yaml:13: metric won_deals: opportunities has no column or relationship 'is_wonn' (in 'is_wonn'); "
+        "did you mean 'is_won'?"
+    ]
+
+
+def test_unknown_relationship_in_path():
+    text = BASE.replace('opportunity.is_won"}', 'opp.is_won"}')
+    found = issues_of(text)
+    assert len(found) == 1 and found[0].startswith(
+        "m.yaml:21: metric calls: activities has no column or relationship 'opp'"
+    )
+
+
+def test_unknown_table_and_time_column_type():
+    text = BASE.replace("of: opportunities", "of: opportunity").replace("time: closed_at", "time: amount")
+    found = issues_of(text)
+    assert "m.yaml:12: metric won_deals: unknown table 'opportunity'; did you mean 'opportunities'?" in found
+
+
+def test_time_anchor_must_be_a_timestamp():
+    text = BASE.replace("time: closed_at", "time: amount")
+    assert issues_of(text) == ["m.yaml:14: metric won_deals: time anchor 'amount' is not a date or timestamp column"]
+
+
+def test_unknown_dimension_reference_in_target_override():
+    text = BASE.replace(
+        "target: {green: 18, amber: 24}",
+        "target: {green: 18, amber: 24, overrides: [{when: {regoin: EMEA}, green: 20, amber: 30}]}",
+    )
+    assert issues_of(text) == ["m.yaml:24: metric calls: target override names unknown dimension 'regoin'"]
+
+
+def test_thresholds_in_wrong_order():
+    text = BASE.replace("target: {green: 18, amber: 24}", "target: {green: 24, amber: 18}")
+    assert issues_of(text) == [
+        "m.yaml:24: metric calls: thresholds in the wrong order: lower is better, so green (24) must be <= amber (18)"
+    ]
+
+
+def test_wrong_type_and_missing_field():
+    text = BASE.replace("owners: both", "owners: both\n    min_sample: many").replace("    of: opportunities\n", "")
+    found = issues_of(text)
+    assert "m.yaml:7: metric won_deals: missing required field 'of'" in found
+    assert any(f.startswith("m.yaml:18: metric calls: min_sample: Input should be a valid integer") for f in found), (
+        found
+    )
+
+
+def test_unknown_metric_type_suggests():
+    text = BASE.replace("type: count", "type: cuont")
+    assert issues_of(text) == ["m.yaml:11: metric won_deals: unknown metric type 'cuont'; did you mean 'count'?"]
+
+
+def test_duplicate_metric_names():
+    text = BASE.replace("name: calls", "name: won_deals")
+    assert issues_of(text) == [
+        "m.yaml:15: metric won_deals: duplicate metric name (first defined on line 7); names must be unique"
+    ]
+
+
+def test_duplicate_yaml_keys():
+    text = BASE.replace("    label: Won deals\n", "    label: Won deals\n    label: Won\n")
+    assert issues_of(text) == ["m.yaml:9: key 'label' appears twice in the same block; the second would silently win"]
+
+
+def test_derived_cycle_and_unknown_reference():
+    common = "owners: both, type: derived, description: a derived number for the validation test"
+    text = BASE + "".join(
+        f"  - {{name: {name}, label: {name}, {common}, formula: {formula!r}}}\n"
+        for name, formula in (("a", "b + 1"), ("b", "a * 2"), ("c", "won_dealz / 2"))
+    )
+    found = issues_of(text)
+    assert "m.yaml:25: metric a: derived metrics form a cycle: a -> b -> a" in found
+    assert "m.yaml:27: metric c: formula refers to unknown metric 'won_dealz'; did you mean 'won_deals'?" in found
+    assert len(found) == 2
+
+
+def test_expression_syntax_error_names_column():
+    text = BASE.replace('filter: "is_won"\n    time: closed_at', 'filter: "stage = \'won"\n    time: closed_at')
+    assert issues_of(text) == ['m.yaml:13: metric won_deals: unterminated string (at column 9 of "stage = \'won")']
+
+
+def test_to_many_value_without_aggregate_is_explained():
+    text = BASE.replace(
+        'filter: "is_won"\n    time: closed_at', 'value: "activities.duration_s"\n    time: closed_at'
+    ).replace("type: count", "type: sum")
+    found = issues_of(text)
+    assert (
+        len(found) == 1
+        and "'activities' is one-to-many from opportunities" in found[0]
+        and found[0].startswith("m.yaml:13:")
+    )
+
+
+def test_every_problem_at_once():
+    text = (
+        BASE.replace("label: Won deals", "lable: Won deals")
+        .replace("target: {green: 18, amber: 24}", "target: {green: 24, amber: 18}")
+        .replace('filter: "is_won"}', 'filter: "is_wn"}')
+    )
+    assert len(issues_of(text)) == 4  # unknown key, missing label, bad column, threshold order
+
+
+def test_relationship_problems():
+    text = BASE.replace(
+        "column: opportunity_id, reverse: activities}",
+        "column: opp_id, reverse: activities}\n  - {name: type, from: activities, to: reps, column: rep_id}",
+    )
+    found = issues_of(text)
+    assert "m.yaml:3: relationship opportunity: activities has no column 'opp_id'" in found
+    assert "m.yaml:4: relationship name 'type' hides the column activities.type; choose another name" in found
+
+
+def test_published_json_schema_is_current_and_accepts_the_catalog():
+    published = json.loads((PROJECT_ROOT / "metrics.schema.json").read_text())
+    assert published == json_schema(), "run: python -m scorecard schema --out metrics.schema.json"
+    jsonschema.validate(yaml.safe_load(Path(DEFAULT_METRICS).read_text()), published)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"metrics": [{"name": "x", "type": "nope"}]}, published)

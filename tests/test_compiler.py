@@ -1,0 +1,148 @@
+"""The compiler: no fan-out through one-to-many joins, nothing pasted into SQL, SQL snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from scorecard import model, periods
+from scorecard.catalog import Catalog, check_text, load_catalog
+from scorecard.compiler import CompileError, Query
+from scorecard.config import DEFAULT_METRICS
+from scorecard.db import Database
+from scorecard.engine import Runner, metric_sql
+from tests.conftest import ENGINES, new_database
+from tests.fixtures import tiny
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+EXTRA = """
+  - {name: opps_with_calls, label: Deals with a call, description: closed deals with at least one call logged,
+     owners: both, type: count, of: opportunities, filter: "activities.type = 'call'", time: closed_at}
+  - {name: amount_with_calls, label: Amount with a call, description: closed amount of deals with a call logged,
+     owners: both, type: sum, of: opportunities, value: amount, filter: "activities.type = 'call'", time: closed_at}
+  - {name: opps_two_calls, label: Two calls or more, description: closed deals with at least two calls logged,
+     owners: both, type: count, of: opportunities, filter: "count(activities, type = 'call') >= 2", time: closed_at}
+  - {name: touches_per_won, label: Touches per won deal, description: activities logged per won deal on average,
+     owners: both, type: average, of: opportunities, value: "count(activities)", filter: is_won, time: closed_at}
+  - {name: evil_filter, label: Evil, description: a filter whose literal looks like an injection attempt,
+     owners: both, type: count, of: leads, filter: "source = 'x''; DROP TABLE leads; --'", time: created_at}
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    text = DEFAULT_METRICS.read_text() + EXTRA
+    found, issues = check_text(text, "metrics+extra.yaml")
+    assert found is not None, [str(i) for i in issues]
+    return found
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def tiny_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    with new_database(str(request.param), tmp_path_factory.mktemp("tinyc")) as db:
+        yield tiny.load(db)
+
+
+def two_weeks(catalog: Catalog, **kwargs: object) -> Query:
+    w03 = periods.parse_week(catalog.calendar, "2026-W03")
+    return Query.build(periods.weeks_ending(catalog.calendar, w03, 2), **kwargs)  # type: ignore[arg-type]
+
+
+def values(frame) -> list[float]:  # type: ignore[no-untyped-def]
+    return [float(v) for v in frame["value"]]
+
+
+def test_filter_through_one_to_many_counts_each_deal_once(tiny_db: Database, catalog: Catalog):
+    runner = Runner(tiny_db, catalog)
+    # Closed W02: O1 (2 calls) yes, O4 (a meeting) no => 1. W03: O2 (3 calls), O3 (1), O5 (2) => 3.
+    # A join to activities would count 2 and 6.
+    assert values(runner.run("opps_with_calls", two_weeks(catalog))) == [1, 3]
+    # Amounts: O1 1000 | O2 5000 + O3 2000 + O5 3000 = 10000 (a join would give 23000 in W03).
+    assert values(runner.run("amount_with_calls", two_weeks(catalog))) == [1000, 10000]
+    # At least two calls: O1 (2) | O2 (3), O5 (2).
+    assert values(runner.run("opps_two_calls", two_weeks(catalog))) == [1, 2]
+    # Activities per won deal: O1 has A5 A6 A7 => 3 | O2 A8 A9 A10 => 3, O5 A11 A14 => 2: 2.5.
+    assert values(runner.run("touches_per_won", two_weeks(catalog))) == [3, 2.5]
+
+
+def test_injection_in_filter_values_is_bound_as_data(tiny_db: Database, catalog: Catalog):
+    runner = Runner(tiny_db, catalog)
+    evil = "x'; DROP TABLE leads; --"
+    frame = runner.run("leads_created", two_weeks(catalog, filters={"source": [evil]}))
+    assert values(frame) == [0, 0]
+    frame = runner.run("evil_filter", two_weeks(catalog))
+    assert values(frame) == [0, 0]
+    with tiny_db.engine().connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(model.leads)).scalar_one() == 7
+
+
+def test_injection_in_yaml_expression_is_rejected():
+    _, issues = check_text(
+        DEFAULT_METRICS.read_text()
+        + "  - {name: evil, label: Evil, description: an injection attempt in a filter expression, owners: both,"
+        + " type: count, of: leads, filter: \"source = 'a'; DROP TABLE leads\", time: created_at}\n",
+        "m.yaml",
+    )
+    assert [i.message for i in issues] == [
+        "unexpected character ';' (at column 13 of \"source = 'a'; DROP TABLE leads\")"
+    ]
+
+
+def test_rendered_sql_quotes_filter_values(catalog: Catalog):
+    text = metric_sql(
+        catalog, "leads_created", two_weeks(catalog, filters={"source": ["x'; DROP TABLE leads; --"]}), "duckdb"
+    )
+    assert "IN ('x''; DROP TABLE leads; --')" in text[0][1]
+
+
+def test_unknown_dimension_filter_is_an_error(tiny_db: Database, catalog: Catalog):
+    with pytest.raises(CompileError, match="unknown dimension 'regoin'"):
+        Runner(tiny_db, catalog).run("leads_created", two_weeks(catalog, filters={"regoin": ["EMEA"]}))
+
+
+def test_dimension_that_does_not_reach_a_table_is_reported(tiny_db: Database, catalog: Catalog):
+    runner = Runner(tiny_db, catalog)
+    assert runner.supports("leads_created", ["region"]) is None
+    reason = runner.supports("campaign_spend", ["rep"])
+    assert reason is not None and "rep" in reason and "campaigns" in reason
+
+
+SNAPSHOT_METRICS = ("calls_per_close", "lead_to_close", "quota_attainment", "channel_conflict_rate", "speed_to_lead")
+
+
+@pytest.mark.parametrize("dialect", ENGINES)
+@pytest.mark.parametrize("metric", SNAPSHOT_METRICS)
+def test_sql_snapshot(metric: str, dialect: str, update_snapshots: bool):
+    """Generated SQL per dialect; refresh with `pytest --update-snapshots` and review the diff."""
+    catalog = load_catalog(DEFAULT_METRICS)
+    week = periods.parse_week(catalog.calendar, "2026-W03")
+    query = Query.build(periods.weeks_ending(catalog.calendar, week, 2), filters={"region": ["EMEA"]}, as_of=week.end)
+    text = "\n".join(sql for _, sql in metric_sql(catalog, metric, query, dialect)) + "\n"
+    path = SNAPSHOTS / f"{metric}.{dialect}.sql"
+    if update_snapshots or not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+        if not update_snapshots:
+            pytest.fail(f"wrote new snapshot {path.name}; review it and commit")
+    assert text == path.read_text(), f"SQL changed for {metric} on {dialect}; if intended: pytest --update-snapshots"
+
+
+def test_timezone_moves_week_boundaries(tiny_db: Database):
+    # In America/New_York (UTC-5), L5 created 2026-01-12 09:00 UTC is still Jan 12 04:00 local (W03),
+    # but an event at 2026-01-12 03:00 UTC would be Jan 11 local. Shift the catalog to Pacific/Kiritimati
+    # (UTC+14): L4 created 2026-01-08 12:00 UTC is Jan 9 local (W02) and L1..L4 stay in W02, while
+    # L7 (Jan 14 10:00 UTC) -> Jan 15 local (W03). Leads created near a boundary: none, so counts hold;
+    # with UTC-12 (Etc/GMT+12), L5 (Jan 12 09:00 UTC) becomes Jan 11 21:00 local -> W02.
+    text = DEFAULT_METRICS.read_text().replace("timezone: UTC", "timezone: Etc/GMT+12")
+    catalog, issues = check_text(text, "m.yaml")
+    assert catalog is not None, issues
+    w03 = periods.parse_week(catalog.calendar, "2026-W03")
+    assert w03.start == dt.datetime(2026, 1, 12, 12, 0)  # local midnight at UTC-12
+    frame = Runner(tiny_db, catalog).run("leads_created", two_weeks(catalog))
+    # W02 local = Jan 5 12:00 UTC .. Jan 12 12:00 UTC: L2 L3 L4 L5 (L1 at Jan 5 09:00 UTC falls in W01).
+    assert values(frame) == [4, 2]

@@ -1,0 +1,110 @@
+"""Weekly assembly: value, previous, delta, target overrides, status, low sample, cohorts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from scorecard import periods
+from scorecard import scorecard as weekly
+from scorecard.catalog import check_text, load_catalog
+from scorecard.config import DEFAULT_METRICS
+from scorecard.db import Database
+from scorecard.definitions import Target, TargetOverride
+from tests.conftest import new_database
+from tests.fixtures import tiny
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    with new_database("duckdb", tmp_path_factory.mktemp("card")) as db:
+        yield tiny.load(db)
+
+
+def test_week_row_values(tiny_db: Database):
+    catalog = load_catalog(DEFAULT_METRICS)
+    card = weekly.build(tiny_db, catalog, periods.parse_week(catalog.calendar, "2026-W03"))
+    bookings = card.row("bookings")
+    # Won O1 1000 in W02; O2 5000 + O5 3000 in W03.
+    assert (bookings.value, bookings.previous, bookings.delta, bookings.n) == (8000, 1000, 7000, 2)
+    assert len(bookings.trend) == 12 and bookings.trend[-1].week == "2026-W03" and bookings.trend[-2].week == "2026-W02"
+    assert [p.value for p in bookings.trend[:10]] == [0.0] * 10  # no deals before 2026 in the fixture
+    win = card.row("win_rate")
+    # 2/3 >= green 0.30 -> green; 3 closes < min_sample 10 -> flagged.
+    assert win.value == pytest.approx(2 / 3) and win.status == "green" and win.low_sample
+    speed = card.row("speed_to_lead")
+    # 30 h against green 8 / amber 24, lower is better -> red; got worse (+28 h).
+    assert speed.status == "red" and speed.delta == pytest.approx(28) and speed.improved is False
+    assert "attainment_rank" not in [r.metric for r in card.rows]  # rankings are tables, not rows
+    # One statement per metric for all 12 weeks: 17 scorecard metrics that are not derived, plus the six
+    # components of the derived ones (open_pipeline, quota, campaign_spend, cost_of_sale_won, won_deals,
+    # margin_won), won_deals computed once for both metrics that use it.
+    assert len([m for m in catalog.scorecard_metrics() if m.type != "derived"]) == 17  # type: ignore[attr-defined]
+    assert card.statements == 17 + 6
+
+
+def test_cohort_row_shows_newest_mature_cohort(tiny_db: Database):
+    text = DEFAULT_METRICS.read_text().replace(
+        "window_days: 180\n    format: percent", "window_days: 7\n    format: percent"
+    )
+    catalog, issues = check_text(text, "m.yaml")
+    assert catalog is not None, issues
+    week = periods.parse_week(catalog.calendar, "2026-W03")
+    row = weekly.build(tiny_db, catalog, week, metrics=["lead_to_close"]).row("lead_to_close")
+    # Cohort W02 has had 7 days by Jan 18. L1 won 4.1 days after creation; L3 won 7.7 days after: 1 of 4.
+    assert row.cohort == "2026-W02"
+    assert row.value == pytest.approx(0.25) and row.n == 4
+
+
+def test_mature_cohort_week():
+    catalog = load_catalog(DEFAULT_METRICS)
+    metric = catalog.metric("lead_to_close")
+    week = periods.parse_week(catalog.calendar, "2026-W03")  # ends Sun 2026-01-18; minus 180 days = Tue 2025-07-22
+    assert weekly.mature_cohort_week(catalog, metric, week).label == "2025-W29"  # Jul 14-20, complete by Jul 22  # type: ignore[arg-type]
+
+
+def test_filters_pick_the_matching_target_override():
+    target = Target(
+        green=0.3,
+        amber=0.2,
+        overrides=(
+            TargetOverride(when={"region": "EMEA"}, green=0.25, amber=0.15),
+            TargetOverride(**{"from": dt.date(2026, 7, 1)}, green=0.35, amber=0.25),
+            TargetOverride(**{"when": {"region": "EMEA"}, "from": dt.date(2026, 7, 1)}, green=0.28, amber=0.18),
+        ),
+    )
+    catalog = load_catalog(DEFAULT_METRICS)
+    january = periods.parse_week(catalog.calendar, "2026-W03")
+    august = periods.parse_week(catalog.calendar, "2026-W32")
+    assert weekly.target_for(target, january, {}).green == 0.3  # type: ignore[union-attr]
+    assert weekly.target_for(target, january, {"region": ("EMEA",)}).green == 0.25  # type: ignore[union-attr]
+    assert weekly.target_for(target, january, {"region": ("EMEA", "NA")}).green == 0.3  # type: ignore[union-attr]
+    assert weekly.target_for(target, august, {}).green == 0.35  # type: ignore[union-attr]
+    assert weekly.target_for(target, august, {"region": ("EMEA",)}).green == 0.28  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("value", "direction", "expected"),
+    [
+        (0.30, "higher_is_better", "green"),
+        (0.25, "higher_is_better", "amber"),
+        (0.10, "higher_is_better", "red"),
+        (0.30, "lower_is_better", "amber"),
+        (0.20, "lower_is_better", "green"),
+        (None, "lower_is_better", "none"),
+    ],
+)
+def test_status_reads_thresholds_in_the_metrics_direction(value, direction, expected):  # type: ignore[no-untyped-def]
+    thresholds = Target(green=0.3, amber=0.2) if direction == "higher_is_better" else Target(green=0.2, amber=0.3)
+    assert weekly.status_of(value, thresholds, direction) == expected
+
+
+def test_metrics_that_a_filter_does_not_reach_say_so(tiny_db: Database):
+    catalog = load_catalog(DEFAULT_METRICS)
+    card = weekly.build(tiny_db, catalog, periods.parse_week(catalog.calendar, "2026-W03"), {"rep": ["Ana Alves"]})
+    spend = card.row("cost_per_won_deal")
+    assert spend.value is None and spend.note is not None and "campaigns" in spend.note
+    # Ana (R1) won O2 + O5 in W03.
+    assert card.row("bookings").value == 8000
