@@ -555,7 +555,9 @@ class Compiler:
                 + 1
             )
             value = value * overlap / (dialects.days_between(begin, end) + 1)
-        n = sa.func.count()
+        # The sample is the rows behind the value: for an average or percentile, the rows
+        # whose value is known (a lead never touched has no hours to first touch).
+        n = sa.func.count(value) if side.agg in ("average", "percentile") and value is not None else sa.func.count()
         numerator: ColumnElement[Any]
         if side.agg == "count":
             numerator = sa.func.count()
