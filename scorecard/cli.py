@@ -50,12 +50,15 @@ def _demo(args: argparse.Namespace) -> int:
     db = _database(args)
     if db.exists() and not args.force:
         raise CommandError(f"{db.display()} already holds data; pass --force to replace it")
-    summary = demo.build(
-        db,
-        leads=args.leads if args.leads is not None else demo.DEFAULT_LEADS,
-        seed=args.seed if args.seed is not None else demo.DEFAULT_SEED,
-        progress=demo.terminal_progress,
-    )
+    try:
+        summary = demo.build(
+            db,
+            leads=args.leads if args.leads is not None else demo.DEFAULT_LEADS,
+            seed=args.seed if args.seed is not None else demo.DEFAULT_SEED,
+            progress=demo.terminal_progress,
+        )
+    except ValueError as exc:  # too few --leads: one plain line, not a traceback
+        raise CommandError(str(exc)) from exc
     print(summary)
     return 0
 
