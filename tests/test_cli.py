@@ -38,13 +38,13 @@ def test_validate_ok(capsys):  # type: ignore[no-untyped-def]
 def test_validate_reports_every_problem_one_per_line(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.yaml"
     text = DEFAULT_METRICS.read_text().replace("label: Leads created", "lable: Leads created", 1)
-    text = text.replace("target: {green: 0.6, amber: 0.45}", "target: {green: 0.4, amber: 0.45}")
+    text = text.replace("target: {green: 0.5, amber: 0.35}", "target: {green: 0.3, amber: 0.35}")
     bad.write_text(text)
     code, out, err = run(capsys, "validate", str(bad))
     lines = out.strip().splitlines()
     assert code == 1 and "Traceback" not in out + err
     lable = text.splitlines().index("    lable: Leads created") + 1
-    threshold = text.splitlines().index("    target: {green: 0.4, amber: 0.45}") + 1
+    threshold = text.splitlines().index("    target: {green: 0.3, amber: 0.35}") + 1
     assert f"{bad}:{lable}: metric leads_created: unknown key 'lable'; did you mean 'label'?" in lines
     assert any(
         line.startswith(f"{bad}:{threshold}: metric sales_accept_rate: thresholds in the wrong order") for line in lines
