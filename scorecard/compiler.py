@@ -173,7 +173,8 @@ class Scope:
             return self.parent.resolve(parts[1:])
         if len(parts) >= 2 and parts[0] == self.table and parts[0] not in graph.relations(self.table):
             parts = parts[1:]
-        table, alias, path = self.table, self.alias, ()
+        table, alias = self.table, self.alias
+        path: tuple[str, ...] = ()
         for i, part in enumerate(parts[:-1]):
             rel = graph.relation(table, part)
             if rel is None and i == 0 and part in graph.tables and part != table:
@@ -624,7 +625,7 @@ class Compiler:
             if len(sides) == 1:
                 inner, dim_names = self._side_select(sides[0], query, periods, ctx)
                 sub = inner.subquery("m")
-                value = sub.c.numerator
+                value: ColumnElement[Any] = sub.c.numerator
                 denominator: ColumnElement[Any] = sa.null()
                 if isinstance(metric, CohortMetric):
                     denominator = sub.c.n

@@ -8,7 +8,7 @@ period (date), d_<dimension>..., value, numerator, denominator, n.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,7 +134,7 @@ def _complete(frame: pd.DataFrame, query: Query) -> pd.DataFrame:
     return out[frame.columns].reset_index(drop=True)
 
 
-def _frame(rows: list[Any], query: Query) -> pd.DataFrame:
+def _frame(rows: Sequence[Any], query: Query) -> pd.DataFrame:
     dims = [f"d_{d}" for d in query.group_by]
     frame = pd.DataFrame([dict(r) for r in rows], columns=["period", *dims, *RESULT_COLUMNS])
     frame["period"] = [_as_date(v) for v in frame["period"]]

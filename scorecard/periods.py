@@ -167,9 +167,9 @@ def parse_period(cal: Calendar, text: str, grain: GrainName = "quarter") -> Peri
     month = re.match(r"^(\d{4})-(\d{2})$", raw)
     if month:
         return period_containing(cal, dt.date(int(month.group(1)), int(month.group(2)), 1), "month")
-    year = re.match(r"^(?:FY)?(\d{4})$", raw, re.IGNORECASE)
-    if year:
-        value = int(year.group(1))
+    whole_year = re.match(r"^(?:FY)?(\d{4})$", raw, re.IGNORECASE)
+    if whole_year:
+        value = int(whole_year.group(1))
         first = dt.date(value if cal.fiscal_year_start == 1 else value - 1, cal.fiscal_year_start, 1)
         return period_containing(cal, first, "year")
     try:

@@ -8,6 +8,7 @@ scorecard never mixes mature and immature cohorts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -154,18 +155,18 @@ def build(
     runner: Runner | None = None,
 ) -> Scorecard:
     """Assemble the scorecard of one week (with its 12-week trends) under dimension filters."""
-    filters = {k: tuple(v) for k, v in (filters or {}).items() if v}
+    kept: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (filters or {}).items() if v}
     runner = runner or Runner(db, catalog)
     chosen = [catalog.metric(m) for m in metrics] if metrics else catalog.scorecard_metrics()
-    for dim in filters:
+    for dim in kept:
         if dim not in catalog.dimensions:
             raise CompileError(f"unknown dimension {dim!r}; dimensions: {', '.join(catalog.dimensions)}")
     weeks = cal.weeks_ending(catalog.calendar, week, TREND_WEEKS)
     rows = []
     with db.engine().connect() as conn:
         for metric in chosen:
-            rows.append(_row(runner, catalog, metric, week, weeks, filters, conn))
-    return Scorecard(week, filters, tuple(rows), catalog.version, runner.statements_run)
+            rows.append(_row(runner, catalog, metric, week, weeks, kept, conn))
+    return Scorecard(week, kept, tuple(rows), catalog.version, runner.statements_run)
 
 
 def _row(
@@ -184,38 +185,33 @@ def _row(
         shown_weeks = cal.weeks_ending(catalog.calendar, newest, TREND_WEEKS)
         cohort_label = newest.label
     thresholds = target_for(metric.target, week, filters)
-    base = dict(
+    empty = ScorecardRow(
         metric=metric.name,
         label=metric.label,
         section=metric.resolved_section,
         owners=tuple(metric.owners),
         format=metric.format,
         direction=metric.direction,
+        value=None,
+        previous=None,
+        delta=None,
         target=(thresholds.value if thresholds.value is not None else thresholds.green) if thresholds else None,
+        status="none",
+        n=0,
+        low_sample=False,
         min_sample=metric.min_sample,
+        trend=(),
         week=week.label,
         cohort=cohort_label,
     )
     unsupported = runner.supports(metric.name, list(filters))
     if unsupported:
-        return ScorecardRow(
-            **base,
-            value=None,
-            previous=None,
-            delta=None,
-            status="none",
-            n=0,
-            low_sample=False,
-            trend=(),
-            note=f"not available with this filter: {unsupported}",
-        )
+        return dataclasses.replace(empty, note=f"not available with this filter: {unsupported}")
     query = Query.build(shown_weeks, filters=filters, as_of=week.end)
     try:
         frame = runner.run(metric.name, query, conn)
     except (MetricError, CompileError) as exc:
-        return ScorecardRow(
-            **base, value=None, previous=None, delta=None, status="none", n=0, low_sample=False, trend=(), note=str(exc)
-        )
+        return dataclasses.replace(empty, note=str(exc))
     by_period = {row.period: row for row in frame.itertuples(index=False)}
     trend = []
     for period in shown_weeks:
@@ -224,8 +220,8 @@ def _row(
         trend.append(TrendPoint(period.label, value, int(found.n) if found is not None else 0))
     current, previous = trend[-1], trend[-2]
     delta = None if current.value is None or previous.value is None else current.value - previous.value
-    return ScorecardRow(
-        **base,
+    return dataclasses.replace(
+        empty,
         value=current.value,
         previous=previous.value,
         delta=delta,
