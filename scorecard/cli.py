@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from scorecard import config
 from scorecard.db import Database, DatabaseError
+from scorecard.ingest.cli import register_export, register_import
 
 if TYPE_CHECKING:
     from scorecard.catalog import Catalog
@@ -351,6 +352,8 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_ranking,
     _add_sql,
     _add_schema,
+    register_import,
+    register_export,
 ]
 
 

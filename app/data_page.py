@@ -1,0 +1,193 @@
+"""Data page (analysts, admins): import CRM exports, see what would be quarantined and
+why, import in one transaction, and check how fresh every table is.
+
+A thin page over scorecard.ingest: it never builds SQL and never parses a file itself.
+The preview is a dry run of the same import, kept in session state per set of files,
+mapping and options, so confirming writes exactly what was previewed (re-checked
+against the database inside the import's transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from scorecard import config, ingest
+from scorecard.db import Database, DatabaseError
+
+PREVIEW_ROWS = 200
+FILE_TYPES = ["csv", "tsv", "txt", "xlsx"]
+
+
+def render() -> None:
+    """Draw the Data page."""
+    st.header("Data")
+    st.caption("Bring your own CRM data: CSV or XLSX exports, mapped by a preset or your own mapping.")
+    db = Database.open(config.database_target())
+    try:
+        imports, freshness = st.tabs(["Import", "Freshness and loads"])
+        with imports:
+            _import_section(db)
+        with freshness:
+            _status_section(db)
+    finally:
+        db.dispose()
+
+
+# --- import -----------------------------------------------------------------------------------------
+
+
+def _mapping_choice() -> tuple[ingest.Mapping | None, str]:
+    """The mapping the user picked (a preset or an uploaded YAML) and a key that identifies it."""
+    how = st.radio("Mapping", ["Preset", "My mapping file"], horizontal=True, key="data_mapping_kind")
+    timezone = st.text_input(
+        "Time zone of times in the files",
+        value="",
+        placeholder="e.g. America/New_York (blank: the mapping's, else UTC)",
+        key="data_timezone",
+    ).strip()
+    try:
+        if how == "Preset":
+            name = st.selectbox("Preset", ingest.preset_names(), key="data_preset")
+            if name is None:
+                return None, ""
+            return ingest.load_preset(name, timezone=timezone or None), f"preset:{name}:{timezone}"
+        upload = st.file_uploader("Mapping (YAML)", type=["yaml", "yml"], key="data_mapping_file")
+        if upload is None:
+            st.info("Upload a mapping file; examples/mapping.example.yaml documents the language.")
+            return None, ""
+        text = upload.getvalue().decode("utf-8-sig")
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return ingest.load_mapping_text(text, upload.name, timezone=timezone or None), f"file:{digest}:{timezone}"
+    except ingest.MappingError as exc:
+        st.error("The mapping has problems:\n\n" + "\n".join(f"- {issue}" for issue in exc.issues))
+        return None, ""
+
+
+def _source_files(uploads: Sequence[Any]) -> tuple[list[ingest.SourceFile], str]:
+    files = [ingest.SourceFile.from_bytes(u.name, u.getvalue()) for u in uploads]
+    key = "|".join(f"{f.name}:{hashlib.sha256(f.data or b'').hexdigest()}" for f in files)
+    return files, key
+
+
+def _import_section(db: Database) -> None:
+    uploads = st.file_uploader(
+        "CRM exports (CSV, TSV or XLSX)", type=FILE_TYPES, accept_multiple_files=True, key="data_files"
+    )
+    mapping, mapping_key = _mapping_choice()
+    strict = st.checkbox("Strict: import nothing if any row is bad", key="data_strict")
+    last = st.session_state.get("data_last_import")
+    if last is not None:
+        _show_result(last, heading="Last import")
+    if not uploads or mapping is None:
+        return
+    files, files_key = _source_files(uploads)
+    preview_key = f"{db.display()}|{files_key}|{mapping_key}|{db.data_version() if db.exists() else 'empty'}"
+    preview = st.session_state.get("data_preview")
+    if preview is None or preview[0] != preview_key:
+        try:
+            with st.spinner("Checking the files..."):
+                result = ingest.run_import(db, files, mapping, dry_run=True)
+        except (ingest.IngestError, DatabaseError) as exc:
+            st.error("The files cannot be imported:\n\n" + "\n".join(f"- {p}" for p in _problems(exc)))
+            return
+        st.session_state["data_preview"] = (preview_key, result)
+    else:
+        result = preview[1]
+    _show_result(result, heading="Preview (nothing written yet)")
+    plan = result.plan
+    label = f"Import {plan.accepted:,} rows into {db.display()}"
+    disabled = strict and plan.quarantined > 0
+    if disabled:
+        st.warning(f"Strict mode: {plan.quarantined:,} bad rows, so the import would write nothing.")
+    if st.button(label, type="primary", disabled=disabled or plan.accepted == 0, key="data_confirm"):
+        bar = st.progress(0.0, text="Importing...")
+
+        def progress(what: str, done: int, total: int) -> None:
+            bar.progress(min(1.0, done / total) if total else 1.0, text=what)
+
+        try:
+            done = ingest.run_import(db, files, mapping, strict=strict, progress=progress)
+        except (ingest.IngestError, DatabaseError) as exc:
+            bar.empty()
+            st.error("Nothing was imported:\n\n" + "\n".join(f"- {p}" for p in _problems(exc)))
+            return
+        bar.progress(1.0, text="Done")
+        st.session_state["data_last_import"] = done
+        st.session_state.pop("data_preview", None)
+        st.rerun()
+
+
+def _problems(exc: Exception) -> list[str]:
+    problems = getattr(exc, "problems", None)
+    return list(problems) if problems else [str(exc)]
+
+
+def _show_result(result: ingest.ImportResult, heading: str) -> None:
+    plan = result.plan
+    st.subheader(heading)
+    cols = st.columns(3)
+    cols[0].metric("Accepted rows", f"{plan.accepted:,}", border=True)
+    cols[1].metric("Quarantined rows", f"{plan.quarantined:,}", border=True)
+    cols[2].metric("Created (reps, accounts...)", f"{sum(plan.created.values()):,}", border=True)
+    st.text("\n".join(result.summary()))
+    for report, frame in zip(plan.files, plan.previews, strict=True):
+        with st.expander(f"{report.file} -> {report.table}: {report.accepted:,} accepted (first {PREVIEW_ROWS})"):
+            st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True)
+    if not plan.quarantine.empty:
+        st.markdown("**Quarantined rows and reasons** (row numbers as in the file: the header is row 1)")
+        st.dataframe(plan.quarantine.head(1000), hide_index=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        st.download_button(
+            "Download the quarantine CSV",
+            ingest.quarantine_csv(plan),
+            file_name=f"quarantine-{stamp}.csv",
+            mime="text/csv",
+            key=f"data_quarantine_{heading}",
+        )
+
+
+# --- freshness and loads -------------------------------------------------------------------------------
+
+
+def _status_section(db: Database) -> None:
+    if not db.exists():
+        st.info(f"No data in {db.display()} yet: import files above, or run `python -m scorecard demo`.")
+        return
+    st.subheader("Freshness")
+    rows = [
+        {
+            "table": f.table,
+            "rows": f.rows,
+            **{f"latest {column}": value for column, value in f.latest.items()},
+        }
+        for f in ingest.freshness(db)
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.subheader("Loads")
+    history = ingest.load_history(db)
+    if not history:
+        st.caption("No loads recorded yet.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "load": r.id,
+                    "when (UTC)": r.loaded_at,
+                    "kind": r.kind,
+                    "user": r.user,
+                    "files": ", ".join(r.files),
+                    "accepted": r.accepted,
+                    "quarantined": r.quarantined,
+                }
+                for r in history
+            ]
+        ),
+        hide_index=True,
+    )

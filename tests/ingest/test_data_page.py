@@ -1,0 +1,82 @@
+"""The dashboard's Data page renders with Streamlit's AppTest, previews an upload, imports
+it on confirmation and shows freshness and the load history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scorecard.db import Database
+
+from .helpers import FIXTURES, rows
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _page(page_file: str) -> None:
+    # Loaded by path: under pytest, tests/app (a package) is importable as `app` and
+    # shadows the dashboard's app package.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("data_page_under_test", page_file)
+    assert spec is not None and spec.loader is not None
+    page = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(page)
+    page.render()
+
+
+@pytest.fixture
+def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, Database]:
+    db_path = tmp_path / "data" / "scorecard.duckdb"
+    monkeypatch.setenv("SCORECARD_DB", str(db_path))
+    app = AppTest.from_function(_page, args=(str(ROOT / "app" / "data_page.py"),), default_timeout=60)
+    return app, Database.open(db_path)
+
+
+def test_renders_on_an_empty_database(page: tuple[AppTest, Database]) -> None:
+    app, db = page
+    app.run()
+    assert not app.exception
+    assert app.header[0].value == "Data"
+    assert [i.value for i in app.info] == [
+        f"No data in {db.display()} yet: import files above, or run `python -m scorecard demo`."
+    ]
+    assert app.selectbox(key="data_preset").options == ["hubspot", "salesforce"]
+
+
+def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) -> None:
+    app, db = page
+    app.run()
+    uploads = [(p.name, p.read_bytes(), "text/csv") for p in sorted((FIXTURES / "salesforce").glob("*.csv"))]
+    app.file_uploader(key="data_files").set_value(uploads)
+    app.selectbox(key="data_preset").set_value("salesforce")
+    app.run()
+    assert not app.exception
+    assert [m.value for m in app.metric] == ["9", "4", "5"]  # accepted, quarantined, created
+    quarantine = app.dataframe[-1].value
+    assert quarantine[["row", "column", "reason"]].values.tolist() == [
+        [5, "Create Date", "missing required value"],
+        [5, "Amount", "negative amount"],
+        [6, "Stage", "value has no entry under values: (salesforce.yaml:64)"],
+        [4, "Task Subtype", "value has no entry under values: (salesforce.yaml:20)"],
+    ]
+    assert not db.exists()  # a preview writes nothing
+
+    confirm = app.button(key="data_confirm")
+    assert confirm.label == f"Import 9 rows into {db.display()}"
+    confirm.click()
+    app.run()
+    assert not app.exception
+    assert [r[0] for r in rows(db, "leads", "id")] == ["00Q5g00000AAAA1", "00Q5g00000AAAA2", "00Q5g00000AAAA3"]
+    assert "recorded as load 1" in app.text[0].value
+
+    tables = {frame.value.columns[0]: frame.value for frame in app.dataframe}
+    fresh = tables["table"].set_index("table")
+    assert fresh.loc["leads", "rows"] == 3
+    assert str(fresh.loc["leads", "latest created_at"]) == "2026-01-07 00:00:00"
+    loads = tables["load"]
+    assert loads[["load", "kind", "files", "accepted", "quarantined"]].values.tolist() == [
+        [1, "import", "report_leads.csv, report_opportunities.csv, report_tasks.csv", 9, 4]
+    ]
