@@ -1,0 +1,203 @@
+"""Metric definitions (analysts): what each number means, who owns it, its YAML and the SQL it runs.
+
+Read-only: the "Validate an edit" tab checks edited YAML with the catalog's own validator
+and lists every problem with its line, without saving anything. When metrics.yaml on disk
+is broken, the dashboard keeps serving the last valid catalog and this page says why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app import state
+from scorecard import periods as cal
+from scorecard import views
+from scorecard.catalog import Catalog, check_text
+from scorecard.compiler import CompileError, Query
+from scorecard.definitions import CohortMetric, DerivedMetric, MetricBase, RankMetric
+from scorecard.formatting import format_value
+from scorecard.report import SECTIONS
+
+DIALECTS = ("duckdb", "sqlite", "postgresql")
+
+
+def render() -> None:
+    """Draw the metric definitions page."""
+    state.page_header(
+        "Metric definitions",
+        "Every number on the dashboard is defined once, in metrics.yaml: its meaning, owners, target and SQL.",
+    )
+    served = state.catalog_state()
+    state.show_catalog_problems(served)
+    catalog = served.catalog
+    browse, validate = st.tabs(["Browse", "Validate an edit"])
+    with validate:
+        _validator(served.path, catalog)
+    if catalog is None:
+        with browse:
+            st.info("No valid catalog to browse yet: fix the problems above, then reload.")
+        return
+    with browse:
+        _browse(catalog)
+
+
+def _browse(catalog: Catalog) -> None:
+    names = list(catalog.metrics)
+    name = state.url_choice(
+        "Metric",
+        names,
+        param="metric",
+        default=names[0],
+        key="definition_metric",
+        format_func=lambda name: f"{catalog.metrics[name].label}  ({name})",
+    )
+    db_dialect = _database_dialect()
+    week = cal.last_complete_week(catalog.calendar)
+    details(catalog, name, views.scorecard_query(catalog, name, week), db_dialect)
+    st.divider()
+    st.markdown("**All metrics**")
+    st.dataframe(_summary(catalog), hide_index=True, width="stretch")
+
+
+def _database_dialect() -> str:
+    try:
+        dialect = state.database().dialect
+    except Exception:  # noqa: BLE001 - a bad --db only changes which SQL tab comes first
+        return DIALECTS[0]
+    return dialect if dialect in DIALECTS else DIALECTS[0]
+
+
+def _summary(catalog: Catalog) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Metric": m.label,
+                "Name": name,
+                "Owners": views.owners_text(m.owners),
+                "Section": SECTIONS.get(m.resolved_section, m.resolved_section),
+                "Type": m.type,  # type: ignore[attr-defined]
+                "Format": m.format,
+                "Better when": "higher" if m.direction == "higher_is_better" else "lower",
+                "On the scorecard": bool(m.scorecard) and not isinstance(m, RankMetric),
+                "Line": catalog.lines.get(name),
+            }
+            for name, m in catalog.metrics.items()
+        ]
+    )
+
+
+def details(catalog: Catalog, name: str, query: Query, first_dialect: str = "duckdb") -> None:
+    """One metric: label, owners, description, target, its YAML block and its SQL per dialect."""
+    metric = catalog.metric(name)
+    st.markdown(f"#### {metric.label}")
+    owners = views.owners_text(metric.owners)
+    with st.container(horizontal=True, gap="small"):
+        st.badge(f"owners: {owners}", color=state.OWNER_BADGE.get(owners, "gray"), icon=":material/group:")
+        st.badge(SECTIONS.get(metric.resolved_section, metric.resolved_section), color="gray")
+        st.badge(f"type: {metric.type}", color="gray")  # type: ignore[attr-defined]
+        st.badge("higher is better" if metric.direction == "higher_is_better" else "lower is better", color="gray")
+    st.markdown(metric.description)
+    facts = _facts(metric)
+    if facts:
+        st.caption(" · ".join(facts))
+    line = catalog.lines.get(name)
+    st.markdown(f"**In metrics.yaml** (line {line})" if line else "**In metrics.yaml**")
+    st.code(views.yaml_block(catalog.text, line) if line else "", language="yaml")
+    st.markdown("**SQL it runs**")
+    st.caption(
+        f"For the {len(query.periods)} weeks ending {query.periods[-1].label}"
+        + (f", filtered to {views.filters_text(query.filter_map, catalog)}" if query.filters else "")
+        + ". Each metric is one statement; a derived metric runs the statements of the metrics it combines."
+    )
+    ordered = [first_dialect, *[d for d in DIALECTS if d != first_dialect]]
+    for tab, dialect in zip(st.tabs([_dialect_title(d) for d in ordered]), ordered, strict=True):
+        with tab:
+            try:
+                statements = state.sql_of(catalog, name, query, dialect)
+            except CompileError as exc:
+                st.warning(f"Not expressible in {dialect}: {exc}")
+                continue
+            for part, sql in statements:
+                if part != name or len(statements) > 1:
+                    st.caption(f"{catalog.metrics[part].label} ({part})" if part in catalog.metrics else part)
+                st.code(views.readable_sql(sql), language="sql", wrap_lines=False)
+
+
+def _dialect_title(dialect: str) -> str:
+    return {"duckdb": "DuckDB", "sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(dialect, dialect)
+
+
+def _facts(metric: MetricBase) -> list[str]:
+    facts = []
+    if metric.target is not None:
+        better = "≥" if metric.direction == "higher_is_better" else "≤"
+        green, amber = metric.target.green, metric.target.amber
+        facts.append(
+            f"green {better} {format_value(green, metric.format)}, amber {better} {format_value(amber, metric.format)}"
+        )
+        if metric.target.overrides:
+            facts.append(f"{len(metric.target.overrides)} target override(s)")
+    if metric.min_sample:
+        facts.append(f"minimum sample {metric.min_sample:,}")
+    if isinstance(metric, CohortMetric):
+        facts.append(f"cohorts of {metric.time}, judged after {metric.window_days} days")
+    if isinstance(metric, DerivedMetric):
+        facts.append(f"formula: {metric.formula}")
+    if isinstance(metric, RankMetric):
+        facts.append(f"ranks {metric.by} on {metric.of} within {metric.group or 'everyone'} per {metric.period}")
+    return facts
+
+
+def _validator(path: Path, served: Catalog | None) -> None:
+    st.caption(
+        "Paste or edit catalog YAML and check it with the same validator the dashboard and the command line use. "
+        "Nothing is saved."
+    )
+    try:
+        on_disk = path.read_text(encoding="utf-8-sig")
+    except OSError:
+        on_disk = served.text if served is not None else ""
+    with st.form("validate_form", border=False):
+        text = st.text_area("metrics.yaml", value=on_disk, height=420, key="yaml_draft")
+        submitted = st.form_submit_button("Validate", icon=":material/rule:", type="primary")
+    if not submitted:
+        return
+    checked, issues = check_text(text, file=path.name)
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = [i for i in issues if i.severity != "error"]
+    if errors:
+        st.error(f"**{len(errors)} problem(s)**; the catalog would not load:")
+        st.markdown("\n".join(f"- line {i.line}: {_issue_text(i)}" for i in errors))
+    if warnings:
+        st.warning("\n".join(f"- line {i.line}: {_issue_text(i)}" for i in warnings))
+    if checked is not None:
+        st.success(f"Valid: {len(checked.metrics)} metrics, {len(checked.dimensions)} dimensions.")
+        if served is not None:
+            _changes(served, checked)
+
+
+def _issue_text(issue: object) -> str:
+    """An issue without its file prefix (the line is shown separately)."""
+    text = str(issue)
+    parts = text.split(": ", 1)
+    return parts[1] if len(parts) == 2 and ":" in parts[0] else text
+
+
+def _changes(before: Catalog, after: Catalog) -> None:
+    added = [n for n in after.metrics if n not in before.metrics]
+    removed = [n for n in before.metrics if n not in after.metrics]
+    changed = [n for n in after.metrics if n in before.metrics and after.metrics[n] != before.metrics[n]]
+    if not (added or removed or changed):
+        st.caption("No metric differs from the catalog being served.")
+        return
+    lines = []
+    if added:
+        lines.append("Added: " + ", ".join(added))
+    if removed:
+        lines.append("Removed: " + ", ".join(removed))
+    if changed:
+        lines.append("Changed: " + ", ".join(changed))
+    st.info("\n\n".join(lines))

@@ -1,0 +1,208 @@
+"""Explore (team leads): any metric's trend by week, month or quarter, broken down by any dimension.
+
+Filters (sidebar), the metric, the grain, the date range and the breakdown are all in the
+page address. Clicking a bar (or picking a value under the chart) drills down: a region
+becomes a filter and the breakdown moves to that region's reps, a lead source to its
+campaigns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import streamlit as st
+
+from app import state
+from scorecard import charts, views
+from scorecard import periods as cal
+from scorecard.compiler import Query
+from scorecard.definitions import MetricBase
+from scorecard.scorecard import target_for
+
+GRAINS: Final = ("week", "month", "quarter")
+DEFAULT_METRIC: Final = "bookings"
+DEFAULT_BREAKDOWN: Final = "region"
+BY_KEY: Final = "explore_by"
+CHART_KEY: Final = "breakdown_chart"
+DRILL_KEY: Final = "drill"
+
+
+def render() -> None:
+    """Draw the explore page."""
+    state.page_header("Explore", "Trends and breakdowns of any metric, under any filter. Click a bar to drill down.")
+    ctx = state.context()
+    if ctx is None:
+        return
+    filters = state.current_filters(ctx)
+    catalog = ctx.catalog
+    calendar = catalog.calendar
+    names = views.explorable_metrics(catalog)
+    pick_metric, pick_grain, pick_range = st.columns([3, 2, 3], vertical_alignment="bottom")
+    with pick_metric:
+        name = state.url_choice(
+            "Metric",
+            names,
+            param="metric",
+            default=DEFAULT_METRIC if DEFAULT_METRIC in names else names[0],
+            key="explore_metric",
+            format_func=lambda n: catalog.metrics[n].label,
+        )
+    with pick_grain:
+        grain = state.url_choice("Trend by", GRAINS, param="grain", default="week", key="explore_grain", segmented=True)
+    with pick_range:
+        today = cal.today(calendar)
+        first, last = state.url_date_range(
+            "Dates",
+            default=views.default_range(calendar),
+            key="explore_range",
+            bounds=(today.replace(year=today.year - 10), today),
+        )
+    metric = catalog.metric(name)
+    reason = state.unsupported(ctx, name, list(filters))
+    if reason:
+        st.warning(f"{metric.label} cannot be filtered this way: {reason}", icon=":material/block:")
+        return
+    as_of = views.as_of(calendar, last)
+    periods = cal.periods_between(calendar, first, last, grain)  # type: ignore[arg-type]
+    frame = state.guarded(state.metric_frame, ctx, name, Query.build(periods, filters=filters, as_of=as_of))
+    if frame is None:
+        return
+    trend = views.trend_frame(frame, periods, metric, as_of)
+    scope = views.filters_text(filters, catalog)
+    if not views.has_data(trend):
+        st.info(
+            f"No data for {metric.label} between {first} and {last} with these filters ({scope}). "
+            "Widen the dates or clear some filters.",
+            icon=":material/filter_alt_off:",
+        )
+        return
+    st.subheader(f"{metric.label} by {grain}")
+    st.caption(f"{first} to {last} · {scope}. {metric.description.strip()}")
+    st.altair_chart(
+        charts.trend_chart(
+            trend, title=metric.label, unit=metric.format, target=_target(metric, periods[-1], filters)
+        ),
+        width="stretch",
+    )
+    maturing = trend[~trend["mature"]]
+    if len(maturing):
+        st.caption(
+            f"Hollow points from {maturing['period'].iloc[0]} on: cohorts still inside their window, "
+            "so their value will still rise. Hollow points are also used for low samples."
+        )
+    _breakdown(ctx, name, filters, first, last, as_of)
+
+
+def _target(metric: MetricBase, period: cal.Period, filters: Mapping[str, Sequence[str]]) -> float | None:
+    thresholds = target_for(metric.target, period, {k: tuple(v) for k, v in filters.items()})
+    if thresholds is None:
+        return None
+    return thresholds.value if thresholds.value is not None else thresholds.green
+
+
+def _breakdown(
+    ctx: state.Context,
+    name: str,
+    filters: dict[str, list[str]],
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+) -> None:
+    catalog = ctx.catalog
+    metric = catalog.metric(name)
+    dimensions = list(catalog.dimensions)
+    st.subheader("Breakdown")
+    by = state.url_choice(
+        "Break down by",
+        dimensions,
+        param="by",
+        default=DEFAULT_BREAKDOWN if DEFAULT_BREAKDOWN in dimensions else dimensions[0],
+        key=BY_KEY,
+        format_func=lambda d: catalog.dimensions[d].label,
+    )
+    label = catalog.dimensions[by].label
+    reason = state.unsupported(ctx, name, [*filters, by])
+    if reason:
+        st.warning(f"{metric.label} cannot be broken down by {label.lower()}: {reason}", icon=":material/block:")
+        return
+    period = cal.custom(catalog.calendar, first, last)
+    query = Query.build((period,), group_by=[by], filters=filters, as_of=as_of)
+    frame = state.guarded(state.metric_frame, ctx, name, query)
+    if frame is None:
+        return
+    breakdown = views.breakdown_frame(frame, by, metric, period, filters)
+    if breakdown.empty:
+        st.info(f"No {label.lower()} has data for {metric.label} with these filters.", icon=":material/filter_alt_off:")
+        return
+    drill_to = views.DRILL_DOWN.get(by)
+    parent = next((d for d, child in views.DRILL_DOWN.items() if child == by and len(filters.get(d, [])) == 1), None)
+    if parent is not None:
+        st.button(
+            f"Back to all {catalog.dimensions[parent].label.lower()}s",
+            key="drill_up",
+            icon=":material/arrow_upward:",
+            type="tertiary",
+            on_click=_drill_up,
+            args=(parent,),
+            help=f"Drop the {catalog.dimensions[parent].label.lower()} filter and break down by it again",
+        )
+    chart_column, table_column = st.columns([3, 2], gap="large")
+    with chart_column:
+        st.altair_chart(
+            charts.breakdown_chart(
+                breakdown, title=metric.label, unit=metric.format, dimension_label=label, selectable=bool(drill_to)
+            ),
+            width="stretch",
+            key=CHART_KEY,
+            on_select=_drill_from_chart if drill_to else "ignore",
+            selection_mode=charts.PICK if drill_to else None,
+        )
+    with table_column:
+        if drill_to and drill_to in catalog.dimensions:
+            st.selectbox(
+                f"Drill into a {label.lower()}",
+                breakdown["group"].tolist(),
+                index=None,
+                key=DRILL_KEY,
+                placeholder=f"Pick one to see its {catalog.dimensions[drill_to].label.lower()}s",
+                on_change=_drill_from_picker,
+            )
+        state.table(
+            breakdown,
+            [("group", label, None), ("value", metric.label, metric.format), ("n", "n", "count")],
+            height=min(38 + 35 * len(breakdown), 520),
+        )
+        low = int(breakdown["low_sample"].sum())
+        if low:
+            st.caption(f"{low} {label.lower()} value(s) rest on fewer than {metric.min_sample:,} and are faded.")
+
+
+def _drill(value: str) -> None:
+    """Filter to one value of the current breakdown and break down one level deeper."""
+    by = st.session_state.get(BY_KEY)
+    target = views.DRILL_DOWN.get(str(by))
+    if not by or not target:
+        return
+    st.session_state[str(by)] = [value]
+    st.session_state[BY_KEY] = target
+
+
+def _drill_up(parent: str) -> None:
+    st.session_state[parent] = []
+    st.session_state[BY_KEY] = parent
+
+
+def _drill_from_chart() -> None:
+    event = st.session_state.get(CHART_KEY)
+    picked = (event or {}).get("selection", {}).get(charts.PICK) or []
+    if picked and "group" in picked[0]:
+        _drill(str(picked[0]["group"]))
+
+
+def _drill_from_picker() -> None:
+    value = st.session_state.get(DRILL_KEY)
+    if value:
+        st.session_state[DRILL_KEY] = None
+        _drill(str(value))

@@ -1,0 +1,207 @@
+"""Lead quality (marketing and sales together): what each source and campaign's leads were worth.
+
+Lead count beside lead-to-close and revenue per lead, so 200 trade-show names and 20
+referrals are compared on value; per campaign, what each won deal cost against the margin
+it earned; and cohort maturation curves, so a campaign is not judged before its leads
+have had time to close. The default range is the last 12 months of cohorts that can be judged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Final
+
+import pandas as pd
+import streamlit as st
+
+from app import state
+from scorecard import charts, views
+from scorecard import periods as cal
+from scorecard.compiler import Query
+from scorecard.definitions import CohortMetric
+
+TOP_CAMPAIGNS: Final = 15
+CURVE_GROUPS: Final = ("source", "region", "segment", "campaign")
+CURVE_CAMPAIGNS: Final = 8
+
+
+def render() -> None:
+    """Draw the lead quality page."""
+    state.page_header(
+        "Lead quality",
+        "What leads from each source and campaign were worth, judged only once their cohort has matured.",
+    )
+    ctx = state.context()
+    if ctx is None:
+        return
+    filters = state.current_filters(ctx)
+    catalog = ctx.catalog
+    calendar = catalog.calendar
+    today = cal.today(calendar)
+    judgeable = views.judgeable_range(catalog)
+    first, last = state.url_date_range(
+        "Leads created",
+        default=judgeable,
+        key="lead_range",
+        bounds=(today.replace(year=today.year - 10), today),
+        help="Default: the last 12 months of lead cohorts that have had their whole window to close.",
+    )
+    cohort = catalog.metrics.get(views.COHORT_METRIC)
+    if isinstance(cohort, CohortMetric) and last > judgeable[1]:
+        st.caption(
+            f":material/hourglass_top: Leads created after {judgeable[1]} have had less than "
+            f"{cohort.window_days} days to close: their lead-to-close and revenue per lead will still rise."
+        )
+    period = cal.custom(calendar, first, last)
+    as_of = views.as_of(calendar, today)
+    by_source = _quality(ctx, "source", views.SOURCE_QUALITY, period, filters, as_of)
+    if by_source is None or by_source.empty or not by_source[views.SOURCE_QUALITY[0]].fillna(0).gt(0).any():
+        st.info(
+            f"No leads were created between {first} and {last} with these filters "
+            f"({views.filters_text(filters, catalog)}).",
+            icon=":material/filter_alt_off:",
+        )
+        return
+    _by_source(ctx, by_source)
+    _by_campaign(ctx, period, filters, as_of)
+    _maturation(ctx, period, filters, as_of)
+
+
+def _quality(
+    ctx: state.Context,
+    dimension: str,
+    names: Sequence[str],
+    period: cal.Period,
+    filters: dict[str, list[str]],
+    as_of: dt.datetime,
+) -> pd.DataFrame | None:
+    """Per value of `dimension`, each metric the catalog defines and the filters allow."""
+    frames = {}
+    for name in names:
+        if name not in ctx.catalog.metrics or state.unsupported(ctx, name, [dimension, *filters]):
+            continue
+        query = Query.build((period,), group_by=[dimension], filters=filters, as_of=as_of)
+        frame = state.guarded(state.metric_frame, ctx, name, query)
+        if frame is None:
+            return None
+        frames[name] = frame
+    if not frames:
+        return None
+    return views.quality_frame(frames, dimension, ctx.catalog, period, filters)
+
+
+def _measures(ctx: state.Context, frame: pd.DataFrame, names: Sequence[str]) -> list[tuple[str, str, str]]:
+    return [(n, ctx.catalog.metrics[n].label, ctx.catalog.metrics[n].format) for n in names if n in frame]
+
+
+def _by_source(ctx: state.Context, frame: pd.DataFrame) -> None:
+    label = ctx.catalog.dimensions["source"].label if "source" in ctx.catalog.dimensions else "Lead source"
+    st.subheader("By lead source")
+    measures = _measures(ctx, frame, views.SOURCE_QUALITY)
+    st.altair_chart(charts.volume_quality_chart(frame, dimension_label=label, measures=measures, label_width=110))
+    st.caption("Sorted by lead count. Green, amber, red: against the metric's target; blue: no target.")
+    with st.expander("Table", icon=":material/table:"):
+        state.table(frame, [("group", label, None), *[(c, t, u) for c, t, u in measures]])
+
+
+def _by_campaign(
+    ctx: state.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
+) -> None:
+    catalog = ctx.catalog
+    if "campaign" not in catalog.dimensions:
+        return
+    label = catalog.dimensions["campaign"].label
+    frame = _quality(ctx, "campaign", [*views.SOURCE_QUALITY, *views.CAMPAIGN_ECONOMICS], period, filters, as_of)
+    st.subheader("By campaign")
+    if frame is None or frame.empty:
+        st.info("No campaign has leads or won deals in these dates with these filters.")
+        return
+    first = views.SOURCE_QUALITY[0]
+    with_leads = frame[frame[first].fillna(0) > 0] if first in frame else frame
+    measures = _measures(ctx, frame, views.SOURCE_QUALITY)
+    if len(with_leads):
+        top = with_leads.head(TOP_CAMPAIGNS)
+        st.altair_chart(
+            charts.volume_quality_chart(top, dimension_label=label, measures=measures, label_width=230, width=170)
+        )
+        st.caption(f"The {len(top)} campaigns with the most leads of {len(with_leads)} with any.")
+    economics = views.cost_margin_frame(frame)
+    if len(economics):
+        st.markdown("**Cost per won deal against margin per won deal**")
+        chart_column, note_column = st.columns([3, 1], gap="large")
+        with chart_column:
+            st.altair_chart(charts.cost_margin_chart(economics), width="stretch")
+        with note_column:
+            losing = economics[economics["cost_per_won_deal"] > economics["margin_per_won_deal"]]
+            st.metric("Wins that lose money", f"{len(losing)} of {len(economics)}", border=True,
+                      help="Campaigns whose cost per won deal exceeds the margin per won deal")
+            st.caption(
+                "Position: all-in cost per won deal (campaign spend plus cost of sale) against margin per won "
+                "deal; above the dashed line each win loses money. Colour: the cost-to-margin ratio (cost of "
+                "sale over margin, without campaign spend) against its target. Size: won deals. Deals closed "
+                "and spend within the same dates."
+            )
+    columns = [("group", label, None), *measures, *_measures(ctx, frame, views.CAMPAIGN_ECONOMICS)]
+    with st.expander(f"All {len(frame)} campaigns", icon=":material/table:"):
+        state.table(frame, columns, height=420)
+
+
+def _maturation(
+    ctx: state.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
+) -> None:
+    catalog = ctx.catalog
+    metric = catalog.metrics.get(views.COHORT_METRIC)
+    if not isinstance(metric, CohortMetric):
+        return
+    st.subheader("How cohorts mature")
+    st.caption(
+        f"Share of leads won by weeks since they were created. Each point counts only leads at least that old, "
+        f"so young cohorts do not drag a curve down. {metric.label} is final at {metric.window_days} days (dashed)."
+    )
+    groups = [g for g in CURVE_GROUPS if g in catalog.dimensions]
+    if not groups:
+        return
+    by = state.url_choice(
+        "Curves by",
+        groups,
+        param="curves",
+        default=groups[0],
+        key="lead_curves",
+        format_func=lambda g: catalog.dimensions[g].label,
+        segmented=True,
+    )
+    if state.unsupported(ctx, metric.name, [by, *filters]):
+        st.info(f"Maturation curves cannot be split by {catalog.dimensions[by].label.lower()}.")
+        return
+    curve_filters = dict(filters)
+    if by == "campaign":
+        top = _top_campaigns(ctx, period, filters, as_of)
+        if top:
+            curve_filters["campaign"] = top
+    window_weeks = math.ceil(metric.window_days / 7)
+    query = Query.build((period,), group_by=[by], filters=curve_filters, as_of=as_of)
+    curves = state.guarded(state.curves_of, ctx, metric.name, query, window_weeks + 4)
+    if curves is None or curves.empty:
+        st.info("No lead cohorts to draw with these filters.")
+        return
+    frame = views.maturation_frame(curves, by)
+    st.altair_chart(
+        charts.maturation_chart(frame, group_label=catalog.dimensions[by].label, window_weeks=window_weeks),
+        width="stretch",
+    )
+    if by == "campaign":
+        st.caption(f"The {CURVE_CAMPAIGNS} campaigns with the most leads.")
+
+
+def _top_campaigns(
+    ctx: state.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
+) -> list[str]:
+    first = views.SOURCE_QUALITY[0]
+    if first not in ctx.catalog.metrics:
+        return []
+    query = Query.build((period,), group_by=["campaign"], filters=filters, as_of=as_of)
+    frame = state.metric_frame(ctx, first, query)
+    top = frame.dropna(subset=["d_campaign"]).sort_values("value", ascending=False).head(CURVE_CAMPAIGNS)
+    return [str(v) for v in top["d_campaign"]]

@@ -1,0 +1,465 @@
+"""What every page shares: the database and catalog, cached results, URL-backed controls, formats.
+
+Caching lives here, at the page edge, never in the core:
+- `st.cache_resource` holds the Database (one per target) and each read of metrics.yaml
+  (keyed by path and modification time), plus, per path, the last catalog that was valid,
+  which the dashboard keeps serving while the file on disk is broken.
+- `st.cache_data` holds finished results (scorecards, metric frames, rankings, curves),
+  keyed by `Source` (database target, `db.data_version()`, `catalog.version`) and every
+  page parameter, so a filter change that was seen before redraws from memory and a
+  data load or a catalog edit invalidates exactly what it changes.
+
+Filters live in the URL: each dimension is a multiselect bound to a query parameter
+(`?region=EMEA&region=NA`); the week, quarter and date ranges are written to the URL
+on every run, so a copied link reopens the same view even after the default has moved on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from scorecard import config
+from scorecard import periods as cal
+from scorecard import scorecard as weekly
+from scorecard.catalog import Catalog, CatalogError, load_catalog
+from scorecard.compiler import CompileError, Query
+from scorecard.db import Database, DatabaseError
+from scorecard.engine import MetricError, Runner, dimension_values, maturation_curves, metric_sql
+from scorecard.ranking import Ranking, forced_ranking
+from scorecard.views import FilterKey, filter_key
+
+T = TypeVar("T")
+Colour = Literal["red", "orange", "green", "blue", "violet", "gray"]
+"""Streamlit's named colours that the theme (.streamlit/config.toml) maps onto the chart palette."""
+
+STATUS_BADGE: Final[Mapping[str, Colour]] = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
+"""Scorecard status -> badge colour."""
+
+OWNER_BADGE: Final[Mapping[str, Colour]] = {"marketing": "violet", "sales": "blue", "both": "gray"}
+"""Owner -> badge colour; never green, amber or red, which carry verdicts."""
+
+_PRINTF: Final[Mapping[str, str]] = {
+    "percent": "%.1f%%",
+    "currency": "$%,.0f",
+    "days": "%.1f d",
+    "hours": "%.1f h",
+    "ratio": "%.2fx",
+    "count": "%,d",
+    "number": "%,.2f",
+    "rank": "%g",
+}
+"""Table formats that read like `scorecard.formatting.format_value` (percent values are scaled by 100)."""
+
+
+# --- where the numbers come from ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Everything besides page parameters that changes a result: where, which data, which definitions."""
+
+    target: str
+    data_version: str
+    catalog_version: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a data page needs: an open database, a valid catalog and the cache key they make."""
+
+    db: Database
+    catalog: Catalog
+    source: Source
+
+
+@dataclass(frozen=True)
+class CatalogState:
+    """The catalog being served, and the problems of the file on disk when it is not that file."""
+
+    catalog: Catalog | None
+    problems: tuple[str, ...]
+    path: Path
+
+    @property
+    def stale(self) -> bool:
+        """True when metrics.yaml is broken and an earlier valid version is being served."""
+        return bool(self.problems) and self.catalog is not None
+
+
+@st.cache_resource(show_spinner=False)
+def _database(target: str) -> Database:
+    return Database.open(target)
+
+
+def database() -> Database:
+    """The database of --db / $SCORECARD_DB, opened once per server."""
+    return _database(config.database_target())
+
+
+class _LastGood:
+    """The newest valid catalog read from one path, kept while the file on disk is broken."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+
+    def keep(self, catalog: Catalog) -> None:
+        with self._lock:
+            self._catalog = catalog
+
+    @property
+    def catalog(self) -> Catalog | None:
+        with self._lock:
+            return self._catalog
+
+
+@st.cache_resource(show_spinner=False)
+def _last_good(path: str) -> _LastGood:
+    return _LastGood()
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _read_catalog(path: str, stamp: tuple[int, int]) -> tuple[Catalog | None, tuple[str, ...]]:
+    """One read of metrics.yaml; `stamp` (mtime, size) makes an edit a new cache entry."""
+    try:
+        return load_catalog(path), ()
+    except CatalogError as exc:
+        return None, tuple(str(issue) for issue in exc.issues)
+    except OSError as exc:
+        return None, (f"{path}: cannot read the catalog: {exc.strerror or exc}",)
+
+
+def catalog_state() -> CatalogState:
+    """The catalog to serve: the file on disk if valid, else the last valid one, with the file's problems."""
+    path = config.metrics_path()
+    try:
+        info = path.stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = (0, 0)
+    catalog, problems = _read_catalog(str(path), stamp)
+    keeper = _last_good(str(path.resolve()))
+    if catalog is not None:
+        keeper.keep(catalog)
+        return CatalogState(catalog, (), path)
+    return CatalogState(keeper.catalog, problems, path)
+
+
+def show_catalog_problems(state: CatalogState) -> None:
+    """A warning naming every problem of a broken metrics.yaml (file:line: metric: message)."""
+    if not state.problems:
+        return
+    lines = "\n".join(f"- `{problem}`" for problem in state.problems[:20])
+    more = f"\n- … and {len(state.problems) - 20} more" if len(state.problems) > 20 else ""
+    if state.catalog is not None:
+        st.warning(
+            f"**{state.path.name} has problems; showing the last valid version** "
+            f"({state.catalog.version}) until they are fixed.\n\n{lines}{more}",
+            icon=":material/warning:",
+        )
+    else:
+        st.error(f"**{state.path} cannot be used** and no earlier valid version is loaded.\n\n{lines}{more}")
+
+
+def catalog() -> Catalog | None:
+    """The catalog to serve, after showing any problems of the file on disk; None if there is none."""
+    state = catalog_state()
+    show_catalog_problems(state)
+    return state.catalog
+
+
+@st.cache_data(show_spinner=False)
+def _has_data(_db: Database, target: str, data_version: str) -> bool:
+    return _db.exists()
+
+
+def database_help(db: Database) -> None:
+    """How to get data into an empty or missing database."""
+    where = db.display()
+    st.info(f"**No Scorecard data yet** in `{where}`.", icon=":material/database:")
+    st.markdown("Build the demo database (a few seconds), then reload this page:")
+    st.code(f"python -m scorecard demo --db {where}", language="bash")
+    st.caption(
+        "Or import your CRM export on the Data page. The dashboard reads the database named by "
+        f"`--db`, `${config.DB_ENV}` or `{config.DEFAULT_DB.name}` under data/."
+    )
+
+
+def load_context() -> Context | None:
+    """Database, catalog and cache key, or None if either is missing; shows nothing."""
+    served = catalog_state()
+    if served.catalog is None:
+        return None
+    try:
+        db = database()
+        version = db.data_version()
+        present = version != "missing" and _has_data(db, config.database_target(), version)
+    except DatabaseError:
+        return None
+    if not present:
+        return None
+    return Context(db, served.catalog, Source(config.database_target(), version, served.catalog.version))
+
+
+def context() -> Context | None:
+    """Database, catalog and cache key for a data page, or None after explaining what is missing."""
+    definitions = catalog()
+    if definitions is None:
+        return None
+    try:
+        db = database()
+        version = db.data_version()
+        present = version != "missing" and _has_data(db, config.database_target(), version)
+    except DatabaseError as exc:
+        st.error(f"Cannot open the database: {exc}")
+        return None
+    if not present:
+        database_help(db)
+        return None
+    return Context(db, definitions, Source(config.database_target(), version, definitions.version))
+
+
+# --- cached results ----------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _scorecard(_db: Database, _catalog: Catalog, source: Source, week: str, filters: FilterKey) -> weekly.Scorecard:
+    return weekly.build(_db, _catalog, cal.parse_week(_catalog.calendar, week), dict(filters))
+
+
+def scorecard_of(ctx: Context, week: cal.Period, filters: Mapping[str, Sequence[str]]) -> weekly.Scorecard:
+    """The weekly scorecard for a week and filters (cached per source, week and filters)."""
+    return _scorecard(ctx.db, ctx.catalog, ctx.source, week.label, filter_key(filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _metric(_db: Database, _catalog: Catalog, source: Source, metric: str, query: Query) -> pd.DataFrame:
+    return Runner(_db, _catalog).run(metric, query)
+
+
+def metric_frame(ctx: Context, metric: str, query: Query) -> pd.DataFrame:
+    """One metric's finished frame (period, d_<dim>..., value, numerator, denominator, n), cached."""
+    return _metric(ctx.db, ctx.catalog, ctx.source, metric, query)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _ranking(
+    _db: Database, _catalog: Catalog, source: Source, quarter: str, group: str | None, filters: FilterKey,
+    today: dt.date,
+) -> Ranking:
+    period = cal.parse_period(_catalog.calendar, quarter, "quarter")
+    return forced_ranking(_db, _catalog, period, group=group, filters=dict(filters), today=today)
+
+
+def ranking_of(
+    ctx: Context, quarter: cal.Period, group: str | None, filters: Mapping[str, Sequence[str]]
+) -> Ranking:
+    """The forced ranking of a quarter within peer groups (None: everyone), cached."""
+    today = cal.today(ctx.catalog.calendar)
+    return _ranking(ctx.db, ctx.catalog, ctx.source, quarter.label, group, filter_key(filters), today)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _curves(
+    _db: Database, _catalog: Catalog, source: Source, metric: str, query: Query, max_weeks: int
+) -> pd.DataFrame:
+    return maturation_curves(_db, _catalog, metric, query, max_weeks)
+
+
+def curves_of(ctx: Context, metric: str, query: Query, max_weeks: int) -> pd.DataFrame:
+    """Cohort maturation curves (share reached by weeks since entry), cached."""
+    return _curves(ctx.db, ctx.catalog, ctx.source, metric, query, max_weeks)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _options(_db: Database, _catalog: Catalog, source: Source, dimension: str) -> list[str]:
+    return dimension_values(_db, _catalog, dimension)
+
+
+def options_of(ctx: Context, dimension: str) -> list[str]:
+    """The values a dimension takes in the data: a filter's choices."""
+    return _options(ctx.db, ctx.catalog, ctx.source, dimension)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _sql(_catalog: Catalog, catalog_version: str, metric: str, query: Query, dialect: str) -> list[tuple[str, str]]:
+    return metric_sql(_catalog, metric, query, dialect)
+
+
+def sql_of(catalog: Catalog, metric: str, query: Query, dialect: str) -> list[tuple[str, str]]:
+    """The SQL the engine runs for a metric in one dialect, as (metric, SQL) pairs; cached."""
+    return _sql(catalog, catalog.version, metric, query, dialect)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _supports(
+    _db: Database, _catalog: Catalog, catalog_version: str, metric: str, dimensions: tuple[str, ...]
+) -> str | None:
+    return Runner(_db, _catalog).supports(metric, list(dimensions))
+
+
+def unsupported(ctx: Context, metric: str, dimensions: Sequence[str]) -> str | None:
+    """Why a metric cannot be filtered or broken down by these dimensions, or None if it can."""
+    return _supports(ctx.db, ctx.catalog, ctx.catalog.version, metric, tuple(sorted(set(dimensions))))
+
+
+def guarded(compute: Callable[..., T], *args: Any) -> T | None:
+    """Run `compute(*args)` (a query); on a metric or compile error show it plainly and return None."""
+    try:
+        return compute(*args)
+    except (MetricError, CompileError) as exc:
+        st.error(f"This view cannot be computed: {exc}")
+        return None
+
+
+# --- controls whose state lives in the URL ------------------------------------------------------
+
+
+def filter_sidebar(ctx: Context | None, *, in_use: bool) -> None:
+    """One multiselect per dimension in the sidebar, each bound to the URL (`?region=EMEA&region=NA`).
+
+    Drawn by the entrypoint on every page, before the page runs, so the filters stay in the
+    address (and in force) when the reader moves between pages; on pages that do not use
+    them they sit in a closed expander.
+    """
+    if ctx is None:
+        return
+    with st.sidebar:
+        panel = st.container() if in_use else st.expander("Filters (used by the scorecard pages)")
+        with panel:
+            head, clear = st.columns([3, 2], vertical_alignment="bottom")
+            if in_use:
+                head.markdown("**Filters**")
+            clear.button(
+                "Clear",
+                key="clear_filters",
+                on_click=_clear_filters,
+                args=(tuple(ctx.catalog.dimensions),),
+                type="tertiary",
+                icon=":material/filter_alt_off:",
+            )
+            for name, dimension in ctx.catalog.dimensions.items():
+                st.multiselect(
+                    dimension.label,
+                    options_of(ctx, name),
+                    key=name,
+                    bind="query-params",
+                    placeholder="All",
+                    help=dimension.description or None,
+                )
+
+
+def current_filters(ctx: Context) -> dict[str, list[str]]:
+    """The dimension values chosen in the sidebar (dimensions with nothing chosen are left out)."""
+    chosen = {name: list(st.session_state.get(name) or []) for name in ctx.catalog.dimensions}
+    return {name: values for name, values in chosen.items() if values}
+
+
+def _clear_filters(dimensions: tuple[str, ...]) -> None:
+    for name in dimensions:
+        st.session_state[name] = []
+
+
+def url_choice(
+    label: str,
+    options: Sequence[str],
+    *,
+    param: str,
+    default: str,
+    key: str,
+    format_func: Callable[[str], str] = str,
+    help: str | None = None,
+    segmented: bool = False,
+) -> str:
+    """A selectbox (or segmented control) whose value is written to the URL as `?param=value` on every run.
+
+    The raw option goes in the URL (`?metric=win_rate`, not its label), and it is written even
+    when it is the default, so a link to "the last complete week" still opens that week next
+    month. Invalid values in the URL fall back to the default.
+    """
+    if key not in st.session_state:
+        wanted = st.query_params.get(param)
+        st.session_state[key] = wanted if wanted in options else default
+    elif st.session_state[key] not in options:
+        st.session_state[key] = default
+    chosen: str | None
+    if segmented:
+        chosen = st.segmented_control(
+            label, list(options), key=key, format_func=format_func, help=help, required=True
+        )
+    else:
+        chosen = st.selectbox(label, list(options), key=key, format_func=format_func, help=help)
+    value = chosen if chosen is not None and chosen in options else default
+    st.query_params[param] = value
+    return value
+
+
+def url_date_range(
+    label: str,
+    *,
+    default: tuple[dt.date, dt.date],
+    key: str,
+    bounds: tuple[dt.date, dt.date] | None = None,
+    help: str | None = None,
+) -> tuple[dt.date, dt.date]:
+    """A date-range picker written to the URL as `?from=YYYY-MM-DD&to=YYYY-MM-DD`."""
+    if key not in st.session_state:
+        first = _date(st.query_params.get("from")) or default[0]
+        last = _date(st.query_params.get("to")) or default[1]
+        st.session_state[key] = (min(first, last), max(first, last))
+    kwargs: dict[str, Any] = {}
+    if bounds is not None:
+        kwargs = {"min_value": bounds[0], "max_value": bounds[1]}
+    value = st.date_input(label, key=key, format="YYYY-MM-DD", help=help, **kwargs)
+    if isinstance(value, tuple) and len(value) == 2:
+        first, last = value
+        st.session_state[f"{key}_complete"] = (first, last)
+    else:  # only the start picked so far: keep the last complete range
+        first, last = st.session_state.get(f"{key}_complete", default)
+    st.query_params["from"] = first.isoformat()
+    st.query_params["to"] = last.isoformat()
+    return first, last
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str | None]], **kwargs: Any) -> None:
+    """A read-only table: (column, label, unit or None for text) each; numbers formatted like the cards."""
+    shown = pd.DataFrame(index=frame.index)
+    config: dict[str, Any] = {}
+    for column, label, unit in columns:
+        if column not in frame:
+            continue
+        values = frame[column]
+        if unit is None:
+            shown[label] = values
+            config[label] = st.column_config.TextColumn(label)
+            continue
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        shown[label] = numbers * 100 if unit == "percent" else numbers
+        config[label] = st.column_config.NumberColumn(label, format=_PRINTF.get(unit, "%,.2f"))
+    st.dataframe(shown, hide_index=True, column_config=config, **kwargs)
+
+
+def page_header(title: str, caption: str) -> None:
+    """The page title and one line on what it answers."""
+    st.title(title)
+    st.caption(caption)

@@ -1,0 +1,181 @@
+"""Weekly scorecard (executives): every shared metric for one week, grouped by who hands over what.
+
+Three sections (what marketing hands over, what sales does with it, what both own); per
+metric its value, target and status, the change since last week coloured by the metric's
+direction, a 12-week sparkline, its owners, a low-sample flag and, for cohort metrics,
+the cohort shown. Each card opens the metric's definition. Downloads: CSV, PNG, PDF.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import streamlit as st
+
+from app import definitions, state
+from scorecard import charts, views
+from scorecard import periods as cal
+from scorecard.formatting import format_delta, format_value
+from scorecard.report import SECTIONS, scorecard_csv
+from scorecard.scorecard import TREND_WEEKS, Scorecard, ScorecardRow
+
+MAX_CARDS_PER_ROW = 4
+SECTION_NOTES: Mapping[str, str] = {
+    "handover": "Marketing's leads and what they turn out to be worth.",
+    "sales": "How fast and how well sales works what it is given.",
+    "shared": "The outcome both teams exist for, and what each win costs.",
+}
+
+
+def render() -> None:
+    """Draw the weekly scorecard page."""
+    state.page_header(
+        "Weekly scorecard",
+        "One set of numbers for sales and marketing, each defined once in metrics.yaml.",
+    )
+    ctx = state.context()
+    if ctx is None:
+        return
+    filters = state.current_filters(ctx)
+    choices = views.week_choices(ctx.catalog.calendar)
+    weeks = {p.label: p for p in choices}
+    picker, downloads = st.columns([2, 3], vertical_alignment="bottom")
+    with picker:
+        label = state.url_choice(
+            "Week",
+            list(weeks),
+            param="week",
+            default=choices[0].label,
+            key="week_picker",
+            format_func=lambda value: views.week_text(weeks[value]),
+            help="The last complete week by default. The week is kept in the page address.",
+        )
+    week = weeks[label]
+    card = state.guarded(state.scorecard_of, ctx, week, filters)
+    if card is None:
+        return
+    scope = views.filters_text(filters, ctx.catalog)
+    with downloads:
+        _downloads(card, scope)
+    st.caption(f"Filters: {scope} · change vs the week before, coloured by whether it went the metric's good way")
+    if views.is_empty(card):
+        st.info(
+            f"Nothing matches these filters in the {TREND_WEEKS} weeks to {week.label}: no leads, deals or "
+            "activities. Choose another week or clear some filters.",
+            icon=":material/filter_alt_off:",
+        )
+        return
+    for section, title in SECTIONS.items():
+        rows = [r for r in card.rows if r.section == section]
+        if rows:
+            _section(title, SECTION_NOTES.get(section, ""), rows, ctx, week, filters)
+    notes = [r for r in card.rows if r.note]
+    if notes:
+        st.caption("Not available with this filter: " + "; ".join(f"{r.label} ({views.note_text(r)})" for r in notes))
+
+
+def _downloads(card: Scorecard, scope: str) -> None:
+    title = f"Scorecard, week {card.week.label}"
+    subtitle = f"{card.week.first:%d %b} to {card.week.last:%d %b %Y} · {scope}"
+    stem = f"scorecard-{card.week.label}"
+
+    def png() -> bytes:
+        return charts.to_png(charts.scorecard_figure(card, title=title, subtitle=subtitle))
+
+    def pdf() -> bytes:
+        return charts.to_pdf(charts.scorecard_figure(card, title=title, subtitle=subtitle))
+
+    with st.container(horizontal=True, horizontal_alignment="right", gap="small"):
+        st.download_button("CSV", scorecard_csv(card), f"{stem}.csv", "text/csv", on_click="ignore",
+                           icon=":material/table:", help="One row per metric, with its 12-week trend")
+        st.download_button("PNG", png, f"{stem}.png", "image/png", on_click="ignore",
+                           icon=":material/image:", help="The scorecard on one page, for slides")
+        st.download_button("PDF", pdf, f"{stem}.pdf", "application/pdf", on_click="ignore",
+                           icon=":material/picture_as_pdf:", help="The scorecard on one page, for the meeting")
+
+
+def _section(
+    title: str,
+    note: str,
+    rows: Sequence[ScorecardRow],
+    ctx: state.Context,
+    week: cal.Period,
+    filters: Mapping[str, Sequence[str]],
+) -> None:
+    st.subheader(title, divider="gray")
+    if note:
+        st.caption(note)
+    per_row = cards_per_row(len(rows))
+    for start in range(0, len(rows), per_row):
+        columns = st.columns(per_row)
+        for column, row in zip(columns, rows[start : start + per_row], strict=False):
+            with column:
+                _card(row, ctx, week, filters)
+
+
+def cards_per_row(count: int) -> int:
+    """Cards per row so rows come out even: 4 -> 4, 5 -> 3+2, 7 -> 4+3, 8 -> 4+4; never more than four."""
+    rows = math.ceil(count / MAX_CARDS_PER_ROW) or 1
+    return math.ceil(count / rows) or 1
+
+
+def _card(
+    row: ScorecardRow, ctx: state.Context, week: cal.Period, filters: Mapping[str, Sequence[str]]
+) -> None:
+    metric = ctx.catalog.metrics.get(row.metric)
+    with st.container(border=True, height="stretch", gap="small"):
+        owners = views.owners_text(row.owners)
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            st.badge(owners, color=state.OWNER_BADGE.get(owners, "gray"), help=f"Owned by {owners}")
+            st.badge(
+                views.status_text(row),
+                color=state.STATUS_BADGE[row.status],
+                help=f"Not available with this filter: {views.note_text(row)}" if row.note else None,
+            )
+            st.space("stretch")
+            if st.button(":material/info:", key=f"definition_{row.metric}", type="tertiary",
+                         help=f"Definition, YAML and SQL of {row.label}"):
+                _definition_dialog(ctx, row.metric, week, filters)
+        st.markdown(f"**{row.label}**", help=metric.description if metric is not None else None)
+        known = [p.value for p in row.trend if p.value is not None]
+        trend = [float("nan") if p.value is None else p.value for p in row.trend]
+        st.metric(
+            row.label,
+            format_value(row.value, row.format, compact=True),
+            delta=_delta(row),
+            delta_color=_change_color(row),
+            delta_arrow="auto" if row.delta else "off",
+            chart_data=trend if len(known) > 1 else None,
+            label_visibility="collapsed",
+        )
+        facts = [
+            views.target_text(row.target, row.format, row.direction),
+            f"cohort of {row.cohort}" if row.cohort else "",
+        ]
+        sample = views.sample_text(row)
+        if row.low_sample and row.n:
+            sample = f":material/warning: {sample}"
+        st.caption(" · ".join(f for f in [*facts, sample] if f))
+
+
+def _delta(row: ScorecardRow) -> str | None:
+    if row.delta is None:
+        return None
+    if row.delta == 0:
+        return "no change"
+    return format_delta(row.delta, row.format)
+
+
+def _change_color(row: ScorecardRow) -> state.Colour:
+    """Green when the change went the metric's good way, red when the bad way (same rule as the charts)."""
+    improved = row.improved
+    return "gray" if improved is None else "green" if improved else "red"
+
+
+@st.dialog("Metric definition", width="large")
+def _definition_dialog(
+    ctx: state.Context, metric: str, week: cal.Period, filters: Mapping[str, Sequence[str]]
+) -> None:
+    definitions.details(ctx.catalog, metric, views.scorecard_query(ctx.catalog, metric, week, filters),
+                        ctx.db.dialect)

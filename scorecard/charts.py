@@ -1,0 +1,557 @@
+"""Altair chart builders for the dashboard and the exports: plain functions returning charts.
+
+No Streamlit here: pages pass finished, tidy frames (built by `scorecard.views`) and get a
+chart back, so the same figure is drawn in the browser and rendered to PNG/PDF by
+vl-convert without one. Colour means one thing everywhere: green good, amber close,
+red bad (read in each metric's direction), blue for plain quantities, grey for "no
+verdict". The palette lives here and `.streamlit/config.toml` repeats it for
+Streamlit's own elements (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Final
+
+import altair as alt
+import pandas as pd
+
+from scorecard.formatting import format_delta, format_value
+from scorecard.report import SECTIONS
+from scorecard.scorecard import Scorecard, ScorecardRow
+from scorecard.views import owners_text, status_text
+
+# --- one palette ------------------------------------------------------------------------
+
+GOOD: Final = "#15803d"
+"""Green: on target, or a change in the metric's good direction."""
+AMBER: Final = "#d97706"
+"""Amber: between the amber and green thresholds."""
+BAD: Final = "#dc2626"
+"""Red: off target, or a change in the metric's bad direction."""
+NEUTRAL: Final = "#94a3b8"
+"""Grey: no target, no change, not ranked, or too few to judge."""
+ACCENT: Final = "#2563eb"
+"""Blue: a plain quantity with no verdict (lead counts, a metric without a target)."""
+INK: Final = "#1f2937"
+MUTED: Final = "#6b7280"
+RULE: Final = "#e5e7eb"
+
+STATUS_COLORS: Final[Mapping[str, str]] = MappingProxyType(
+    {"green": GOOD, "amber": AMBER, "red": BAD, "none": NEUTRAL}
+)
+"""Scorecard status -> colour."""
+
+CATEGORY_COLORS: Final[tuple[str, ...]] = (
+    "#2563eb",
+    "#db2777",
+    "#0891b2",
+    "#7c3aed",
+    "#1e293b",
+    "#60a5fa",
+    "#c084fc",
+    "#64748b",
+    "#0e7490",
+    "#4338ca",
+)
+"""Colours for categories (sources, campaigns). None is green, amber or red, which carry verdicts."""
+
+NOT_RANKED: Final = "not ranked"
+FONT: Final = "DejaVu Sans, Helvetica, Arial, sans-serif"
+
+
+def tier_colors(tiers: Sequence[str]) -> dict[str, str]:
+    """Tier -> colour: the best tier green, the worst red, those between blue, unranked grey."""
+    colors: dict[str, str] = {}
+    for i, tier in enumerate(tiers):
+        if i == 0 and len(tiers) > 1:
+            colors[tier] = GOOD
+        elif i == len(tiers) - 1 and len(tiers) > 1:
+            colors[tier] = BAD
+        else:
+            colors[tier] = ACCENT
+    colors[NOT_RANKED] = NEUTRAL
+    return colors
+
+
+def change_color(row: ScorecardRow) -> str:
+    """Green if last week's change went the metric's good way, red if the bad way, else grey."""
+    improved = row.improved
+    return NEUTRAL if improved is None else GOOD if improved else BAD
+
+
+# --- number formats on axes ---------------------------------------------------------------
+
+_SUFFIX = {"days": " d", "hours": " h", "ratio": "x"}
+
+
+def axis(unit: str, title: str | None = None, **kwargs: Any) -> alt.Axis:
+    """An axis whose labels read like `formatting.format_value` for the metric's unit."""
+    if unit == "percent":
+        return alt.Axis(title=title, format=".0%", **kwargs)
+    if unit == "currency":
+        return alt.Axis(title=title, format="$~s", **kwargs)
+    if unit == "count":
+        return alt.Axis(title=title, format="~s", **kwargs)
+    if unit in _SUFFIX:
+        digits = ".1f" if unit == "ratio" else ",.0f"
+        return alt.Axis(title=title, labelExpr=f"format(datum.value, '{digits}') + '{_SUFFIX[unit]}'", **kwargs)
+    return alt.Axis(title=title, format=",.2~f", **kwargs)
+
+
+def _rows(step: int) -> alt.Step:
+    """Height of a chart with one band per row: a fixed step per row, whatever the container does."""
+    return alt.Step(step)
+
+
+# --- trends and breakdowns ----------------------------------------------------------------
+
+
+def trend_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    target: float | None = None,
+    height: int = 280,
+) -> alt.LayerChart:
+    """A metric over time: a line through each period's value, a dashed green target.
+
+    `frame` columns: period (label), start (date), value, value_text, n, low_sample,
+    mature. Points of low-sample or still-maturing periods are drawn hollow and grey,
+    so a reader does not take a young cohort or three closes for a trend.
+    """
+    data = frame.assign(
+        start=pd.to_datetime(frame["start"]),
+        note=[_point_note(low, mature) for low, mature in zip(frame["low_sample"], frame["mature"], strict=True)],
+        solid=[bool(mature and not low) for low, mature in zip(frame["low_sample"], frame["mature"], strict=True)],
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8)),
+        y=alt.Y("value:Q", axis=axis(unit, title), scale=alt.Scale(zero=unit in ("count", "currency"))),
+        tooltip=[
+            alt.Tooltip("period:N", title="Period"),
+            alt.Tooltip("value_text:N", title=title),
+            alt.Tooltip("n:Q", title="n", format=","),
+            alt.Tooltip("note:N", title="Note"),
+        ],
+    )
+    line = base.mark_line(color=ACCENT, strokeWidth=2, interpolate="linear")
+    points = base.mark_point(size=46, strokeWidth=1.6, filled=True).encode(
+        color=alt.Color("solid:N", scale=alt.Scale(domain=[True, False], range=[ACCENT, NEUTRAL]), legend=None),
+        fill=alt.Fill("solid:N", scale=alt.Scale(domain=[True, False], range=[ACCENT, "#ffffff"]), legend=None),
+    )
+    layers: list[alt.Chart] = [line, points]
+    if target is not None:
+        rule = pd.DataFrame({"target": [target], "text": [f"target {format_value(target, unit)}"]})
+        layers.append(
+            alt.Chart(rule).mark_rule(color=GOOD, strokeDash=[6, 4], strokeWidth=1.5).encode(y="target:Q")
+        )
+        layers.append(
+            alt.Chart(rule)
+            .mark_text(color=GOOD, align="left", baseline="bottom", dx=4, dy=-3, fontSize=11)
+            .encode(y="target:Q", x=alt.value(0), text="text:N")
+        )
+    return alt.LayerChart(layer=layers).properties(height=height)
+
+
+def _point_note(low_sample: bool, mature: bool) -> str:
+    notes = []
+    if not mature:
+        notes.append("cohort still maturing")
+    if low_sample:
+        notes.append("low sample")
+    return ", ".join(notes)
+
+
+PICK: Final = "pick"
+"""Name of the click selection on a breakdown chart (the dashboard drills down on it)."""
+
+
+def breakdown_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    dimension_label: str,
+    selectable: bool = True,
+) -> alt.Chart:
+    """One bar per dimension value, best first; bars coloured by status when the metric has a target.
+
+    `frame` columns: group, value, value_text, n, low_sample, status (green/amber/red/none).
+    Low-sample bars are faded. With `selectable`, clicking a bar selects its group (param "pick").
+    """
+    data = frame.assign(color=[STATUS_COLORS.get(s, ACCENT) if s != "none" else ACCENT for s in frame["status"]])
+    encode: dict[str, Any] = {
+        "x": alt.X("value:Q", axis=axis(unit, title)),
+        "y": alt.Y(
+            "group:N",
+            sort=alt.EncodingSortField(field="value", order="descending"),
+            title=dimension_label,
+            scale=alt.Scale(paddingInner=0.25),
+            axis=alt.Axis(labelLimit=200),
+        ),
+        "color": alt.Color("color:N", scale=None),
+        "tooltip": [
+            alt.Tooltip("group:N", title=dimension_label),
+            alt.Tooltip("value_text:N", title=title),
+            alt.Tooltip("n:Q", title="n", format=","),
+            alt.Tooltip("sample:N", title="Sample"),
+        ],
+    }
+    data = data.assign(sample=["low sample" if low else "" for low in data["low_sample"]])
+    chart = alt.Chart(data).mark_bar(cornerRadiusEnd=2)
+    faded = alt.when(alt.datum.low_sample).then(alt.value(0.45))
+    if selectable:
+        pick = alt.selection_point(name=PICK, fields=["group"], on="click", clear="dblclick")
+        chart = chart.add_params(pick)
+        faded = alt.when(~pick).then(alt.value(0.3)).when(alt.datum.low_sample).then(alt.value(0.45))
+    encode["opacity"] = faded.otherwise(alt.value(1.0))
+    return chart.encode(**encode).properties(height=_rows(28))
+
+
+# --- forced ranking -------------------------------------------------------------------------
+
+
+def attainment_chart(frame: pd.DataFrame, *, tiers: Sequence[str], unit: str = "percent") -> alt.LayerChart:
+    """Attainment by rep, best first, coloured by tier, with a rule at 100% of quota.
+
+    `frame` columns: rep, group, value, value_text, tier, rank (None when not ranked).
+    """
+    colors = tier_colors(tiers)
+    domain = [*tiers, NOT_RANKED]
+    data = frame.assign(rank_text=["–" if pd.isna(r) else f"{r:g}" for r in frame["rank"]])
+    bars = (
+        alt.Chart(data)
+        .mark_bar(cornerRadiusEnd=2)
+        .encode(
+            x=alt.X("value:Q", axis=axis(unit, "Quota attainment")),
+            y=alt.Y(
+                "rep:N",
+                sort=alt.EncodingSortField(field="value", order="descending"),
+                title=None,
+                scale=alt.Scale(paddingInner=0.2),
+            ),
+            color=alt.Color(
+                "tier:N",
+                scale=alt.Scale(domain=domain, range=[colors[t] for t in domain]),
+                legend=alt.Legend(title="Tier", orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("rep:N", title="Rep"),
+                alt.Tooltip("group:N", title="Peer group"),
+                alt.Tooltip("value_text:N", title="Attainment"),
+                alt.Tooltip("rank_text:N", title="Rank"),
+                alt.Tooltip("tier:N", title="Tier"),
+            ],
+        )
+    )
+    quota = (
+        alt.Chart(pd.DataFrame({"x": [1.0]}))
+        .mark_rule(color=INK, strokeDash=[4, 3])
+        .encode(x="x:Q")
+    )
+    return alt.LayerChart(layer=[bars, quota]).properties(height=_rows(22))
+
+
+# --- lead quality -------------------------------------------------------------------------------
+
+
+def volume_quality_chart(
+    frame: pd.DataFrame,
+    *,
+    dimension_label: str,
+    measures: Sequence[tuple[str, str, str]],
+    label_width: int = 120,
+    width: int = 200,
+) -> alt.HConcatChart:
+    """Lead count beside what the leads were worth, one row per source or campaign.
+
+    `frame` has a `group` column and, per measure (column, title, unit), the value, a
+    `<column>_text` and a `<column>_status` column. The first measure sets the order, so
+    volume and quality line up row by row: many poor leads and few good ones are told apart.
+    """
+    order = frame.sort_values(measures[0][0], ascending=False)["group"].tolist()
+    panels = []
+    for i, (column, title, unit) in enumerate(measures):
+        data = frame.assign(
+            color=[
+                STATUS_COLORS[s] if s in ("green", "amber", "red") else ACCENT for s in frame[f"{column}_status"]
+            ],
+        )
+        y_axis = alt.Axis(
+            title=dimension_label if i == 0 else None, labels=i == 0, ticks=i == 0, labelLimit=label_width
+        )
+        panels.append(
+            alt.Chart(data, title=alt.TitleParams(title, anchor="start", fontSize=13))
+            .mark_bar(cornerRadiusEnd=2)
+            .encode(
+                x=alt.X(f"{column}:Q", axis=axis(unit, None)),
+                y=alt.Y("group:N", sort=order, axis=y_axis, scale=alt.Scale(paddingInner=0.25)),
+                color=alt.Color("color:N", scale=None),
+                tooltip=[
+                    alt.Tooltip("group:N", title=dimension_label),
+                    *[alt.Tooltip(f"{c}_text:N", title=t) for c, t, _ in measures],
+                ],
+            )
+            .properties(width=width, height=_rows(24))
+        )
+    return alt.hconcat(*panels, spacing=12)
+
+
+def cost_margin_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Cost per won deal against margin per won deal, one point per campaign, and the break-even line.
+
+    Above the line each sale costs more than it earns. `frame` columns: campaign,
+    cost_per_won_deal, margin_per_won_deal, cost_to_margin, won_deals, status and the
+    matching `_text` columns. Points are coloured by the cost-to-margin status.
+    """
+    data = frame.assign(color=[STATUS_COLORS.get(s, NEUTRAL) for s in frame["status"]])
+    top = float(max(data["cost_per_won_deal"].max(), data["margin_per_won_deal"].max(), 1.0)) * 1.05
+    diagonal = pd.DataFrame({"x": [0.0, top], "y": [0.0, top]})
+    line = alt.Chart(diagonal).mark_line(color=MUTED, strokeDash=[5, 4]).encode(x="x:Q", y="y:Q")
+    label = (
+        alt.Chart(pd.DataFrame({"x": [top * 0.72], "y": [top * 0.72], "text": ["cost = margin"]}))
+        .mark_text(color=MUTED, angle=0, align="right", dx=-6, dy=-8, fontSize=11)
+        .encode(x="x:Q", y="y:Q", text="text:N")
+    )
+    points = (
+        alt.Chart(data)
+        .mark_circle(opacity=0.85, stroke="#ffffff", strokeWidth=0.8)
+        .encode(
+            x=alt.X("margin_per_won_deal:Q", axis=axis("currency", "Margin per won deal"),
+                    scale=alt.Scale(domain=[0, top])),
+            y=alt.Y("cost_per_won_deal:Q", axis=axis("currency", "Cost per won deal"),
+                    scale=alt.Scale(domain=[0, top])),
+            size=alt.Size("won_deals:Q", title="Won deals", scale=alt.Scale(range=[30, 400]),
+                          legend=alt.Legend(orient="right")),
+            color=alt.Color("color:N", scale=None),
+            tooltip=[
+                alt.Tooltip("campaign:N", title="Campaign"),
+                alt.Tooltip("cost_per_won_deal_text:N", title="Cost per won deal"),
+                alt.Tooltip("margin_per_won_deal_text:N", title="Margin per won deal"),
+                alt.Tooltip("cost_to_margin_text:N", title="Cost-to-margin"),
+                alt.Tooltip("won_deals:Q", title="Won deals"),
+            ],
+        )
+    )
+    return alt.LayerChart(layer=[line, label, points]).properties(height=380)
+
+
+def maturation_chart(frame: pd.DataFrame, *, group_label: str, window_weeks: int | None = None) -> alt.LayerChart:
+    """Share of each cohort won by weeks since the lead was created, one line per group.
+
+    `frame` columns: group, weeks, share, share_text, members. A grey rule marks the end
+    of the metric's window: until a cohort reaches it, its lead-to-close is not final.
+    Clicking a legend entry brings that line forward.
+    """
+    groups = sorted(frame["group"].astype(str).unique())
+    focus = alt.selection_point(name="focus", fields=["group"], bind="legend")
+    lines = (
+        alt.Chart(frame)
+        .mark_line(strokeWidth=2, interpolate="linear")
+        .add_params(focus)
+        .encode(
+            opacity=alt.when(focus).then(alt.value(1.0)).otherwise(alt.value(0.15)),
+            x=alt.X("weeks:Q", title="Weeks since the lead was created", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("share:Q", axis=axis("percent", "Share won")),
+            color=alt.Color(
+                "group:N",
+                title=group_label,
+                scale=alt.Scale(domain=groups, range=list(CATEGORY_COLORS[: max(1, len(groups))])),
+                legend=alt.Legend(orient="right"),
+            ),
+            tooltip=[
+                alt.Tooltip("group:N", title=group_label),
+                alt.Tooltip("weeks:Q", title="Weeks"),
+                alt.Tooltip("share_text:N", title="Share won"),
+                alt.Tooltip("members:Q", title="Leads old enough", format=","),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [lines]
+    if window_weeks is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"weeks": [window_weeks]}))
+            .mark_rule(color=NEUTRAL, strokeDash=[4, 3])
+            .encode(x="weeks:Q")
+        )
+    return alt.LayerChart(layer=layers).properties(height=340)
+
+
+# --- the one-page scorecard (PNG / PDF) ------------------------------------------------------
+
+_PAGE_WIDTH: Final = 1120
+_ROW: Final = 26
+_COLUMNS: Final = {  # left edge (or right edge for numbers) of each column, in pixels
+    "label": 16,
+    "owners": 350,
+    "value": 540,
+    "target": 640,
+    "change": 755,
+    "status": 790,
+    "trend": 880,
+    "n": 1100,
+}
+_SPARK_WIDTH: Final = 150
+
+
+def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.LayerChart:
+    """The weekly scorecard as one page: sections, values, targets, coloured changes, status, trends.
+
+    Drawn as marks on a pixel grid so it renders the same in a browser and in vl-convert
+    (PNG/PDF for a meeting). Each trend is scaled to its own row; the last point is the week shown.
+    """
+    texts: list[dict[str, Any]] = []
+    dots: list[dict[str, Any]] = []
+    sparks: list[dict[str, Any]] = []
+    y = 28.0
+    texts.append(_text(_COLUMNS["label"], y, title, size=20, weight="bold"))
+    y += 24
+    texts.append(_text(_COLUMNS["label"], y, subtitle, size=12, color=MUTED))
+    y += 34
+    for key, heading in (
+        ("owners", "Owners"),
+        ("value", "Value"),
+        ("target", "Target"),
+        ("change", "vs last week"),
+        ("status", "Status"),
+        ("trend", "12 weeks"),
+        ("n", "n"),
+    ):
+        align = "right" if key in ("value", "target", "change", "n") else "left"
+        texts.append(_text(_COLUMNS[key], y, heading, size=11, color=MUTED, align=align, weight="bold"))
+    y += 10
+    rules = [{"y": y}]
+    for section, heading in SECTIONS.items():
+        rows = [r for r in card.rows if r.section == section]
+        if not rows:
+            continue
+        y += _ROW
+        texts.append(_text(_COLUMNS["label"], y, heading, size=14, weight="bold", color=ACCENT))
+        for row in rows:
+            y += _ROW
+            label = row.label + (f"  (cohort of {row.cohort})" if row.cohort else "")
+            texts.append(_text(_COLUMNS["label"], y, label, size=12))
+            texts.append(_text(_COLUMNS["owners"], y, owners_text(row.owners), size=11, color=MUTED))
+            texts.append(_text(_COLUMNS["value"], y, format_value(row.value, row.format), size=12,
+                               align="right", weight="bold"))
+            target = "" if row.target is None else ("≥ " if row.direction == "higher_is_better" else "≤ ") + (
+                format_value(row.target, row.format)
+            )
+            texts.append(_text(_COLUMNS["target"], y, target, size=11, color=MUTED, align="right"))
+            texts.append(_text(_COLUMNS["change"], y, format_delta(row.delta, row.format), size=11,
+                               color=change_color(row), align="right"))
+            if row.note:
+                texts.append(_text(_COLUMNS["status"], y, "n/a with this filter", size=10, color=MUTED))
+            else:
+                dots.append({"x": _COLUMNS["status"] + 6, "y": y - 4, "color": STATUS_COLORS[row.status]})
+                texts.append(_text(_COLUMNS["status"] + 16, y, status_text(row), size=10, color=MUTED))
+            sparks += _spark(row, _COLUMNS["trend"], y - 4)
+            sample = f"{row.n:,}" + (" low" if row.low_sample else "")
+            texts.append(_text(_COLUMNS["n"], y, sample, size=10, color=INK if row.low_sample else MUTED,
+                               align="right", weight="bold" if row.low_sample else "normal"))
+        y += 6
+        rules.append({"y": y + 6})
+    y += _ROW
+    texts.append(_text(_COLUMNS["label"], y, _FOOTNOTE, size=10, color=MUTED))
+    height = int(y + 16)
+
+    x_scale = alt.Scale(domain=[0, _PAGE_WIDTH], range=[0, _PAGE_WIDTH], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[0, height], range=[0, height], nice=False, zero=False)
+
+    def xy(chart: alt.Chart, x: str = "x", y_field: str = "y") -> alt.Chart:
+        return chart.encode(
+            x=alt.X(f"{x}:Q", scale=x_scale, axis=None), y=alt.Y(f"{y_field}:Q", scale=y_scale, axis=None)
+        )
+
+    layers: list[alt.Chart] = [
+        alt.Chart(pd.DataFrame(rules))
+        .mark_rule(color=RULE, strokeWidth=1)
+        .encode(y=alt.Y("y:Q", scale=y_scale, axis=None), x=alt.value(0), x2=alt.value(_PAGE_WIDTH)),
+    ]
+    frame = pd.DataFrame(texts)
+    for (size, weight, align), part in frame.groupby(["size", "weight", "align"], sort=False):
+        layers.append(
+            xy(
+                alt.Chart(part)
+                .mark_text(fontSize=size, fontWeight=weight, align=align, baseline="alphabetic", font=FONT)
+                .encode(text="text:N", color=alt.Color("color:N", scale=None))
+            )
+        )
+    if dots:
+        layers.append(xy(alt.Chart(pd.DataFrame(dots)).mark_circle(size=110, opacity=1).encode(
+            color=alt.Color("color:N", scale=None))))
+    if sparks:
+        spark_frame = pd.DataFrame(sparks)
+        layers.append(xy(alt.Chart(spark_frame).mark_line(color=ACCENT, strokeWidth=1.5).encode(
+            detail="metric:N", order="i:Q")))
+        last = spark_frame[spark_frame["last"]]
+        layers.append(xy(alt.Chart(last).mark_circle(size=22, opacity=1).encode(
+            color=alt.Color("color:N", scale=None))))
+    return (
+        alt.LayerChart(layer=layers)
+        .properties(width=_PAGE_WIDTH, height=height, background="#ffffff", padding=12)
+        .configure_view(stroke=None)
+    )
+
+
+_FOOTNOTE: Final = (
+    "Green/red change: better/worse than last week in the metric's direction. "
+    "'low': below the metric's minimum sample, not a trend. Cohort metrics show the newest mature cohort."
+)
+
+
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: int,
+    color: str = INK,
+    align: str = "left",
+    weight: str = "normal",
+) -> dict[str, Any]:
+    return {"x": x, "y": y, "text": text, "size": size, "color": color, "align": align, "weight": weight}
+
+
+def _spark(row: ScorecardRow, left: float, middle: float) -> list[dict[str, Any]]:
+    values = [p.value for p in row.trend]
+    known = [v for v in values if v is not None and not math.isnan(v)]
+    if len(known) < 2:
+        return []
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+    step = _SPARK_WIDTH / max(1, len(values) - 1)
+    points = []
+    for i, value in enumerate(values):
+        if value is None or math.isnan(value):
+            continue
+        offset = 0.5 if high == low else (value - low) / span
+        points.append(
+            {
+                "metric": row.metric,
+                "i": i,
+                "x": left + i * step,
+                "y": middle + 8 - offset * 16,
+                "last": i == len(values) - 1,
+                "color": change_color(row) if row.improved is not None else ACCENT,
+            }
+        )
+    return points
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """Render a chart to PNG without a browser (vl-convert)."""
+    import vl_convert
+
+    return bytes(vl_convert.vegalite_to_png(chart.to_dict(), scale=scale))
+
+
+def to_pdf(chart: alt.TopLevelMixin) -> bytes:
+    """Render a chart to a one-page PDF without a browser (vl-convert)."""
+    import vl_convert
+
+    return bytes(vl_convert.vegalite_to_pdf(chart.to_dict()))

@@ -1,0 +1,459 @@
+"""What the dashboard shows, worked out without Streamlit: period choices, labels, table shapes.
+
+Pages stay thin: they ask the core for finished numbers, pass them through these pure
+functions and draw the result. Everything here runs (and is tested) without a browser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Final
+
+import pandas as pd
+
+from scorecard import periods as cal
+from scorecard.catalog import Catalog
+from scorecard.compiler import Query
+from scorecard.definitions import Calendar, CohortMetric, MetricBase, RankMetric
+from scorecard.formatting import format_value
+from scorecard.ranking import Ranking
+from scorecard.scorecard import (
+    TREND_WEEKS,
+    Scorecard,
+    ScorecardRow,
+    Status,
+    mature_cohort_week,
+    status_of,
+    target_for,
+)
+
+FilterKey = tuple[tuple[str, tuple[str, ...]], ...]
+"""Dimension filters in a canonical, hashable order: a cache key and a URL."""
+
+STATUS_WORDS: Final[Mapping[str, str]] = MappingProxyType(
+    {"green": "on target", "amber": "near target", "red": "off target", "none": "no target"}
+)
+
+DRILL_DOWN: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "region": "rep",
+        "team": "rep",
+        "segment": "rep",
+        "product": "rep",
+        "channel": "rep",
+        "source": "campaign",
+        "campaign": "rep",
+    }
+)
+"""Where a click on a breakdown leads: a region's reps, a lead source's campaigns..."""
+
+REP_CONTEXT: Final = ("win_rate", "calls_per_close", "cycle_days_median", "open_pipeline", "lead_to_close",
+                      "revenue_per_lead")
+"""Metrics shown beside a rep's rank, so the rank is read with what explains it."""
+
+SOURCE_QUALITY: Final = ("leads_created", "lead_to_close", "revenue_per_lead")
+"""Volume first, then what the leads were worth."""
+
+CAMPAIGN_ECONOMICS: Final = ("won_deals", "cost_per_won_deal", "margin_per_won_deal", "cost_to_margin")
+"""What a campaign's wins cost against what they earn."""
+
+COHORT_METRIC: Final = "lead_to_close"
+"""The cohort metric whose maturity decides which lead cohorts can be judged."""
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+def filter_key(filters: Mapping[str, Sequence[str]] | None) -> FilterKey:
+    """Filters without empty entries, sorted: equal views give equal keys."""
+    return tuple(sorted((dim, tuple(sorted(set(values)))) for dim, values in (filters or {}).items() if values))
+
+
+def filters_text(filters: Mapping[str, Sequence[str]], catalog: Catalog) -> str:
+    """'Region: EMEA, NA · Product: Core', or 'all data' without filters."""
+    parts = []
+    for dim, values in filter_key(filters):
+        label = catalog.dimensions[dim].label if dim in catalog.dimensions else dim
+        shown = ", ".join(values[:4]) + (f" and {len(values) - 4} more" if len(values) > 4 else "")
+        parts.append(f"{label}: {shown}")
+    return " · ".join(parts) or "all data"
+
+
+# --- words for numbers ---------------------------------------------------------------------------
+
+
+def owners_text(owners: Sequence[str]) -> str:
+    """'sales', 'marketing' or 'both': who answers for a metric."""
+    return "both" if set(owners) == {"sales", "marketing"} else " + ".join(owners)
+
+
+def target_text(target: float | None, unit: str, direction: str) -> str:
+    """'target ≥ 5.0%' or 'target ≤ 8.0 h'; empty without a target."""
+    if target is None:
+        return ""
+    return f"target {'≥' if direction == 'higher_is_better' else '≤'} {format_value(target, unit)}"
+
+
+def status_text(row: ScorecardRow) -> str:
+    """'on target', 'near target', 'off target'; without a verdict, 'no target' or 'no value'."""
+    if row.note:
+        return "n/a"
+    if row.status == "none":
+        return "no target" if row.target is None else "no value"
+    return STATUS_WORDS[row.status]
+
+
+def note_text(row: ScorecardRow) -> str:
+    """Why a metric has no value under this filter, without the repeated lead-in."""
+    return (row.note or "").removeprefix("not available with this filter: ")
+
+
+def sample_text(row: ScorecardRow) -> str:
+    """'n = 63', 'no data this week', or 'low sample: n = 4, needs 10' below the metric's minimum."""
+    if row.n == 0:
+        return "no data this week"
+    if row.low_sample:
+        return f"low sample: n = {row.n:,}, needs {row.min_sample:,}"
+    return f"n = {row.n:,}"
+
+
+def week_text(period: cal.Period) -> str:
+    """'2026-W47 · 16–22 Nov 2026' (or across months: '28 Sep – 4 Oct 2026')."""
+    if period.first.month == period.last.month:
+        days = f"{period.first.day}–{period.last.day} {period.last:%b %Y}"
+    else:
+        days = f"{period.first.day} {period.first:%b} – {period.last.day} {period.last:%b %Y}"
+    return f"{period.label} · {days}"
+
+
+def is_empty(card: Scorecard) -> bool:
+    """True when nothing at all matched: every metric counted zero rows in every week of its trend."""
+    return all(point.n == 0 for row in card.rows if row.note is None for point in (row.trend or ()))
+
+
+# --- periods to choose from ------------------------------------------------------------------------
+
+
+def week_choices(calendar: Calendar, now: dt.datetime | None = None, count: int = 104) -> list[cal.Period]:
+    """Complete weeks, newest first: the scorecard's week picker."""
+    last = cal.last_complete_week(calendar, now)
+    return list(reversed(cal.weeks_ending(calendar, last, count)))
+
+
+def quarter_choices(calendar: Calendar, now: dt.datetime | None = None, count: int = 8) -> list[cal.Period]:
+    """The current quarter (to date) and the ones before it, newest first."""
+    today = cal.today(calendar, now)
+    current = cal.period_containing(calendar, today, "quarter")
+    out = [current]
+    while len(out) < count:
+        out.append(cal.period_containing(calendar, out[-1].first - dt.timedelta(days=1), "quarter"))
+    return out
+
+
+def last_complete_quarter(calendar: Calendar, now: dt.datetime | None = None) -> cal.Period:
+    """The newest quarter that has ended: the default of the forced ranking."""
+    return quarter_choices(calendar, now, 2)[1]
+
+
+def default_range(calendar: Calendar, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
+    """52 weeks ending with the last complete week: Explore's default date range."""
+    weeks = cal.weeks_ending(calendar, cal.last_complete_week(calendar, now), 52)
+    return weeks[0].first, weeks[-1].last
+
+
+def judgeable_range(
+    catalog: Catalog, now: dt.datetime | None = None, metric: str = COHORT_METRIC
+) -> tuple[dt.date, dt.date]:
+    """The last 12 months of lead cohorts that have had their whole window (e.g. 180 days) by now."""
+    last_week = cal.last_complete_week(catalog.calendar, now)
+    definition = catalog.metrics.get(metric)
+    newest = (
+        mature_cohort_week(catalog, definition, last_week) if isinstance(definition, CohortMetric) else last_week
+    )
+    weeks = cal.weeks_ending(catalog.calendar, newest, 52)
+    return weeks[0].first, weeks[-1].last
+
+
+def as_of(calendar: Calendar, last: dt.date, now: dt.datetime | None = None) -> dt.datetime:
+    """The instant results count events up to: the end of `last`, or the start of today if sooner.
+
+    Stable all day, so cached results stay valid until the data changes or the day turns.
+    """
+    day = min(last + dt.timedelta(days=1), cal.today(calendar, now))
+    return cal.make_period(calendar, day, day).start
+
+
+def is_mature(period: cal.Period, metric: MetricBase, as_of: dt.datetime) -> bool:
+    """True unless `metric` is a cohort metric whose window has not closed for the whole period by `as_of`."""
+    if not isinstance(metric, CohortMetric):
+        return True
+    return period.end + dt.timedelta(days=metric.window_days) <= as_of
+
+
+def explorable_metrics(catalog: Catalog) -> list[str]:
+    """Every metric that has one value per period (rankings are tables, not series)."""
+    return [name for name, m in catalog.metrics.items() if not isinstance(m, RankMetric)]
+
+
+def scorecard_query(
+    catalog: Catalog, metric: str, week: cal.Period, filters: Mapping[str, Sequence[str]] | None = None
+) -> Query:
+    """The query the weekly scorecard runs for a metric: 12 trend weeks ending with the week shown,
+    or, for a cohort metric, with its newest mature cohort (as in `scorecard.build`)."""
+    definition = catalog.metric(metric)
+    last = mature_cohort_week(catalog, definition, week) if isinstance(definition, CohortMetric) else week
+    return Query.build(cal.weeks_ending(catalog.calendar, last, TREND_WEEKS), filters=filters, as_of=week.end)
+
+
+# --- metric definitions -----------------------------------------------------------------------------
+
+
+def yaml_block(text: str, line: int) -> str:
+    """The YAML of one list item, from its first line (1-based) to the line before the next item.
+
+    Comments and blank lines after the item are left out; the block is dedented.
+    """
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    first = lines[line - 1]
+    indent = len(first) - len(first.lstrip())
+    block = [first]
+    for raw in lines[line:]:
+        stripped = raw.strip()
+        if stripped and len(raw) - len(raw.lstrip()) <= indent:
+            break
+        block.append(raw)
+    while block and (not block[-1].strip() or block[-1].strip().startswith("#")):
+        block.pop()
+    return textwrap.dedent("\n".join(block))
+
+
+def readable_sql(sql: str) -> str:
+    """SQL as the engine renders it, with each row of a VALUES-like UNION ALL on its own line."""
+    return sql.replace(" UNION ALL SELECT ", "\nUNION ALL SELECT ")
+
+
+# --- frames for charts and tables ------------------------------------------------------------------
+
+
+def status_for(
+    metric: MetricBase,
+    value: float | None,
+    period: cal.Period,
+    filters: Mapping[str, Sequence[str]] | None = None,
+) -> Status:
+    """Green/amber/red of one value against the metric's target for that period and filter."""
+    thresholds = target_for(metric.target, period, {k: tuple(v) for k, v in (filters or {}).items()})
+    return status_of(value, thresholds, metric.direction)
+
+
+def _missing(value: object) -> bool:
+    """None or NaN: a row whose dimension value is unknown (e.g. a lead without a campaign)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def trend_frame(
+    frame: pd.DataFrame, periods: Sequence[cal.Period], metric: MetricBase, as_of: dt.datetime
+) -> pd.DataFrame:
+    """One row per period (missing periods included, value None): what the trend chart draws."""
+    by_start = {row.period: row for row in frame.itertuples(index=False)}
+    rows = []
+    for period in periods:
+        found = by_start.get(period.first)
+        value = _number(found.value) if found is not None else None
+        n = int(found.n) if found is not None else 0
+        rows.append(
+            {
+                "period": period.label,
+                "start": period.first,
+                "value": value,
+                "value_text": format_value(value, metric.format),
+                "n": n,
+                "low_sample": n < metric.min_sample,
+                "mature": is_mature(period, metric, as_of),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["period", "start", "value", "value_text", "n", "low_sample", "mature"]
+    )
+
+
+def has_data(frame: pd.DataFrame) -> bool:
+    """True if any row counted something (a filter with no data gives zeros or nothing)."""
+    return bool(len(frame)) and bool((frame["n"] > 0).any())
+
+
+def breakdown_frame(
+    frame: pd.DataFrame,
+    dimension: str,
+    metric: MetricBase,
+    period: cal.Period,
+    filters: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """One row per value of the dimension over one period, best value first."""
+    column = f"d_{dimension}"
+    rows = []
+    for row in frame.itertuples(index=False):
+        group = getattr(row, column)
+        value = _number(row.value)
+        if _missing(group) or value is None:
+            continue
+        n = int(row.n)
+        rows.append(
+            {
+                "group": str(group),
+                "value": value,
+                "value_text": format_value(value, metric.format),
+                "n": n,
+                "low_sample": n < metric.min_sample,
+                "status": status_for(metric, value, period, {**(filters or {}), dimension: [str(group)]}),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["group", "value", "value_text", "n", "low_sample", "status"])
+    return out.sort_values(
+        "value", ascending=metric.direction == "lower_is_better", kind="stable"
+    ).reset_index(drop=True)
+
+
+def values_by(frame: pd.DataFrame, dimension: str) -> dict[str, tuple[float | None, int]]:
+    """{dimension value: (value, n)} from a one-period frame grouped by that dimension."""
+    column = f"d_{dimension}"
+    return {
+        str(group): (_number(value), int(n))
+        for group, value, n in zip(frame[column], frame["value"], frame["n"], strict=True)
+        if not _missing(group)
+    }
+
+
+def ranking_frame(ranking: Ranking, context: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The forced ranking with, per rep, the context metrics (columns named after the metrics)."""
+    base = pd.DataFrame(
+        [
+            {
+                "rank": r.rank,
+                "rep": r.rep,
+                "group": r.group,
+                "attainment": r.value,
+                "tier": r.tier,
+                "percentile": r.percentile,
+                "activity": r.activity,
+            }
+            for r in ranking.rows
+        ],
+        columns=["rank", "rep", "group", "attainment", "tier", "percentile", "activity"],
+    )
+    for name, frame in context.items():
+        values = values_by(frame, "rep")
+        base[name] = [values.get(rep, (None, 0))[0] for rep in base["rep"]]
+    base["note"] = [r.reason or "" for r in ranking.rows]
+    return base
+
+
+def attainment_frame(ranking: Ranking, unit: str, group: str | None = None, limit: int = 60) -> pd.DataFrame:
+    """Reps of one peer group (or all) for the attainment chart; the best and worst when there are many."""
+    rows = [r for r in ranking.rows if r.value is not None and (group is None or r.group == group)]
+    rows.sort(key=lambda r: -(r.value or 0.0))
+    if len(rows) > limit:
+        rows = rows[: limit // 2] + rows[-(limit // 2) :]
+    return pd.DataFrame(
+        [
+            {
+                "rep": r.rep,
+                "group": r.group,
+                "value": r.value,
+                "value_text": format_value(r.value, unit),
+                "tier": r.tier,
+                "rank": r.rank,
+            }
+            for r in rows
+        ],
+        columns=["rep", "group", "value", "value_text", "tier", "rank"],
+    )
+
+
+def quality_frame(
+    frames: Mapping[str, pd.DataFrame],
+    dimension: str,
+    catalog: Catalog,
+    period: cal.Period,
+    filters: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """One row per source or campaign; per metric its value, `_text`, `_status` and `_n` columns.
+
+    Rows are ordered by the first metric (lead count), largest first.
+    """
+    groups: set[str] = set()
+    values = {}
+    for name, frame in frames.items():
+        values[name] = values_by(frame, dimension)
+        groups |= set(values[name])
+    rows = []
+    for group in groups:
+        row: dict[str, object] = {"group": group}
+        for name in frames:
+            metric = catalog.metric(name)
+            value, n = values[name].get(group, (None, 0))
+            row[name] = value
+            row[f"{name}_text"] = format_value(value, metric.format)
+            row[f"{name}_status"] = status_for(metric, value, period, {**(filters or {}), dimension: [group]})
+            row[f"{name}_n"] = n
+        rows.append(row)
+    columns = ["group"] + [f"{n}{suffix}" for n in frames for suffix in ("", "_text", "_status", "_n")]
+    out = pd.DataFrame(rows, columns=columns)
+    first = next(iter(frames), None)
+    if first is not None and len(out):
+        out = out.sort_values([first, "group"], ascending=[False, True], na_position="last")
+    return out.reset_index(drop=True)
+
+
+def cost_margin_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Campaigns with won deals and both a cost and a margin per won deal, for the break-even chart."""
+    needed = ["cost_per_won_deal", "margin_per_won_deal", "cost_to_margin", "won_deals"]
+    if frame.empty or any(c not in frame for c in needed):
+        return pd.DataFrame(columns=["campaign", *needed, "status"])
+    kept = frame[
+        frame["won_deals"].fillna(0).gt(0) & frame["cost_per_won_deal"].notna() & frame["margin_per_won_deal"].notna()
+    ]
+    return pd.DataFrame(
+        {
+            "campaign": kept["group"],
+            "cost_per_won_deal": kept["cost_per_won_deal"],
+            "margin_per_won_deal": kept["margin_per_won_deal"],
+            "cost_to_margin": kept["cost_to_margin"],
+            "won_deals": kept["won_deals"].astype(int),
+            "status": kept["cost_to_margin_status"],
+            "cost_per_won_deal_text": kept["cost_per_won_deal_text"],
+            "margin_per_won_deal_text": kept["margin_per_won_deal_text"],
+            "cost_to_margin_text": kept["cost_to_margin_text"],
+        }
+    ).reset_index(drop=True)
+
+
+def maturation_frame(curves: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """Maturation curves with a `group` column and the share as text, for the chart."""
+    column = f"d_{dimension}"
+    out = pd.DataFrame(
+        {
+            "group": curves[column].astype(str) if column in curves else pd.Series(dtype=str),
+            "weeks": curves["weeks"].astype(int),
+            "share": curves["share"].astype(float),
+            "members": curves["members"].astype(int),
+        }
+    )
+    out["share_text"] = [format_value(v, "percent") for v in out["share"]]
+    return out

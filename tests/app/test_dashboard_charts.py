@@ -1,0 +1,215 @@
+"""Chart builders (scorecard.charts) as plain functions: marks, encodings, data values, colours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from scorecard import charts
+from scorecard import periods as cal
+from scorecard.definitions import Calendar
+from scorecard.scorecard import Scorecard, ScorecardRow, TrendPoint
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def rows_of(spec: dict[str, Any], part: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The inline data rows of a (layer of a) chart spec."""
+    data = (part or spec).get("data") or spec["data"]
+    return spec["datasets"][data["name"]] if "name" in data else data["values"]
+
+
+def test_trend_chart_draws_a_line_points_and_a_target() -> None:
+    frame = pd.DataFrame(
+        {
+            "period": ["2026-W46", "2026-W47"],
+            "start": [dt.date(2026, 11, 9), dt.date(2026, 11, 16)],
+            "value": [0.1, 0.2],
+            "value_text": ["10.0%", "20.0%"],
+            "n": [50, 3],
+            "low_sample": [False, True],
+            "mature": [True, True],
+        }
+    )
+    spec = charts.trend_chart(frame, title="Win rate", unit="percent", target=0.3).to_dict()
+    line, points, rule, label = spec["layer"]
+    assert line["mark"]["type"] == "line" and line["mark"]["color"] == charts.ACCENT
+    assert line["encoding"]["x"]["field"] == "start" and line["encoding"]["x"]["type"] == "temporal"
+    assert line["encoding"]["y"]["field"] == "value" and line["encoding"]["y"]["axis"]["format"] == ".0%"
+    assert points["mark"]["type"] == "point"
+    assert [r["solid"] for r in rows_of(spec, line)] == [True, False]  # the low-sample week is hollow
+    assert [r["note"] for r in rows_of(spec, line)] == ["", "low sample"]
+    assert rule["mark"]["type"] == "rule" and rule["mark"]["color"] == charts.GOOD
+    assert rows_of(spec, rule) == [{"target": 0.3, "text": "target 30.0%"}]
+
+
+def test_breakdown_chart_colours_by_status_and_can_be_clicked() -> None:
+    frame = pd.DataFrame(
+        {
+            "group": ["NA", "EMEA", "APAC"],
+            "value": [0.4, 0.25, 0.1],
+            "value_text": ["40.0%", "25.0%", "10.0%"],
+            "n": [40, 30, 2],
+            "low_sample": [False, False, True],
+            "status": ["green", "amber", "red"],
+        }
+    )
+    spec = charts.breakdown_chart(frame, title="Win rate", unit="percent", dimension_label="Region").to_dict()
+    assert spec["mark"]["type"] == "bar"
+    assert spec["params"][0]["name"] == charts.PICK and spec["params"][0]["select"]["fields"] == ["group"]
+    assert spec["encoding"]["y"]["field"] == "group" and spec["encoding"]["y"]["sort"]["order"] == "descending"
+    assert spec["encoding"]["color"] == {"field": "color", "scale": None, "type": "nominal"}
+    assert [r["color"] for r in rows_of(spec)] == [charts.GOOD, charts.AMBER, charts.BAD]
+    assert spec["height"] == {"step": 28}
+    plain = charts.breakdown_chart(
+        frame.assign(status="none"), title="Bookings", unit="currency", dimension_label="Region", selectable=False
+    ).to_dict()
+    assert "params" not in plain
+    assert {r["color"] for r in rows_of(plain)} == {charts.ACCENT}
+
+
+def test_attainment_chart_colours_tiers_best_green_worst_red() -> None:
+    frame = pd.DataFrame(
+        {
+            "rep": ["Ana", "Ben", "Cy"],
+            "group": ["EMEA"] * 3,
+            "value": [1.3, 0.9, 0.2],
+            "value_text": ["130.0%", "90.0%", "20.0%"],
+            "tier": ["top", "middle", "bottom"],
+            "rank": [1.0, 2.0, 3.0],
+        }
+    )
+    spec = charts.attainment_chart(frame, tiers=["top", "middle", "bottom"]).to_dict()
+    bars, quota = spec["layer"]
+    scale = bars["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["top", "middle", "bottom", "not ranked"]
+    assert scale["range"] == [charts.GOOD, charts.ACCENT, charts.BAD, charts.NEUTRAL]
+    assert quota["mark"]["type"] == "rule" and rows_of(spec, quota) == [{"x": 1.0}]
+    assert [r["rep"] for r in rows_of(spec, bars)] == ["Ana", "Ben", "Cy"]
+
+
+def test_volume_quality_chart_lines_up_panels_by_lead_count() -> None:
+    frame = pd.DataFrame(
+        {
+            "group": ["referral", "trade_show"],
+            "leads_created": [20.0, 200.0],
+            "leads_created_text": ["20", "200"],
+            "leads_created_status": ["none", "none"],
+            "lead_to_close": [0.1, 0.01],
+            "lead_to_close_text": ["10.0%", "1.0%"],
+            "lead_to_close_status": ["green", "red"],
+        }
+    )
+    spec = charts.volume_quality_chart(
+        frame,
+        dimension_label="Lead source",
+        measures=[("leads_created", "Leads created", "count"), ("lead_to_close", "Lead-to-close", "percent")],
+    ).to_dict()
+    volume, quality = spec["hconcat"]
+    assert volume["encoding"]["y"]["sort"] == ["trade_show", "referral"] == quality["encoding"]["y"]["sort"]
+    assert volume["encoding"]["x"]["field"] == "leads_created"
+    assert [r["color"] for r in rows_of(spec, volume)] == [charts.ACCENT, charts.ACCENT]
+    assert [r["color"] for r in rows_of(spec, quality)] == [charts.GOOD, charts.BAD]
+
+
+def test_cost_margin_chart_has_the_break_even_line() -> None:
+    frame = pd.DataFrame(
+        {
+            "campaign": ["Flexible terms", "Referral"],
+            "cost_per_won_deal": [9_000.0, 1_000.0],
+            "margin_per_won_deal": [4_000.0, 8_000.0],
+            "cost_to_margin": [1.8, 0.1],
+            "won_deals": [5, 3],
+            "status": ["red", "green"],
+            "cost_per_won_deal_text": ["$9,000", "$1,000"],
+            "margin_per_won_deal_text": ["$4,000", "$8,000"],
+            "cost_to_margin_text": ["1.80x", "0.10x"],
+        }
+    )
+    spec = charts.cost_margin_chart(frame).to_dict()
+    line, _label, points = spec["layer"]
+    diagonal = rows_of(spec, line)
+    assert diagonal[0] == {"x": 0.0, "y": 0.0} and diagonal[1]["x"] == diagonal[1]["y"] == pytest.approx(9_450.0)
+    assert points["mark"]["type"] == "circle"
+    assert points["encoding"]["x"]["field"] == "margin_per_won_deal"
+    assert points["encoding"]["y"]["field"] == "cost_per_won_deal"
+    assert [r["color"] for r in rows_of(spec, points)] == [charts.BAD, charts.GOOD]
+
+
+def test_maturation_chart_draws_one_line_per_group_and_the_window() -> None:
+    frame = pd.DataFrame(
+        {
+            "group": ["referral", "referral", "trade_show", "trade_show"],
+            "weeks": [0, 1, 0, 1],
+            "share": [0.0, 0.05, 0.0, 0.01],
+            "share_text": ["0.0%", "5.0%", "0.0%", "1.0%"],
+            "members": [100, 90, 900, 800],
+        }
+    )
+    spec = charts.maturation_chart(frame, group_label="Lead source", window_weeks=26).to_dict()
+    lines, window = spec["layer"]
+    assert lines["mark"]["type"] == "line"
+    assert lines["encoding"]["color"]["field"] == "group"
+    assert lines["encoding"]["color"]["scale"]["domain"] == ["referral", "trade_show"]
+    assert spec["params"][0]["bind"] == "legend"
+    assert rows_of(spec, window) == [{"weeks": 26}]
+
+
+def _card() -> Scorecard:
+    calendar = Calendar()
+    week = cal.parse_week(calendar, "2026-W47")
+    trend = tuple(TrendPoint(f"2026-W{36 + i}", 10.0 + i, 40) for i in range(12))
+
+    def row(metric: str, section: str, direction: str, delta: float, **extra: Any) -> ScorecardRow:
+        return ScorecardRow(
+            metric=metric, label=metric.replace("_", " ").capitalize(), section=section,
+            owners=("sales", "marketing"), format="hours", direction=direction, value=21.0, previous=21.0 - delta,
+            delta=delta, target=8.0, status="red", n=40, low_sample=False, min_sample=20, trend=trend,
+            week="2026-W47", **extra,
+        )
+
+    rows = (
+        row("speed_to_lead", "sales", "lower_is_better", -2.0),
+        row("leads_created", "handover", "higher_is_better", -5.0, cohort="2026-W21"),
+        row("bookings", "shared", "higher_is_better", 0.0),
+    )
+    return Scorecard(week, {}, rows, "test")
+
+
+def test_scorecard_figure_colours_changes_by_direction() -> None:
+    spec = charts.scorecard_figure(_card(), title="Scorecard, week 2026-W47", subtitle="all data").to_dict()
+    texts = {r["text"]: r for layer in spec["layer"] if layer["mark"]["type"] == "text" for r in rows_of(spec, layer)}
+    assert texts["-2.0 h"]["color"] == charts.GOOD  # speed to lead fell: good
+    assert texts["-5.0 h"]["color"] == charts.BAD  # leads fell: bad
+    assert texts["±0.0 h"]["color"] == charts.NEUTRAL
+    assert "Leads created  (cohort of 2026-W21)" in texts
+    assert [
+        t for t in texts if t.startswith("What")
+    ] == ["What marketing hands over", "What sales does with it", "What both own"]
+    sparks = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
+    assert len(rows_of(spec, sparks[0])) == 3 * 12
+
+
+def test_scorecard_figure_renders_to_png_and_pdf_without_a_browser() -> None:
+    figure = charts.scorecard_figure(_card(), title="Scorecard", subtitle="all data")
+    png = charts.to_png(figure, scale=1)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(png[16:20], "big") > 1000  # width in pixels: a full page
+    assert charts.to_pdf(figure)[:5] == b"%PDF-"
+
+
+def test_theme_repeats_the_chart_palette() -> None:
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
+    assert theme["greenColor"] == charts.GOOD
+    assert theme["orangeColor"] == charts.AMBER
+    assert theme["redColor"] == charts.BAD
+    assert theme["grayColor"] == charts.NEUTRAL
+    assert theme["primaryColor"] == charts.ACCENT
+    assert theme["chartCategoricalColors"] == list(charts.CATEGORY_COLORS)
+    verdicts = {charts.GOOD, charts.AMBER, charts.BAD}
+    assert not verdicts & set(charts.CATEGORY_COLORS)

@@ -1,0 +1,194 @@
+"""The dashboard's view helpers (scorecard.views): pure functions, checked on hand-made inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from scorecard import periods as cal
+from scorecard import views
+from scorecard.catalog import load_catalog
+from scorecard.config import DEFAULT_METRICS
+from scorecard.definitions import Calendar
+from scorecard.ranking import RankedRep, Ranking
+
+CALENDAR = Calendar()
+NOW = dt.datetime(2026, 11, 25, 15, 0)  # a Wednesday; the last complete week is 2026-W47 (16-22 Nov)
+
+YAML = """\
+metrics:
+  # ---- first section
+  - name: one
+    label: One
+    description: >
+      Two lines of
+      description.
+    owners: [sales]
+
+  # ---- second section
+  - name: two
+    label: Two
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog():  # type: ignore[no-untyped-def]
+    return load_catalog(DEFAULT_METRICS)
+
+
+def test_yaml_block_stops_before_the_next_item_and_its_comments() -> None:
+    assert views.yaml_block(YAML, 3) == (
+        "- name: one\n  label: One\n  description: >\n    Two lines of\n    description.\n  owners: [sales]"
+    )
+    assert views.yaml_block(YAML, 11) == "- name: two\n  label: Two"
+    assert views.yaml_block(YAML, 99) == ""
+
+
+def test_yaml_block_of_every_catalog_metric_starts_with_its_name(catalog) -> None:  # type: ignore[no-untyped-def]
+    for name, line in catalog.lines.items():
+        block = views.yaml_block(catalog.text, line)
+        assert block.startswith(f"- name: {name}\n"), name
+        assert "\n- name:" not in block
+
+
+def test_filter_key_is_canonical() -> None:
+    assert views.filter_key({"region": ["NA", "EMEA", "NA"], "rep": [], "product": ["Core"]}) == (
+        ("product", ("Core",)),
+        ("region", ("EMEA", "NA")),
+    )
+    assert views.filter_key(None) == ()
+
+
+def test_filters_text(catalog) -> None:  # type: ignore[no-untyped-def]
+    assert views.filters_text({}, catalog) == "all data"
+    assert views.filters_text({"region": ["NA", "EMEA"]}, catalog) == "Region: EMEA, NA"
+
+
+def test_owners_and_target_words() -> None:
+    assert views.owners_text(("sales", "marketing")) == "both"
+    assert views.owners_text(("marketing",)) == "marketing"
+    assert views.target_text(0.05, "percent", "higher_is_better") == "target ≥ 5.0%"
+    assert views.target_text(8, "hours", "lower_is_better") == "target ≤ 8.0 h"
+    assert views.target_text(None, "hours", "lower_is_better") == ""
+
+
+def test_week_text_within_and_across_months() -> None:
+    assert views.week_text(cal.parse_week(CALENDAR, "2026-W47")) == "2026-W47 · 16–22 Nov 2026"
+    assert views.week_text(cal.parse_week(CALENDAR, "2026-W40")) == "2026-W40 · 28 Sep – 4 Oct 2026"
+
+
+def test_period_choices() -> None:
+    weeks = views.week_choices(CALENDAR, NOW, count=3)
+    assert [w.label for w in weeks] == ["2026-W47", "2026-W46", "2026-W45"]
+    quarters = views.quarter_choices(CALENDAR, NOW, count=3)
+    assert [q.label for q in quarters] == ["2026-Q4", "2026-Q3", "2026-Q2"]
+    assert views.last_complete_quarter(CALENDAR, NOW).label == "2026-Q3"
+    assert views.default_range(CALENDAR, NOW) == (dt.date(2025, 11, 24), dt.date(2026, 11, 22))
+
+
+def test_judgeable_range_ends_with_the_newest_mature_cohort(catalog) -> None:  # type: ignore[no-untyped-def]
+    first, last = views.judgeable_range(catalog, NOW)
+    # lead_to_close has a 180-day window: W47 ends 22 Nov; 180 days earlier is 26 May (a Tuesday),
+    # so the newest cohort week wholly before it is 18-24 May (2026-W21).
+    assert last == dt.date(2026, 5, 24)
+    assert first == dt.date(2025, 5, 26)  # 52 weeks
+
+
+def test_as_of_is_the_end_of_the_range_or_the_start_of_today() -> None:
+    assert views.as_of(CALENDAR, dt.date(2026, 6, 30), NOW) == dt.datetime(2026, 7, 1)
+    assert views.as_of(CALENDAR, dt.date(2026, 12, 31), NOW) == dt.datetime(2026, 11, 25)
+
+
+def test_trend_frame_fills_missing_periods_and_flags_maturity(catalog) -> None:  # type: ignore[no-untyped-def]
+    weeks = cal.weeks_ending(CALENDAR, cal.parse_week(CALENDAR, "2026-W47"), 3)
+    frame = pd.DataFrame(
+        {"period": [weeks[0].first, weeks[2].first], "value": [0.04, 0.02], "n": [100, 10]}
+    )
+    metric = catalog.metric("lead_to_close")  # min_sample 30, window 180 days
+    trend = views.trend_frame(frame, weeks, metric, NOW)
+    assert trend["period"].tolist() == ["2026-W45", "2026-W46", "2026-W47"]
+    assert trend["value"].tolist()[0] == 0.04 and trend["value"].isna().tolist() == [False, True, False]
+    assert trend["value_text"].tolist() == ["4.0%", "–", "2.0%"]
+    assert trend["low_sample"].tolist() == [False, True, True]
+    assert trend["mature"].tolist() == [False, False, False]
+    assert views.has_data(trend)
+    assert not views.has_data(trend.assign(n=0))
+
+
+def test_breakdown_frame_orders_best_first_and_judges_each_value(catalog) -> None:  # type: ignore[no-untyped-def]
+    period = cal.parse_week(CALENDAR, "2026-W47")
+    frame = pd.DataFrame(
+        {"period": [period.first] * 3, "d_region": ["NA", "EMEA", None], "value": [0.5, 0.1, 0.3], "n": [20, 40, 5]}
+    )
+    unworked = views.breakdown_frame(frame, "region", catalog.metric("unworked_leads"), period)  # lower is better
+    assert unworked["group"].tolist() == ["EMEA", "NA"]
+    assert unworked["status"].tolist() == ["green", "red"]  # green <= 10%, amber <= 20%
+    wins = views.breakdown_frame(frame, "region", catalog.metric("win_rate"), period)
+    assert wins["group"].tolist() == ["NA", "EMEA"]
+
+
+def test_ranking_frame_joins_context_by_rep() -> None:
+    period = cal.parse_period(CALENDAR, "2026-Q3")
+    ranking = Ranking(
+        "attainment_rank",
+        "quota_attainment",
+        period,
+        "region",
+        (
+            RankedRep("Ana", "EMEA", 1.2, 1.0, 1.0, "top", 40.0),
+            RankedRep("Ben", "EMEA", 0.5, None, None, "not ranked", 3.0, "below minimum activity"),
+        ),
+    )
+    win_rate = pd.DataFrame({"period": [period.first] * 2, "d_rep": ["Ben", "Ana"], "value": [0.1, 0.4], "n": [5, 9]})
+    frame = views.ranking_frame(ranking, {"win_rate": win_rate})
+    assert frame[["rep", "attainment", "tier", "win_rate", "note"]].values.tolist() == [
+        ["Ana", 1.2, "top", 0.4, ""],
+        ["Ben", 0.5, "not ranked", 0.1, "below minimum activity"],
+    ]
+    bars = views.attainment_frame(ranking, "percent")
+    assert bars["value_text"].tolist() == ["120.0%", "50.0%"]
+
+
+def test_quality_and_cost_margin_frames(catalog) -> None:  # type: ignore[no-untyped-def]
+    period = cal.custom(CALENDAR, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+    def one(values: dict[str, float], n: int = 50) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"period": [period.first] * len(values), "d_campaign": list(values), "value": list(values.values()),
+             "n": [n] * len(values)}
+        )
+
+    frames = {
+        "leads_created": one({"Show": 200.0, "Referral": 20.0}),
+        "won_deals": one({"Show": 2.0, "Referral": 4.0}),
+        "cost_per_won_deal": one({"Show": 30_000.0, "Referral": 2_000.0}),
+        "margin_per_won_deal": one({"Show": 10_000.0, "Referral": 12_000.0}),
+        "cost_to_margin": one({"Show": 1.5, "Referral": 0.2}),
+    }
+    quality = views.quality_frame(frames, "campaign", catalog, period)
+    assert quality["group"].tolist() == ["Show", "Referral"]  # most leads first
+    assert quality["cost_to_margin_status"].tolist() == ["red", "green"]
+    assert quality["cost_per_won_deal_text"].tolist() == ["$30,000", "$2,000"]
+    economics = views.cost_margin_frame(quality)
+    assert economics[["campaign", "won_deals", "status"]].values.tolist() == [
+        ["Show", 2, "red"],
+        ["Referral", 4, "green"],
+    ]
+
+
+def test_scorecard_query_matches_the_weeks_a_card_shows(catalog) -> None:  # type: ignore[no-untyped-def]
+    week = cal.parse_week(CALENDAR, "2026-W47")
+    plain = views.scorecard_query(catalog, "bookings", week, {"region": ["EMEA"]})
+    assert [p.label for p in plain.periods][-1] == "2026-W47" and len(plain.periods) == 12
+    assert plain.filters == (("region", ("EMEA",)),)
+    cohort = views.scorecard_query(catalog, "lead_to_close", week)
+    assert cohort.periods[-1].label == "2026-W21"
+    assert cohort.as_of == week.end
+
+
+def test_readable_sql_puts_each_union_on_its_own_line() -> None:
+    assert views.readable_sql("SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3") == (
+        "SELECT 1\nUNION ALL SELECT 2\nUNION ALL SELECT 3"
+    )
