@@ -135,13 +135,13 @@ def _by_campaign(
             st.altair_chart(charts.cost_margin_chart(economics), width="stretch")
         with note_column:
             losing = economics[economics["cost_per_won_deal"] > economics["margin_per_won_deal"]]
-            st.metric("Wins that lose money", f"{len(losing)} of {len(economics)}", border=True,
+            st.metric("Campaigns losing money per win", f"{len(losing)} of {len(economics)}", border=True,
                       help="Campaigns whose cost per won deal exceeds the margin per won deal")
             st.caption(
                 "Position: all-in cost per won deal (campaign spend plus cost of sale) against margin per won "
-                "deal; above the dashed line each win loses money. Colour: the cost-to-margin ratio (cost of "
-                "sale over margin, without campaign spend) against its target. Size: won deals. Deals closed "
-                "and spend within the same dates."
+                "deal; above the dashed line each win loses money. Colour: the cost-to-margin ratio (the same "
+                "cost over margin) against its target. Size: won deals. Deals closed and spend within the same "
+                "dates."
             )
     columns = [("group", label, None), *measures, *_measures(ctx, frame, views.CAMPAIGN_ECONOMICS)]
     with st.expander(f"All {len(frame)} campaigns", icon=":material/table:"):

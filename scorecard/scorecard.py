@@ -146,6 +146,18 @@ def mature_cohort_week(catalog: Catalog, metric: CohortMetric, week: cal.Period)
     return candidate
 
 
+def query_for(
+    catalog: Catalog,
+    metric: MetricBase,
+    week: cal.Period,
+    filters: Mapping[str, Sequence[str]] | None = None,
+) -> Query:
+    """The query behind a metric's scorecard row: 12 trend weeks ending with the week shown,
+    or, for a cohort metric, with its newest mature cohort; events counted up to the week's end."""
+    last = mature_cohort_week(catalog, metric, week) if isinstance(metric, CohortMetric) else week
+    return Query.build(cal.weeks_ending(catalog.calendar, last, TREND_WEEKS), filters=filters, as_of=week.end)
+
+
 def build(
     db: Database,
     catalog: Catalog,
@@ -161,11 +173,10 @@ def build(
     for dim in kept:
         if dim not in catalog.dimensions:
             raise CompileError(f"unknown dimension {dim!r}; dimensions: {', '.join(catalog.dimensions)}")
-    weeks = cal.weeks_ending(catalog.calendar, week, TREND_WEEKS)
     rows = []
     with db.engine().connect() as conn:
         for metric in chosen:
-            rows.append(_row(runner, catalog, metric, week, weeks, kept, conn))
+            rows.append(_row(runner, catalog, metric, week, kept, conn))
     return Scorecard(week, kept, tuple(rows), catalog.version, runner.statements_run)
 
 
@@ -174,16 +185,11 @@ def _row(
     catalog: Catalog,
     metric: MetricBase,
     week: cal.Period,
-    weeks: tuple[cal.Period, ...],
     filters: Mapping[str, tuple[str, ...]],
     conn: Any,
 ) -> ScorecardRow:
-    cohort_label = None
-    shown_weeks = weeks
-    if isinstance(metric, CohortMetric):
-        newest = mature_cohort_week(catalog, metric, week)
-        shown_weeks = cal.weeks_ending(catalog.calendar, newest, TREND_WEEKS)
-        cohort_label = newest.label
+    query = query_for(catalog, metric, week, filters)
+    cohort_label = query.periods[-1].label if isinstance(metric, CohortMetric) else None
     thresholds = target_for(metric.target, week, filters)
     empty = ScorecardRow(
         metric=metric.name,
@@ -207,14 +213,13 @@ def _row(
     unsupported = runner.supports(metric.name, list(filters))
     if unsupported:
         return dataclasses.replace(empty, note=f"not available with this filter: {unsupported}")
-    query = Query.build(shown_weeks, filters=filters, as_of=week.end)
     try:
         frame = runner.run(metric.name, query, conn)
     except (MetricError, CompileError) as exc:
         return dataclasses.replace(empty, note=str(exc))
     by_period = {row.period: row for row in frame.itertuples(index=False)}
     trend = []
-    for period in shown_weeks:
+    for period in query.periods:
         found = by_period.get(period.first)
         value = _number(found.value) if found is not None else None
         trend.append(TrendPoint(period.label, value, int(found.n) if found is not None else 0))

@@ -22,11 +22,11 @@ from scorecard.definitions import Calendar, CohortMetric, MetricBase, RankMetric
 from scorecard.formatting import format_value
 from scorecard.ranking import Ranking
 from scorecard.scorecard import (
-    TREND_WEEKS,
     Scorecard,
     ScorecardRow,
     Status,
     mature_cohort_week,
+    query_for,
     status_of,
     target_for,
 )
@@ -51,8 +51,14 @@ DRILL_DOWN: Final[Mapping[str, str]] = MappingProxyType(
 )
 """Where a click on a breakdown leads: a region's reps, a lead source's campaigns..."""
 
-REP_CONTEXT: Final = ("win_rate", "calls_per_close", "cycle_days_median", "open_pipeline", "lead_to_close",
-                      "revenue_per_lead")
+REP_CONTEXT: Final = (
+    "win_rate",
+    "calls_per_close",
+    "cycle_days_median",
+    "open_pipeline",
+    "lead_to_close",
+    "revenue_per_lead",
+)
 """Metrics shown beside a rep's rank, so the rank is read with what explains it."""
 
 SOURCE_QUALITY: Final = ("leads_created", "lead_to_close", "revenue_per_lead")
@@ -171,9 +177,7 @@ def judgeable_range(
     """The last 12 months of lead cohorts that have had their whole window (e.g. 180 days) by now."""
     last_week = cal.last_complete_week(catalog.calendar, now)
     definition = catalog.metrics.get(metric)
-    newest = (
-        mature_cohort_week(catalog, definition, last_week) if isinstance(definition, CohortMetric) else last_week
-    )
+    newest = mature_cohort_week(catalog, definition, last_week) if isinstance(definition, CohortMetric) else last_week
     weeks = cal.weeks_ending(catalog.calendar, newest, 52)
     return weeks[0].first, weeks[-1].last
 
@@ -202,11 +206,8 @@ def explorable_metrics(catalog: Catalog) -> list[str]:
 def scorecard_query(
     catalog: Catalog, metric: str, week: cal.Period, filters: Mapping[str, Sequence[str]] | None = None
 ) -> Query:
-    """The query the weekly scorecard runs for a metric: 12 trend weeks ending with the week shown,
-    or, for a cohort metric, with its newest mature cohort (as in `scorecard.build`)."""
-    definition = catalog.metric(metric)
-    last = mature_cohort_week(catalog, definition, week) if isinstance(definition, CohortMetric) else week
-    return Query.build(cal.weeks_ending(catalog.calendar, last, TREND_WEEKS), filters=filters, as_of=week.end)
+    """The query the weekly scorecard runs for a metric (the same one `scorecard.build` runs)."""
+    return query_for(catalog, catalog.metric(metric), week, filters)
 
 
 # --- metric definitions -----------------------------------------------------------------------------
@@ -288,9 +289,7 @@ def trend_frame(
                 "mature": is_mature(period, metric, as_of),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["period", "start", "value", "value_text", "n", "low_sample", "mature"]
-    )
+    return pd.DataFrame(rows, columns=["period", "start", "value", "value_text", "n", "low_sample", "mature"])
 
 
 def has_data(frame: pd.DataFrame) -> bool:
@@ -325,9 +324,9 @@ def breakdown_frame(
             }
         )
     out = pd.DataFrame(rows, columns=["group", "value", "value_text", "n", "low_sample", "status"])
-    return out.sort_values(
-        "value", ascending=metric.direction == "lower_is_better", kind="stable"
-    ).reset_index(drop=True)
+    return out.sort_values("value", ascending=metric.direction == "lower_is_better", kind="stable").reset_index(
+        drop=True
+    )
 
 
 def values_by(frame: pd.DataFrame, dimension: str) -> dict[str, tuple[float | None, int]]:

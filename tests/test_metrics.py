@@ -74,8 +74,8 @@ EXPECTED: dict[str, tuple[float | None, float | None, float | None, float | None
     # (spend + cost of sale) / won: (1400+300)/1; (1400+1900)/2; EMEA W02 0 won => none; (700+1900)/2.
     "cost_per_won_deal": (1700, 1650, NONE, 1300),
     "margin_per_won_deal": (800, 3200, NONE, 3200),
-    # 300/800; 1900/6400.
-    "cost_to_margin": (0.375, 1900 / 6400, NONE, 1900 / 6400),
+    # (spend + cost of sale) / margin: (1400+300)/800; (1400+1900)/6400; EMEA W02 no margin; (700+1900)/6400.
+    "cost_to_margin": (1700 / 800, 3300 / 6400, NONE, 2600 / 6400),
     # Created W02: O1 (vs partner O6 on A2), O2 (vs partner O3 on A1), O4 (alone on A3), O6 (vs O1) => 3/4.
     # W03: O3 (vs direct O2) => 1/1. EMEA: O2 1/1; O3 1/1.
     "channel_conflict_rate": (0.75, 1.0, 1.0, 1.0),

@@ -38,11 +38,11 @@ def test_week_row_values(tiny_db: Database):
     # 30 h against green 8 / amber 24, lower is better -> red; got worse (+28 h).
     assert speed.status == "red" and speed.delta == pytest.approx(28) and speed.improved is False
     assert "attainment_rank" not in [r.metric for r in card.rows]  # rankings are tables, not rows
-    # One statement per metric for all 12 weeks: 17 scorecard metrics that are not derived, plus the six
+    # One statement per metric for all 12 weeks: 16 scorecard metrics that are not derived, plus the six
     # components of the derived ones (open_pipeline, quota, campaign_spend, cost_of_sale_won, won_deals,
-    # margin_won), won_deals computed once for both metrics that use it.
-    assert len([m for m in catalog.scorecard_metrics() if m.type != "derived"]) == 17  # type: ignore[attr-defined]
-    assert card.statements == 17 + 6
+    # margin_won), each computed once however many derived metrics use it.
+    assert len([m for m in catalog.scorecard_metrics() if m.type != "derived"]) == 16  # type: ignore[attr-defined]
+    assert card.statements == 16 + 6
 
 
 def test_cohort_row_shows_newest_mature_cohort(tiny_db: Database):
