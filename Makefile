@@ -32,9 +32,17 @@ test: $(VENV)/.dev-installed
 demo: $(VENV)/.installed
 	$(PY) -m scorecard demo --db $(DB) --force $(if $(LEADS),--leads $(LEADS))
 
+## lint: ruff everywhere, mypy on the core
 lint: $(VENV)/.dev-installed
-	$(PY) -m ruff check scorecard tests dashboard.py
+	$(PY) -m ruff check scorecard app tests bench dashboard.py
 	$(PY) -m mypy scorecard
+
+## bench: engine, dashboard, import and demo benchmarks on the 1M-lead demo (prints figures and ratios)
+bench: $(VENV)/.dev-installed
+	$(PY) bench/engine_bench.py --leads 1000000 --skip-sqlite
+	$(PY) bench/dashboard_bench.py --db /tmp/scorecard-bench/demo-1000000.duckdb
+	$(PY) bench/import_bench.py
+	$(PY) bench/demo_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output

@@ -112,8 +112,14 @@ def test_secondary_indexes_everywhere_but_duckdb(any_db: Database):
             names = conn.execute(sa.text("select index_name from duckdb_indexes()")).scalars().all()
             assert names == []  # zone maps serve DuckDB's range filters
         elif any_db.dialect == "sqlite":
-            names = conn.execute(sa.text("select name from sqlite_master where type = 'index' and name like 'ix_%'")).scalars().all()
+            names = (
+                conn.execute(sa.text("select name from sqlite_master where type = 'index' and name like 'ix_%'"))
+                .scalars()
+                .all()
+            )
             assert "ix_leads_created_at" in names and "ix_activities_lead_id" in names
         else:
-            names = conn.execute(sa.text("select indexname from pg_indexes where indexname like 'ix_%'")).scalars().all()
+            names = (
+                conn.execute(sa.text("select indexname from pg_indexes where indexname like 'ix_%'")).scalars().all()
+            )
             assert "ix_leads_created_at" in names and "ix_activities_lead_id" in names
