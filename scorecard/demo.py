@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from scorecard import model
-from scorecard.db import Database, bulk_insert, create_schema, drop_schema
+from scorecard.db import Database, bulk_insert, create_schema, drop_schema, refresh_maintained
 
 Progress = Callable[[str, float], None]
 """A progress callback: (what is happening, fraction done in 0..1)."""
@@ -1524,6 +1524,8 @@ def build(
         for table in model.CRM_TABLES:
             report(f"Loading {table.name}", _GENERATE_SHARE + load_share * loaded / total)
             loaded += bulk_insert(conn, table, frames[table.name])
+        report("Computing first touches", _GENERATE_SHARE + load_share)
+        refresh_maintained(conn)
         rows = tuple((name, len(frame)) for name, frame in frames.items())
         detail = {"seed": seed, "leads": leads, "today": today.isoformat(), "rows": dict(rows)}
         conn.execute(

@@ -71,27 +71,35 @@ def _percentile_sqlite(element: Percentile, compiler: SQLCompiler, **kw: Any) ->
 
 
 class Greatest(FunctionElement[Any]):
-    """The largest of the arguments (row-wise)."""
+    """The largest of the arguments (row-wise); null if any argument is null."""
 
     inherit_cache = True
     name = "greatest"
 
 
 class Least(FunctionElement[Any]):
-    """The smallest of the arguments (row-wise)."""
+    """The smallest of the arguments (row-wise); null if any argument is null."""
 
     inherit_cache = True
     name = "least"
 
 
+def _null_if_any_null(name: str, element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    # PostgreSQL and DuckDB skip nulls in greatest/least; SQLite, Snowflake, BigQuery and MySQL
+    # return null. Scorecard defines the result as null when any argument is null, everywhere.
+    args = [compiler.process(arg, **kw) for arg in element.clauses]
+    any_null = " OR ".join(f"{arg} IS NULL" for arg in args)
+    return f"CASE WHEN {any_null} THEN NULL ELSE {name}({', '.join(args)}) END"
+
+
 @compiles(Greatest)
 def _greatest_default(element: Greatest, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"greatest({compiler.process(element.clauses, **kw)})"
+    return _null_if_any_null("greatest", element, compiler, **kw)
 
 
 @compiles(Least)
 def _least_default(element: Least, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"least({compiler.process(element.clauses, **kw)})"
+    return _null_if_any_null("least", element, compiler, **kw)
 
 
 @compiles(Greatest, "sqlite")

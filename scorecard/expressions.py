@@ -48,8 +48,8 @@ SCALAR_FUNCTIONS: dict[str, tuple[int, int | None, str]] = {
     "hours_between": (2, 2, "hours from the first timestamp to the second (fractional)"),
     "coalesce": (2, None, "the first argument that is not null"),
     "if": (3, 3, "if(condition, value_when_true, value_otherwise)"),
-    "least": (2, None, "the smallest argument"),
-    "greatest": (2, None, "the largest argument"),
+    "least": (2, None, "the smallest argument (null if any is null)"),
+    "greatest": (2, None, "the largest argument (null if any is null)"),
     "abs": (1, 1, "absolute value"),
     "round": (1, 2, "round(x) or round(x, digits)"),
     "lower": (1, 1, "lower-case text"),
@@ -574,7 +574,8 @@ def _rowwise(reducer: str) -> Callable[..., Any]:
         table = pd.concat([_as_series(a, frame) for a in args], axis=1)
         if reducer == "coalesce":
             return table.bfill(axis=1).iloc[:, 0]
-        return table.min(axis=1) if reducer == "least" else table.max(axis=1)
+        # Null when any argument is null, as in SQL on every engine Scorecard compiles for.
+        return table.min(axis=1, skipna=False) if reducer == "least" else table.max(axis=1, skipna=False)
 
     return fn
 

@@ -117,6 +117,11 @@ leads = sa.Table(
     sa.Column("reject_reason", sa.String(200)),
     sa.Column("converted_at", sa.DateTime, comment="became an opportunity"),
     _ref("opportunity_id", "opportunities"),
+    sa.Column(
+        "first_touch_at",
+        sa.DateTime,
+        comment="first activity logged on the lead; maintained by every load, never imported",
+    ),
     comment="People or companies marketing hands to sales.",
 )
 
@@ -198,6 +203,14 @@ for _table, _columns in {
 }.items():
     for _column in _columns:
         sa.Index(f"ix_{_table.name}_{_column}", _table.c[_column])
+
+MAINTAINED: Final[dict[str, tuple[str, ...]]] = {"leads": ("first_touch_at",)}
+"""Columns every load recomputes from other tables (db.refresh_maintained); imports never fill them.
+
+leads.first_touch_at is min(activities.occurred_at) per lead: speed to lead, follow-up and
+unworked leads read it as a column instead of aggregating five million activities per query
+(measured on the 1M-lead demo: about 150 ms per metric down to 5 ms).
+"""
 
 CRM_TABLES: Final[tuple[sa.Table, ...]] = (
     products,

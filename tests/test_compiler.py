@@ -146,3 +146,21 @@ def test_timezone_moves_week_boundaries(tiny_db: Database):
     frame = Runner(tiny_db, catalog).run("leads_created", two_weeks(catalog))
     # W02 local = Jan 5 12:00 UTC .. Jan 12 12:00 UTC: L2 L3 L4 L5 (L1 at Jan 5 09:00 UTC falls in W01).
     assert values(frame) == [4, 2]
+
+
+def test_greatest_and_least_are_null_when_any_argument_is_null(tiny_db: Database):
+    from scorecard import expressions as ex
+    from scorecard.compiler import Graph, Scope, _Context, to_sql
+
+    scope = Scope(_Context(Graph(load_catalog(DEFAULT_METRICS).relationships)), "leads")
+    # L4 was never touched (first_touch_at is null); L1 was touched one hour after it qualified.
+    top = to_sql(ex.parse("greatest(hours_between(mql_at, first_touch_at), 0)"), scope)
+    low = to_sql(ex.parse("least(hours_between(mql_at, first_touch_at), 100)"), scope)
+    statement = (
+        sa.select(scope.alias.c.id, sa.func.coalesce(top, -1) + sa.func.coalesce(low, -1))
+        .select_from(scope.selectable())
+        .where(scope.alias.c.id.in_(["L1", "L4"]))
+    )
+    with tiny_db.engine().connect() as conn:
+        rows = dict(conn.execute(statement).all())
+    assert rows == {"L1": pytest.approx(2.0), "L4": -2}

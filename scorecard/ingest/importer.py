@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from scorecard.db import Database, create_schema
+from scorecard.db import Database, create_schema, refresh_maintained
 from scorecard.ingest import load, schema, validate
 from scorecard.ingest.mapping import Mapping
 from scorecard.ingest.readers import RawTable, ReadError, SourceFile, read_table
@@ -253,6 +253,7 @@ def run_import(
         if fresh:
             create_schema(conn)
         counts = load.write_batches(conn, plan.batches, progress)
+        refresh_maintained(conn)
         detail = {
             "mapping": mapping.name,
             "files": [

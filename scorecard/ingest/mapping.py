@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from scorecard import yamlsource
+from scorecard import model, yamlsource
 from scorecard.ingest import schema
 from scorecard.ingest.parse import NAMED_FORMATS, fold
 from scorecard.yamlsource import Issue, SourceDoc
@@ -314,10 +314,17 @@ def _source(b: _Builder, raw: Any, path: tuple[str | int, ...], defaults: Settin
     if not isinstance(raw_columns, MappingType) or not raw_columns:
         b.issue((*path, "columns"), f"source {name!r}: `columns:` maps target columns of {table} to how they are found")
         return None
-    table_columns = list(schema.table(table).c.keys())
+    maintained = model.MAINTAINED.get(table, ())
+    table_columns = [c.name for c in schema.table(table).c if c.name not in maintained]
     rules: list[ColumnRule] = []
     for target, spec in raw_columns.items():
         cpath = (*path, "columns", str(target))
+        if target in maintained:
+            b.issue(
+                cpath,
+                f"source {name!r}: {table}.{target} is computed by every load from other tables; it cannot be imported",
+            )
+            continue
         if target not in table_columns:
             b.issue(cpath, f"source {name!r}: {table} has no column {target!r}{_suggest(str(target), table_columns)}")
             continue
