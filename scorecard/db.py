@@ -150,17 +150,23 @@ class Database:
                 raise
 
     def data_version(self) -> str:
-        """Changes whenever committed data changes; a cache key for finished results."""
-        path = self.path
-        if path is not None and self.dialect == "duckdb":
-            try:
-                st = path.stat()
-            except FileNotFoundError:
-                return "missing"
-            return f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
-        with self.engine().connect() as conn:
-            row = conn.execute(sa.select(sa.func.max(model.loads.c.id), sa.func.count())).one()
-        return f"{row[0]}:{row[1]}"
+        """Changes whenever committed data changes; a cache key for finished results.
+
+        Read from the `loads` log inside the database, not from the file's metadata: while
+        an import replaces a DuckDB file, a connection opened next to one still reading the
+        old file shares that old instance, and the key must describe the data it reads.
+        """
+        if self.path is not None and not self.path.exists():
+            return "missing"
+        loads = model.loads
+        try:
+            with self.engine().connect() as conn:
+                row = conn.execute(
+                    sa.select(sa.func.max(loads.c.id), sa.func.max(loads.c.loaded_at), sa.func.count())
+                ).one()
+        except sa.exc.DBAPIError:
+            return "missing"
+        return f"{row[0]}:{row[1]}:{row[2]}"
 
 
 @contextlib.contextmanager

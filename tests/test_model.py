@@ -123,3 +123,14 @@ def test_secondary_indexes_everywhere_but_duckdb(any_db: Database):
                 conn.execute(sa.text("select indexname from pg_indexes where indexname like 'ix_%'")).scalars().all()
             )
             assert "ix_leads_created_at" in names and "ix_activities_lead_id" in names
+
+
+def test_data_version_changes_with_every_load(any_db: Database):
+    from scorecard import demo
+
+    assert any_db.data_version() == "missing"
+    demo.build(any_db, leads=1_000, seed=1)
+    first = any_db.data_version()
+    assert first == any_db.data_version()  # stable while nothing changes
+    demo.build(any_db, leads=1_000, seed=2)  # a rebuilt demo reuses load id 1: the time tells it apart
+    assert any_db.data_version() != first
