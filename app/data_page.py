@@ -76,13 +76,17 @@ def _source_files(uploads: Sequence[Any]) -> tuple[list[ingest.SourceFile], str]
 
 
 def _import_section(db: Database) -> None:
+    # A new uploader after each import: the imported files leave the page, so their
+    # preview (now all "unchanged") does not invite a second import.
+    round_ = int(st.session_state.get("data_upload_round", 0))
     uploads = st.file_uploader(
-        "CRM exports (CSV, TSV or XLSX)", type=FILE_TYPES, accept_multiple_files=True, key="data_files"
+        "CRM exports (CSV, TSV or XLSX)", type=FILE_TYPES, accept_multiple_files=True, key=f"data_files_{round_}"
     )
     mapping, mapping_key = _mapping_choice()
     strict = st.checkbox("Strict: import nothing if any row is bad", key="data_strict")
     last = st.session_state.get("data_last_import")
-    if last is not None:
+    if last is not None and not uploads:
+        st.success(f"Imported {last.plan.accepted:,} rows (load {last.load_id}); every page now shows them.")
         _show_result(last, heading="Last import")
     if not uploads or mapping is None:
         return
@@ -119,6 +123,7 @@ def _import_section(db: Database) -> None:
             return
         bar.progress(1.0, text="Done")
         st.session_state["data_last_import"] = done
+        st.session_state["data_upload_round"] = round_ + 1
         st.session_state.pop("data_preview", None)
         st.rerun()
 

@@ -9,6 +9,7 @@ a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -239,9 +240,9 @@ def _ranking(args: argparse.Namespace) -> int:
     try:
         if args.period:
             period = periods.parse_period(catalog.calendar, args.period)
-        else:
-            last = periods.last_complete_week(catalog.calendar)
-            period = periods.period_containing(catalog.calendar, last.last, "quarter")
+        else:  # the last complete quarter, as on the dashboard's ranking page
+            current = periods.period_containing(catalog.calendar, periods.today(catalog.calendar), "quarter")
+            period = periods.period_containing(catalog.calendar, current.first - dt.timedelta(days=1), "quarter")
     except periods.PeriodError as exc:
         raise CommandError(f"--period: {exc}") from None
     group = METRIC_GROUP if args.group is None else (None if args.group == "none" else args.group)
@@ -264,7 +265,11 @@ def _add_ranking(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("ranking", help="forced ranking of reps (rank, percentile, tier)")
     _add_db(p)
     _add_metrics(p)
-    p.add_argument("--period", help="2026-Q3, 2026-11, 2026-W47, 2026 (default: the current quarter to date)")
+    p.add_argument(
+        "--period",
+        help="2026-Q3, 2026-11, 2026-W47, 2026 (default: the last complete quarter; a period in progress "
+        "is ranked to date)",
+    )
     p.add_argument("--group", help="peer group dimension, or 'none' (default: the metric's group)")
     p.add_argument("--metric", help="which rank metric (default: the first in the catalog)")
     _add_filter(p)

@@ -50,7 +50,7 @@ def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) ->
     app, db = page
     app.run()
     uploads = [(p.name, p.read_bytes(), "text/csv") for p in sorted((FIXTURES / "salesforce").glob("*.csv"))]
-    app.file_uploader(key="data_files").set_value(uploads)
+    app.file_uploader(key="data_files_0").set_value(uploads)
     app.selectbox(key="data_preset").set_value("salesforce")
     app.run()
     assert not app.exception
@@ -71,6 +71,10 @@ def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) ->
     assert not app.exception
     assert [r[0] for r in rows(db, "leads", "id")] == ["00Q5g00000AAAA1", "00Q5g00000AAAA2", "00Q5g00000AAAA3"]
     assert "recorded as load 1" in app.text[0].value
+    # The imported files leave the page: a fresh uploader, no second preview to confirm.
+    assert app.success[0].value.startswith("Imported 9 rows (load 1)")
+    assert not app.file_uploader(key="data_files_1").value
+    assert not [b for b in app.button if b.key == "data_confirm"]
 
     tables = {frame.value.columns[0]: frame.value for frame in app.dataframe}
     fresh = tables["table"].set_index("table")
