@@ -8,7 +8,7 @@ import io
 from scorecard.catalog import Catalog
 from scorecard.formatting import format_delta, format_value
 from scorecard.ranking import Ranking
-from scorecard.scorecard import Scorecard
+from scorecard.scorecard import REPORT_FIELDS, Scorecard
 
 SECTIONS = {
     "handover": "What marketing hands over",
@@ -78,48 +78,20 @@ def scorecard_table(card: Scorecard) -> str:
 
 
 def scorecard_csv(card: Scorecard) -> str:
-    """One row per metric; the trend as semicolon-separated weekly values, oldest first."""
+    """One row per metric with the JSON report's fields; owners joined by "|", the trend as
+    semicolon-separated weekly values, oldest first."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        [
-            "week",
-            "section",
-            "metric",
-            "label",
-            "value",
-            "previous",
-            "delta",
-            "target",
-            "status",
-            "n",
-            "low_sample",
-            "owners",
-            "cohort",
-            "trend",
-            "note",
-        ]
-    )
-    for r in card.rows:
-        writer.writerow(
-            [
-                card.week.label,
-                r.section,
-                r.metric,
-                r.label,
-                _num(r.value),
-                _num(r.previous),
-                _num(r.delta),
-                _num(r.target),
-                r.status,
-                r.n,
-                str(r.low_sample).lower(),
-                "|".join(r.owners),
-                r.cohort or "",
-                ";".join(_num(p.value) for p in r.trend),
-                r.note or "",
-            ]
+    writer = csv.DictWriter(buffer, fieldnames=REPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in card.rows:
+        data = row.as_json()
+        data.update(
+            {key: _num(data[key]) for key in ("value", "previous", "delta", "target")},
+            low_sample=str(row.low_sample).lower(),
+            owners="|".join(row.owners),
+            trend=";".join(_num(p.value) for p in row.trend),
         )
+        writer.writerow({key: "" if value is None else value for key, value in data.items()})
     return buffer.getvalue()
 
 

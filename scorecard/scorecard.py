@@ -25,6 +25,12 @@ from scorecard.definitions import CohortMetric, MetricBase, Target, Threshold
 from scorecard.engine import MetricError, Runner
 
 Status = Literal["green", "amber", "red", "none"]
+
+REPORT_FIELDS: tuple[str, ...] = (
+    "metric", "label", "value", "previous", "delta", "target", "status", "n", "low_sample", "owners", "trend",
+    "section", "format", "direction", "week", "cohort", "note",
+)  # fmt: skip
+"""The fields of a scorecard row in `report --format json` and csv, in order."""
 TREND_WEEKS = 12
 
 
@@ -70,28 +76,7 @@ class ScorecardRow:
         data = asdict(self)
         data["owners"] = list(self.owners)
         data["trend"] = [asdict(p) for p in self.trend]
-        return {
-            key: data[key]
-            for key in (
-                "metric",
-                "label",
-                "value",
-                "previous",
-                "delta",
-                "target",
-                "status",
-                "n",
-                "low_sample",
-                "owners",
-                "trend",
-                "section",
-                "format",
-                "direction",
-                "week",
-                "cohort",
-                "note",
-            )
-        }
+        return {key: data[key] for key in REPORT_FIELDS}
 
 
 @dataclass(frozen=True)
