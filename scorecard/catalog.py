@@ -36,17 +36,13 @@ from scorecard.definitions import (
     Relationship,
     Target,
 )
-from scorecard.yamlsource import Issue, SourceDoc, YamlError, load_file, load_text
+from scorecard.yamlsource import Issue, IssuesError, SourceDoc, YamlError, load_file, load_text
 
 TOP_LEVEL_KEYS = ("version", "calendar", "relationships", "dimensions", "metrics")
 
 
-class CatalogError(Exception):
+class CatalogError(IssuesError):
     """metrics.yaml has problems; `issues` lists every one."""
-
-    def __init__(self, issues: Sequence[Issue]) -> None:
-        self.issues = list(issues)
-        super().__init__("\n".join(str(i) for i in self.issues))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,14 @@ class SourceDoc:
                 return self.lines[current]
             current = current[:-1]
         return self.lines.get((), 1)
+
+
+class IssuesError(Exception):
+    """A file with problems; `issues` holds every one (file, line, message), str() one per line."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues = tuple(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
 
 
 class YamlError(Exception):

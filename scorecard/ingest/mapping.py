@@ -22,7 +22,7 @@ from typing import Any, Final, Literal
 from scorecard import model, yamlsource
 from scorecard.ingest import schema
 from scorecard.ingest.parse import NAMED_FORMATS, fold
-from scorecard.yamlsource import Issue, SourceDoc
+from scorecard.yamlsource import Issue, IssuesError, SourceDoc
 
 Unmapped = Literal["quarantine", "keep", "default"]
 Unknown = Literal["quarantine", "keep", "null"]
@@ -55,12 +55,8 @@ LOOKUP_KEYS: Final = ("by", "create", "set")
 PRESETS_PACKAGE: Final = "scorecard.ingest.presets"
 
 
-class MappingError(Exception):
+class MappingError(IssuesError):
     """A mapping with problems; `issues` holds every one (file, line, message)."""
-
-    def __init__(self, issues: Sequence[Issue]) -> None:
-        self.issues = tuple(issues)
-        super().__init__("\n".join(str(i) for i in self.issues))
 
 
 @dataclass(frozen=True)
