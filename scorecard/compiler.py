@@ -157,6 +157,14 @@ class Scope:
             joined = joined.outerjoin(target, target.c[rel.target_column] == source.c[rel.source_column])
         return joined
 
+    def subquery(self, *columns: ColumnElement[Any]) -> sa.Select[Any]:
+        """A SELECT over this scope that correlates every outer table, however deeply nested.
+
+        SQLAlchemy's automatic correlation only reaches the directly enclosing statement.
+        """
+        own = [self.alias, *(target for target, _, _ in self._joins.values())]
+        return sa.select(*columns).select_from(self.selectable()).correlate_except(*own)
+
     def _join(self, path: tuple[str, ...], source: sa.FromClause, rel: Relation) -> sa.FromClause:
         if path not in self._joins:
             target = self.ctx.graph.tables[rel.target].alias(self.ctx.unique("_".join(path)))
@@ -262,7 +270,10 @@ def _replace_names(node: ex.Node, target: ex.Name, rest: tuple[str, ...]) -> ex.
             return dataclasses.replace(node, parts=rest)
         return dataclasses.replace(node, parts=("outer", *node.parts))
     if isinstance(node, ex.Call) and node.is_relation_aggregate:
-        return node
+        # The relationship it aggregates starts from the outer row; its filter stays on the related rows.
+        first, *others = node.args
+        assert isinstance(first, ex.Name)
+        return dataclasses.replace(node, args=(dataclasses.replace(first, parts=("outer", *first.parts)), *others))
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(node):
         value = getattr(node, f.name)
@@ -274,14 +285,22 @@ def _replace_names(node: ex.Node, target: ex.Name, rest: tuple[str, ...]) -> ex.
 
 
 def _find_crossing(node: ex.Node, scope: Scope) -> tuple[ex.Name, _ToMany] | None:
-    for item in node.walk():
-        if isinstance(item, ex.Name):
-            try:
-                scope.resolve(item.parts)
-            except _ToMany as crossing:
-                return item, crossing
-        if isinstance(item, ex.Call) and item.is_relation_aggregate:
-            continue
+    """The first name in an atom that crosses a one-to-many relationship from `scope`.
+
+    Relation aggregates are skipped: their arguments name columns of the related table.
+    """
+    if isinstance(node, ex.Call) and node.is_relation_aggregate:
+        return None
+    if isinstance(node, ex.Name):
+        try:
+            scope.resolve(node.parts)
+        except _ToMany as crossing:
+            return node, crossing
+        return None
+    for child in node.children():
+        found = _find_crossing(child, scope)
+        if found is not None:
+            return found
     return None
 
 
@@ -303,7 +322,7 @@ def to_sql(node: ex.Node, scope: Scope, condition: bool = False) -> ColumnElemen
             link = sub.alias.c[crossing.relation.target_column] == crossing.alias.c[crossing.relation.source_column]
             rewritten = _replace_names(node, name, crossing.rest)
             matched = to_sql(rewritten, sub, condition=True)
-            return sa.exists(sa.select(sa.literal(1)).select_from(sub.selectable()).where(link, matched))
+            return sa.exists(sub.subquery(sa.literal(1)).where(link, matched))
     return _to_sql(node, scope)
 
 
@@ -387,14 +406,12 @@ def _relation_aggregate(node: ex.Call, scope: Scope) -> ColumnElement[Any]:
             relation_path = ".".join(target.parts[: len(target.parts) - len(rest)])
             raise CompileError(f"{node.name}() counts rows: write {node.name}({relation_path})")
         if node.name == "exists":
-            return sa.exists(sa.select(sa.literal(1)).select_from(sub.selectable()).where(*conditions))
-        return sa.select(sa.func.count()).select_from(sub.selectable()).where(*conditions).scalar_subquery()
+            return sa.exists(sub.subquery(sa.literal(1)).where(*conditions))
+        return sub.subquery(sa.func.count()).where(*conditions).scalar_subquery()
     if not rest:
         raise CompileError(f"{node.name}() needs a column of {rel.name}, e.g. {node.name}({rel.name}.id)")
     value = sub.resolve(rest)
-    return (
-        sa.select(getattr(sa.func, node.name)(value)).select_from(sub.selectable()).where(*conditions).scalar_subquery()
-    )
+    return sub.subquery(getattr(sa.func, node.name)(value)).where(*conditions).scalar_subquery()
 
 
 def compile_expression(text: str, table: str, graph: Graph, condition: bool = False) -> ColumnElement[Any]:

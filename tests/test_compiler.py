@@ -164,3 +164,17 @@ def test_greatest_and_least_are_null_when_any_argument_is_null(tiny_db: Database
     with tiny_db.engine().connect() as conn:
         rows = dict(conn.execute(statement).all())
     assert rows == {"L1": pytest.approx(2.0), "L4": -2}
+
+
+def test_crossing_beside_a_relation_aggregate_in_one_comparison(tiny_db: Database):
+    # Deals with a demo if they have 3+ activities, else with a meeting; count() in the same comparison
+    # counts the deal's own activities. Closed W02: O1 (call, call, demo: 3 -> has a demo) yes,
+    # O4 (one meeting) yes. W03: O2 (3 calls) no, O3 (1 call) no, O5 (2 calls) no.
+    text = DEFAULT_METRICS.read_text() + (
+        "  - {name: odd, label: Odd, description: a comparison mixing a crossing and an aggregate, owners: both,"
+        " type: count, of: opportunities, time: closed_at,"
+        " filter: \"activities.type = if(count(activities) >= 3, 'demo', 'meeting')\"}\n"
+    )
+    catalog, issues = check_text(text, "m.yaml")
+    assert catalog is not None, [str(i) for i in issues]
+    assert values(Runner(tiny_db, catalog).run("odd", two_weeks(catalog))) == [2, 0]
