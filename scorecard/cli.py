@@ -20,6 +20,7 @@ from scorecard.ingest.cli import register_export, register_import
 
 if TYPE_CHECKING:
     from scorecard.catalog import Catalog
+    from scorecard.periods import Period
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -129,6 +130,18 @@ def _filters(args: argparse.Namespace, catalog: Catalog) -> dict[str, list[str]]
     return out
 
 
+def _week(args: argparse.Namespace, catalog: Catalog) -> Period:
+    """--week as a period of the catalog's calendar, else the last complete week."""
+    from scorecard import periods
+
+    try:
+        if args.week:
+            return periods.parse_week(catalog.calendar, args.week)
+        return periods.last_complete_week(catalog.calendar)
+    except periods.PeriodError as exc:
+        raise CommandError(f"--week: {exc}") from None
+
+
 def _existing_database(args: argparse.Namespace) -> Database:
     db = _database(args)
     if not db.exists():
@@ -187,21 +200,13 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _report(args: argparse.Namespace) -> int:
     import json
 
-    from scorecard import periods
     from scorecard import scorecard as weekly
     from scorecard.compiler import CompileError
     from scorecard.report import scorecard_csv, scorecard_table
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
-    try:
-        week = (
-            periods.parse_week(catalog.calendar, args.week)
-            if args.week
-            else periods.last_complete_week(catalog.calendar)
-        )
-    except periods.PeriodError as exc:
-        raise CommandError(f"--week: {exc}") from None
+    week = _week(args, catalog)
     db = _existing_database(args)
     try:
         card = weekly.build(db, catalog, week, filters)
@@ -291,14 +296,7 @@ def _sql(args: argparse.Namespace) -> int:
         catalog.metric(args.metric)
     except KeyError as exc:
         raise CommandError(str(exc).strip("'\"")) from None
-    try:
-        week = (
-            periods.parse_week(catalog.calendar, args.week)
-            if args.week
-            else periods.last_complete_week(catalog.calendar)
-        )
-    except periods.PeriodError as exc:
-        raise CommandError(f"--week: {exc}") from None
+    week = _week(args, catalog)
     weeks = periods.weeks_ending(catalog.calendar, week, args.weeks)
     query = Query.build(weeks, group_by=args.group_by or (), filters=filters, as_of=week.end)
     try:
