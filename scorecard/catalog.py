@@ -219,7 +219,7 @@ def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
     graph = Graph(relationships)
     dimensions = _dimensions(out, data.get("dimensions") or {}, graph)
     metrics, lines = _metrics(out, data.get("metrics") or [])
-    _check_metrics(out, metrics, lines, graph, dimensions, doc)
+    _check_metrics(out, metrics, lines, graph, dimensions)
     errors = [i for i in out.issues if i.severity == "error"]
     if errors:
         return None, out.issues
@@ -382,9 +382,7 @@ def _check_metrics(
     lines: Mapping[str, tuple[str | int, ...]],
     graph: Graph,
     dimensions: Mapping[str, Dimension],
-    doc: SourceDoc,
 ) -> None:
-    del doc
     for name, metric in metrics.items():
         path = lines[name]
 
@@ -516,7 +514,7 @@ def _check_cycles(
     for name, metric in metrics.items():
         if isinstance(metric, DerivedMetric):
             try:
-                edges[name] = [n.dotted for n in ex.names(ex.parse(metric.formula)) if n.dotted in metrics]
+                edges[name] = [ref for ref in metric.components if ref in metrics]
             except ex.ExpressionError:
                 continue
     reported: set[frozenset[str]] = set()

@@ -198,6 +198,13 @@ class DerivedMetric(MetricBase):
     type: Literal["derived"]
     formula: str
 
+    @property
+    def components(self) -> tuple[str, ...]:
+        """The metrics the formula names, sorted (raises ExpressionError if it does not parse)."""
+        from scorecard import expressions as ex
+
+        return tuple(sorted({name.dotted for name in ex.names(ex.parse(self.formula))}))
+
 
 class CohortMetric(MetricBase):
     """Of the rows entering in a period, the share (or value per row) reaching an event in a window."""

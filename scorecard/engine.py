@@ -69,7 +69,7 @@ class Runner:
 
     def _derived(self, metric: DerivedMetric, query: Query, conn: sa.Connection) -> pd.DataFrame:
         node = ex.parse(metric.formula)
-        refs = sorted({n.dotted for n in ex.names(node)})
+        refs = metric.components
         keys = ["period", *[f"d_{d}" for d in query.group_by]]
         merged: pd.DataFrame | None = None
         for ref in refs:
@@ -104,7 +104,7 @@ def tables_of(catalog: Catalog, metric: MetricBase) -> list[str]:
     """Base tables a metric reads (through derived metrics' components)."""
     if isinstance(metric, DerivedMetric):
         out: list[str] = []
-        for ref in sorted({n.dotted for n in ex.names(ex.parse(metric.formula))}):
+        for ref in metric.components:
             out += tables_of(catalog, catalog.metric(ref))
         return sorted(set(out))
     if isinstance(metric, RankMetric):
@@ -161,7 +161,7 @@ def metric_sql(catalog: Catalog, name: str, query: Query, dialect: str) -> list[
         return metric_sql(catalog, metric.of, query, dialect)
     if isinstance(metric, DerivedMetric):
         out: list[tuple[str, str]] = []
-        for ref in sorted({n.dotted for n in ex.names(ex.parse(metric.formula))}):
+        for ref in metric.components:
             out += metric_sql(catalog, ref, query, dialect)
         return out
     statement = Compiler(catalog).compile(metric, query)
