@@ -214,13 +214,12 @@ def maturation_curves(
 
 
 def dimension_values(db: Database, catalog: Catalog, dimension: str, limit: int = 2000) -> list[str]:
-    """The values a dimension takes in the data (for filter pickers), sorted."""
-    dim = catalog.dimensions[dimension]
-    tables = list(dim.columns) or ["leads", "opportunities"]
+    """The values a dimension takes in the data (for filter pickers), sorted: from every table
+    the dimension reaches, so a value that only one table holds can still be picked."""
     compiler = Compiler(catalog)
     values: set[str] = set()
     with db.engine().connect() as conn:
-        for table in tables:
+        for table in catalog.graph.tables:
             try:
                 statement = compiler.dimension_values(dimension, table, limit)
             except NotApplicable:
