@@ -176,11 +176,6 @@ def catalog() -> Catalog | None:
     return state.catalog
 
 
-@st.cache_data(show_spinner=False)
-def _has_data(_db: Database, target: str, data_version: str) -> bool:
-    return _db.exists()
-
-
 def database_help(db: Database) -> None:
     """How to get data into an empty or missing database."""
     where = db.display()
@@ -193,20 +188,34 @@ def database_help(db: Database) -> None:
     )
 
 
+_RUN_CONTEXT: Final = "_scorecard_run_context"
+"""Session key where the entrypoint leaves this run's Context for the page it runs next."""
+
+
+def _open(catalog: Catalog) -> tuple[Database, Context | None]:
+    """The database and, if it holds Scorecard data, the Context with its cache key (one version read)."""
+    db = database()
+    version = db.data_version()  # "missing" without a Scorecard schema
+    if version == "missing":
+        return db, None
+    return db, Context(db, catalog, Source(config.database_target(), version, catalog.version))
+
+
 def load_context() -> Context | None:
-    """Database, catalog and cache key, or None if either is missing; shows nothing."""
+    """Database, catalog and cache key, or None if either is missing; shows nothing.
+
+    The entrypoint calls it before the page; the page's `context()` reuses the result in
+    the same run instead of reading the data version again (a database round trip).
+    """
     served = catalog_state()
-    if served.catalog is None:
-        return None
-    try:
-        db = database()
-        version = db.data_version()
-        present = version != "missing" and _has_data(db, config.database_target(), version)
-    except DatabaseError:
-        return None
-    if not present:
-        return None
-    return Context(db, served.catalog, Source(config.database_target(), version, served.catalog.version))
+    ctx: Context | None = None
+    if served.catalog is not None:
+        try:
+            _, ctx = _open(served.catalog)
+        except DatabaseError:
+            ctx = None
+    st.session_state[_RUN_CONTEXT] = ctx
+    return ctx
 
 
 def context() -> Context | None:
@@ -214,17 +223,17 @@ def context() -> Context | None:
     definitions = catalog()
     if definitions is None:
         return None
+    handed = st.session_state.pop(_RUN_CONTEXT, None)
+    if handed is not None and handed.catalog is definitions:
+        return handed
     try:
-        db = database()
-        version = db.data_version()
-        present = version != "missing" and _has_data(db, config.database_target(), version)
+        db, ctx = _open(definitions)
     except DatabaseError as exc:
         st.error(f"Cannot open the database: {exc}")
         return None
-    if not present:
+    if ctx is None:
         database_help(db)
-        return None
-    return Context(db, definitions, Source(config.database_target(), version, definitions.version))
+    return ctx
 
 
 # --- cached results ----------------------------------------------------------------------------
