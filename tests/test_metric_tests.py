@@ -64,9 +64,11 @@ def test_default_catalog_tests_pass_on_the_demo_data(demo_path: Path) -> None:
 
 
 def write_catalog(tmp_path: Path, tests: str, extra_metrics: str = "") -> Path:
-    head, _, _ = ORIGINAL.partition("\ntests:\n")
+    """The default catalog with its tests replaced by `tests` and `extra_metrics` appended."""
+    head, _, rest = ORIGINAL.partition("\ntests:\n")
+    _, _, metrics = rest.partition("\nmetrics:\n")
     path = tmp_path / "metrics.yaml"
-    path.write_text(head + extra_metrics + "\ntests:\n" + tests, encoding="utf-8")
+    path.write_text(head + "\ntests:\n" + tests + "\nmetrics:\n" + metrics + extra_metrics, encoding="utf-8")
     return path
 
 
@@ -150,8 +152,8 @@ def test_a_week_with_no_value_fails_a_between(demo_path: Path, tmp_path: Path) -
 
 
 def test_no_tests_declared(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    head, _, _ = ORIGINAL.partition("\ntests:\n")
+    head, _, rest = ORIGINAL.partition("\ntests:\n")
     path = tmp_path / "m.yaml"
-    path.write_text(head, encoding="utf-8")
+    path.write_text(head + "\nmetrics:\n" + rest.partition("\nmetrics:\n")[2], encoding="utf-8")
     assert main(["test", "--metrics", str(path), "--db", str(tmp_path / "none.duckdb")]) == 0
     assert "no tests declared" in capsys.readouterr().out
