@@ -317,6 +317,54 @@ MODEL_BY_TYPE: dict[str, type[MetricBase]] = {
 }
 
 
+TEST_CHECKS: tuple[str, ...] = ("equals", "between", "equals_metric", "sum_over")
+
+
+class MetricTest(Strict):
+    """A check on a metric's value for one week, declared beside the definitions (`tests:`).
+
+    Exactly one of: `equals` a number, `between` two bounds, `equals_metric` another metric's
+    value for the same week and filters, or `sum_over` a dimension (the values by that
+    dimension add up to the total; counts and sums only). Run by `python -m scorecard test`
+    and by the definitions editor before a save.
+    """
+
+    name: str = Field(pattern=NAME_PATTERN)
+    metric: str
+    description: str = ""
+    week: str | None = Field(None, description="YYYY-Www or a date in it; default: the last complete week")
+    weeks_ago: int = Field(0, ge=0, description="weeks before the default week (for cohorts that need time)")
+    filters: dict[str, tuple[str, ...]] = Field(default_factory=dict, description="dimension -> values")
+    equals: float | None = None
+    between: tuple[float, float] | None = None
+    equals_metric: str | None = None
+    sum_over: str | None = Field(None, description="dimension whose values add up to the total")
+    tolerance: float = Field(0.0, ge=0, description="absolute difference allowed (plus float rounding)")
+
+    @field_validator("filters", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _one_check(self) -> MetricTest:
+        given = [k for k in TEST_CHECKS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a test needs exactly one of {', '.join(TEST_CHECKS)} (got {len(given)})")
+        if self.between is not None and self.between[0] > self.between[1]:
+            raise ValueError(f"between: the low bound {self.between[0]:g} is above the high {self.between[1]:g}")
+        if self.week is not None and self.weeks_ago:
+            raise ValueError("give `week` or `weeks_ago`, not both")
+        return self
+
+    @property
+    def check(self) -> str:
+        """Which of TEST_CHECKS this test makes."""
+        return next(k for k in TEST_CHECKS if getattr(self, k) is not None)
+
+
 class CatalogFile(Strict):
     """The whole metrics.yaml, for the published JSON Schema."""
 
@@ -325,3 +373,4 @@ class CatalogFile(Strict):
     relationships: tuple[Relationship, ...] = ()
     dimensions: dict[str, Dimension] = Field(default_factory=dict)
     metrics: tuple[Metric, ...] = ()
+    tests: tuple[MetricTest, ...] = ()
