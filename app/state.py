@@ -26,7 +26,8 @@ from typing import Any, Final, Literal, TypeVar
 import pandas as pd
 import streamlit as st
 
-from scorecard import config
+from scorecard import config, readiness
+from scorecard import filters as filter_checks
 from scorecard import periods as cal
 from scorecard import scorecard as weekly
 from scorecard.catalog import Catalog, CatalogError, load_catalog
@@ -34,6 +35,7 @@ from scorecard.compiler import CompileError, Query
 from scorecard.db import Database, DatabaseError
 from scorecard.engine import MetricError, Runner, dimension_values, maturation_curves, metric_sql
 from scorecard.ranking import Ranking, forced_ranking
+from scorecard.readiness import Readiness
 from scorecard.views import FilterKey, filter_key
 
 T = TypeVar("T")
@@ -239,14 +241,30 @@ def context() -> Context | None:
 # --- cached results ----------------------------------------------------------------------------
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _readiness(_db: Database, _catalog: Catalog, source: Source) -> Readiness:
+    return readiness.check(_db, _catalog)
+
+
+def readiness_of(ctx: Context) -> Readiness:
+    """What the data supports (per metric ready or not, per table its fill), cached per source."""
+    return _readiness(ctx.db, ctx.catalog, ctx.source)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
-def _scorecard(_db: Database, _catalog: Catalog, source: Source, week: str, filters: FilterKey) -> weekly.Scorecard:
-    return weekly.build(_db, _catalog, cal.parse_week(_catalog.calendar, week), dict(filters))
+def _scorecard(
+    _db: Database, _catalog: Catalog, source: Source, week: str, filters: FilterKey, window: str | None,
+    _ready: Readiness,
+) -> weekly.Scorecard:
+    return weekly.build(_db, _catalog, cal.parse_week(_catalog.calendar, week), dict(filters), window=window,
+                        ready=_ready)
 
 
-def scorecard_of(ctx: Context, week: cal.Period, filters: Mapping[str, Sequence[str]]) -> weekly.Scorecard:
-    """The weekly scorecard for a week and filters (cached per source, week and filters)."""
-    return _scorecard(ctx.db, ctx.catalog, ctx.source, week.label, filter_key(filters))
+def scorecard_of(
+    ctx: Context, week: cal.Period, filters: Mapping[str, Sequence[str]], window: str | None = None
+) -> weekly.Scorecard:
+    """The weekly scorecard for a week, filters and window (None: each metric's own), cached."""
+    return _scorecard(ctx.db, ctx.catalog, ctx.source, week.label, filter_key(filters), window, readiness_of(ctx))
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
@@ -367,9 +385,33 @@ def filter_sidebar(ctx: Context | None, *, in_use: bool) -> None:
 
 
 def current_filters(ctx: Context) -> dict[str, list[str]]:
-    """The dimension values chosen in the sidebar (dimensions with nothing chosen are left out)."""
-    chosen = {name: list(st.session_state.get(name) or []) for name in ctx.catalog.dimensions}
-    return {name: values for name, values in chosen.items() if values}
+    """The dimension values chosen in the sidebar (dimensions with nothing chosen are left out).
+
+    A value that no row holds (a shared link to `?region=Europe`, a typo) stops the page with
+    a notice naming the values there are: never a silent page of zeros.
+    """
+    chosen: dict[str, list[str]] = {}
+    for name in ctx.catalog.dimensions:
+        values = [str(v) for v in (st.session_state.get(name) or [])]
+        values += [v for v in st.query_params.get_all(name) if v not in values]
+        if values:
+            chosen[name] = values
+    problems = filter_checks.unmatched(ctx.catalog, chosen, {d: options_of(ctx, d) for d in chosen})
+    if problems:
+        for problem in problems:
+            st.warning(f"Filter matches nothing: {plain(problem)}.", icon=":material/filter_alt_off:")
+        st.caption("Pick values from the sidebar, or clear the filters.")
+        st.stop()
+    return chosen
+
+
+_MARKDOWN = str.maketrans({**{c: f"\\{c}" for c in "\\`*_{}[]()#+!|<>~$"}, "\n": " ", "\r": " "})
+
+
+def plain(text: str) -> str:
+    """Text (from the data or the address bar) made safe to show inside markdown: no links,
+    images, HTML, coloured spans or line breaks, only the characters themselves."""
+    return text.translate(_MARKDOWN)
 
 
 def _clear_filters(dimensions: tuple[str, ...]) -> None:
