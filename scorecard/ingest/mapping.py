@@ -67,6 +67,9 @@ class Settings:
     date_format: str = "auto"
     day_first: bool = False
     decimal: DecimalMark = "auto"
+    date_zone: str | None = None
+    """The catalog's time zone: a value with no time of day is that calendar day there
+    (None: the same zone as times)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,17 @@ class Mapping:
     def source_for(self, filename: str, headers: Sequence[str]) -> SourceRule | None:
         """The first source whose match accepts the file."""
         return next((s for s in self.sources if s.match.accepts(filename, headers)), None)
+
+    def for_calendar(self, zone: str) -> Mapping:
+        """This mapping with date-only values read as calendar days in `zone` (the catalog's)."""
+        sources = tuple(
+            replace(
+                source,
+                columns=tuple(replace(c, settings=replace(c.settings, date_zone=zone)) for c in source.columns),
+            )
+            for source in self.sources
+        )
+        return replace(self, sources=sources)
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -237,7 +251,7 @@ class _Builder:
         if decimal not in ("auto", ".", ","):
             self.issue((*path, "decimal"), f"decimal {decimal!r}: use auto, '.' (dot) or ',' (comma)")
             decimal = base.decimal
-        return Settings(timezone, date_format, day_first, decimal)
+        return Settings(timezone, date_format, day_first, decimal, base.date_zone)
 
 
 def _valid_zone(name: str) -> bool:

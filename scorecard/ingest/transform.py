@@ -116,7 +116,7 @@ def parse_kind(text: pd.Series, rule: ColumnRule) -> tuple[pd.Series, np.ndarray
     if kind == "text" or rule.references is not None:
         return parse.clean_text(text), np.zeros(len(text), dtype=bool), ""
     if kind == "datetime":
-        p = parse.parse_datetime(text, s.date_format, s.timezone, s.day_first)
+        p = parse.parse_datetime(text, s.date_format, s.timezone, s.day_first, s.date_zone)
         return p.values, p.bad, _date_reason(rule)
     if kind == "date":
         p = parse.parse_date(text, s.date_format, s.day_first)
