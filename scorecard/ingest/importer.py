@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from scorecard.db import Database, create_schema, refresh_maintained
 from scorecard.ingest import load, schema, validate
-from scorecard.ingest.mapping import Mapping
-from scorecard.ingest.readers import RawTable, ReadError, SourceFile, read_table
+from scorecard.ingest.mapping import Mapping, SourceRule
+from scorecard.ingest.readers import RawTable, ReadError, SourceFile, headerless_hint, read_table
 from scorecard.ingest.resolve import Creation, resolve_references
 from scorecard.ingest.transform import IngestError, Mapped, map_file
 
@@ -99,19 +99,21 @@ def prepare(files: Sequence[SourceFile], mapping: Mapping, progress: Progress | 
     mapping column a file lacks (with the file's real headers and the nearest name).
     """
     problems: list[str] = []
-    raws: list[RawTable] = []
+    raws: list[tuple[RawTable, SourceRule | None]] = []
     for source_file in files:
+        headerless = mapping.headerless_source_for(source_file.name)
         try:
-            raws.append(read_table(source_file, progress))
+            raw = read_table(source_file, progress, headerless.names if headerless else None)
         except ReadError as exc:
             problems.append(str(exc))
+            continue
+        raws.append((raw, headerless or mapping.source_for(raw.file, raw.headers)))
     mapped: list[Mapped] = []
-    for i, raw in enumerate(raws):
-        source = mapping.source_for(raw.file, raw.headers)
+    for i, (raw, source) in enumerate(raws):
         if source is None:
             problems.append(
                 f"{raw.file}: no source in {mapping.file} matches this file (by name or headers); "
-                f"its columns: {', '.join(raw.headers)}"
+                f"its columns: {', '.join(raw.headers)}{headerless_hint(raw.headers)}"
             )
             continue
         if progress is not None:

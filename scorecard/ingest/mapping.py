@@ -31,7 +31,7 @@ DecimalMark = Literal["auto", ".", ","]
 
 TOP_KEYS: Final = ("version", "name", "description", "defaults", "sources")
 SETTING_KEYS: Final = ("timezone", "date_format", "day_first", "decimal")
-SOURCE_KEYS: Final = ("name", "table", "match", "columns", *SETTING_KEYS)
+SOURCE_KEYS: Final = ("name", "table", "match", "columns", "header", "names", "mode", *SETTING_KEYS)
 MATCH_KEYS: Final = ("files", "headers")
 RULE_KEYS: Final = (
     "column",
@@ -134,6 +134,9 @@ class SourceRule:
     table: str
     match: Match
     columns: tuple[ColumnRule, ...]
+    header: bool = True
+    """False: the file has no header row; `names` names its columns in order."""
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,8 +149,12 @@ class Mapping:
     sources: tuple[SourceRule, ...]
 
     def source_for(self, filename: str, headers: Sequence[str]) -> SourceRule | None:
-        """The first source whose match accepts the file."""
-        return next((s for s in self.sources if s.match.accepts(filename, headers)), None)
+        """The first source with a header row whose match accepts the file."""
+        return next((s for s in self.sources if s.header and s.match.accepts(filename, headers)), None)
+
+    def headerless_source_for(self, filename: str) -> SourceRule | None:
+        """The first source without a header row whose file names match (before reading it)."""
+        return next((s for s in self.sources if not s.header and s.match.accepts(filename, s.names)), None)
 
     def for_calendar(self, zone: str) -> Mapping:
         """This mapping with date-only values read as calendar days in `zone` (the catalog's)."""
@@ -341,6 +348,7 @@ def _source(b: _Builder, raw: Any, path: tuple[str | int, ...], defaults: Settin
         rule = _rule(b, table, str(target), spec, cpath, settings, name)
         if rule is not None:
             rules.append(rule)
+    header, names = _header(b, raw, path, name, match)
     mapped = {r.target for r in rules}
     for column in schema.required_columns(table):
         if column not in mapped and column not in raw_columns and not schema.has_default(table, column):
@@ -348,7 +356,38 @@ def _source(b: _Builder, raw: Any, path: tuple[str | int, ...], defaults: Settin
                 (*path, "columns"),
                 f"source {name!r}: {table}.{column} is required but not mapped; map a column or give `constant:`",
             )
-    return SourceRule(name, line, table, match, tuple(rules))
+    return SourceRule(name, line, table, match, tuple(rules), header, names)
+
+
+def _header(
+    b: _Builder, raw: MappingType[str, Any], path: tuple[str | int, ...], name: str, match: Match
+) -> tuple[bool, tuple[str, ...]]:
+    """`header: false` with `names: [...]`: a file without a header row, its columns named in order."""
+    header = raw.get("header", True)
+    if not isinstance(header, bool):
+        b.issue((*path, "header"), f"source {name!r}: header: is true (the first row names the columns) or false")
+        return True, ()
+    names = raw.get("names")
+    if header:
+        if names is not None:
+            b.issue((*path, "names"), f"source {name!r}: names: is for files without a header row; add `header: false`")
+        return True, ()
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+        b.issue(
+            (*path, "names" if names is not None else "header"),
+            f"source {name!r}: a file without a header row needs `names:`, its columns in order, e.g. "
+            "[Deal ID, Created, Stage, Amount]",
+        )
+        return False, ()
+    folded = [fold(n) for n in names]
+    for n in {n for n in folded if folded.count(n) > 1}:
+        b.issue((*path, "names"), f"source {name!r}: names: {n!r} appears twice")
+    if not match.files:
+        b.issue(
+            (*path, "match"),
+            f"source {name!r}: a file without a header row is recognised by its name only; give match: files: [...]",
+        )
+    return False, tuple(n.strip() for n in names)
 
 
 def _match(b: _Builder, raw: Any, path: tuple[str | int, ...], name: str) -> Match:

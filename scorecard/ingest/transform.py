@@ -17,7 +17,7 @@ import pandas as pd
 
 from scorecard.ingest import parse
 from scorecard.ingest.mapping import ColumnRule, Mapping, SourceRule
-from scorecard.ingest.readers import RawTable
+from scorecard.ingest.readers import RawTable, headerless_hint
 
 TEXT = parse.TEXT
 
@@ -151,11 +151,13 @@ def map_file(raw: RawTable, mapping: Mapping, source: SourceRule, problems: list
     """Apply `source` to `raw`; header problems go to `problems` (and return None)."""
     n = len(raw.frame)
     headers: dict[str, str | None] = {}
+    hint = headerless_hint(raw.headers) if source.header else ""
     for rule in source.columns:
         if rule.sources:
             header = find_header(raw.headers, rule.sources)
             if header is None and not rule.optional:
-                problems.append(missing_header_message(raw, mapping, rule, source))
+                problems.append(missing_header_message(raw, mapping, rule, source) + hint)
+                hint = ""  # said once per file
             headers[rule.target] = header
     if any(r.sources and headers.get(r.target) is None and not r.optional for r in source.columns):
         return None
