@@ -25,6 +25,7 @@ from scorecard.ingest.parse import NAMED_FORMATS, fold
 from scorecard.yamlsource import Issue, IssuesError, SourceDoc
 
 Unmapped = Literal["quarantine", "keep", "default"]
+Mode = Literal["upsert", "update"]
 Unknown = Literal["quarantine", "keep", "null"]
 LookupKey = Literal["id", "name", "email", "auto"]
 DecimalMark = Literal["auto", ".", ","]
@@ -137,6 +138,8 @@ class SourceRule:
     header: bool = True
     """False: the file has no header row; `names` names its columns in order."""
     names: tuple[str, ...] = ()
+    mode: Mode = "upsert"
+    """update: fill the mapped columns of rows that already exist; add none."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,13 @@ class Mapping:
     def source_for(self, filename: str, headers: Sequence[str]) -> SourceRule | None:
         """The first source with a header row whose match accepts the file."""
         return next((s for s in self.sources if s.header and s.match.accepts(filename, headers)), None)
+
+    def sources_for(self, filename: str, headers: Sequence[str]) -> list[SourceRule]:
+        """Every source a file with a header row feeds: the first matching source that adds
+        rows, and every matching `mode: update` source (one file may feed several)."""
+        matching = [s for s in self.sources if s.header and s.match.accepts(filename, headers)]
+        first = next((s for s in matching if s.mode == "upsert"), None)
+        return [s for s in matching if s is first or s.mode == "update"]
 
     def headerless_source_for(self, filename: str) -> SourceRule | None:
         """The first source without a header row whose file names match (before reading it)."""
@@ -331,6 +341,18 @@ def _source(b: _Builder, raw: Any, path: tuple[str | int, ...], defaults: Settin
     if not isinstance(raw_columns, MappingType) or not raw_columns:
         b.issue((*path, "columns"), f"source {name!r}: `columns:` maps target columns of {table} to how they are found")
         return None
+    mode = raw.get("mode", "upsert")
+    if mode not in ("upsert", "update"):
+        b.issue(
+            (*path, "mode"),
+            f"source {name!r}: mode: is upsert (add new rows, update known ones; the default) or update "
+            "(only fill columns of rows that already exist)",
+        )
+        mode = "upsert"
+    keys = schema.key_columns(table)
+    if mode == "update" and keys != ("id",):
+        b.issue((*path, "mode"), f"source {name!r}: mode: update needs a table with an id; {table} has none")
+        mode = "upsert"
     maintained = model.MAINTAINED.get(table, ())
     table_columns = [c.name for c in schema.table(table).c if c.name not in maintained]
     rules: list[ColumnRule] = []
@@ -345,18 +367,32 @@ def _source(b: _Builder, raw: Any, path: tuple[str | int, ...], defaults: Settin
         if target not in table_columns:
             b.issue(cpath, f"source {name!r}: {table} has no column {target!r}{_suggest(str(target), table_columns)}")
             continue
-        rule = _rule(b, table, str(target), spec, cpath, settings, name)
+        rule = _rule(b, table, str(target), spec, cpath, settings, name, mode)
         if rule is not None:
             rules.append(rule)
     header, names = _header(b, raw, path, name, match)
     mapped = {r.target for r in rules}
-    for column in schema.required_columns(table):
-        if column not in mapped and column not in raw_columns and not schema.has_default(table, column):
+    if mode == "update":
+        if "id" not in raw_columns:
             b.issue(
                 (*path, "columns"),
-                f"source {name!r}: {table}.{column} is required but not mapped; map a column or give `constant:`",
+                f"source {name!r}: mode: update finds existing {table} rows by id: map `id:` (a column of ids, "
+                "or a name with lookup: {by: name})",
             )
-    return SourceRule(name, line, table, match, tuple(rules), header, names)
+    else:
+        for column in schema.required_columns(table):
+            if column not in mapped and column not in raw_columns and not schema.has_default(table, column):
+                hint = (
+                    " (or, if this file only fills columns of rows another file adds, give the source `mode: update`)"
+                    if "id" in raw_columns and keys == ("id",)
+                    else ""
+                )
+                b.issue(
+                    (*path, "columns"),
+                    f"source {name!r}: {table}.{column} is required but not mapped; map a column or give "
+                    f"`constant:`{hint}",
+                )
+    return SourceRule(name, line, table, match, tuple(rules), header, names, mode)
 
 
 def _header(
@@ -415,12 +451,21 @@ def _match(b: _Builder, raw: Any, path: tuple[str | int, ...], name: str) -> Mat
 
 
 def _rule(
-    b: _Builder, table: str, target: str, spec: Any, path: tuple[str | int, ...], inherited: Settings, source: str
+    b: _Builder,
+    table: str,
+    target: str,
+    spec: Any,
+    path: tuple[str | int, ...],
+    inherited: Settings,
+    source: str,
+    mode: Mode = "upsert",
 ) -> ColumnRule | None:
     line = b.doc.line(path)
     column = schema.table(table).c[target]
     kind = schema.kind_of(column)
     references = schema.REFERENCES.get((table, target))
+    if mode == "update" and target == "id":
+        references = table  # an update names rows that exist: checked (or looked up by name) like a reference
     where = f"source {source!r}, column {target}"
     if isinstance(spec, str | list):
         spec = {"column": spec}
@@ -559,6 +604,9 @@ def _lookup(
     create = raw.get("create", False)
     if not isinstance(create, bool):
         b.issue((*path, "create"), f"{where}: create: is true or false")
+        create = False
+    if create and target == "id":
+        b.issue((*path, "create"), f"{where}: mode: update adds no {references}; it only fills rows that exist")
         create = False
     if create and references not in schema.CREATABLE:
         b.issue((*path, "create"), f"{where}: missing {references} cannot be created from a reference; import them")

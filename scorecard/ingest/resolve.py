@@ -81,7 +81,7 @@ def _known(conn: sa.Connection | None, table: str, batches: Sequence[Mapped], wa
     keys = schema.NATURAL_KEYS.get(table, ())
     folded = {parse.fold_key(w) for w in wanted} if by_key else set()
     for mapped in batches:
-        if mapped.table == table and "id" in mapped.frame:
+        if mapped.table == table and "id" in mapped.frame and not mapped.updates:
             known.ids.update(mapped.frame["id"].dropna().astype(str))
             for column in keys if by_key else ():
                 if column in mapped.frame:
@@ -133,10 +133,14 @@ def _resolve_column(mapped: Mapped, rule: ColumnRule, known: Known) -> Creation 
     table = rule.references
     assert table is not None
     by = rule.lookup.by if rule.lookup is not None else "id"
+    noun = NOUNS.get(table, table.removesuffix("s"))
     if by == "id":
         found = text.isin(list(known.ids)).to_numpy() & present
         missing = present & ~found
-        _unknown(mapped, rule, missing, f"unknown {NOUNS.get(table, table.removesuffix('s'))} id")
+        if mapped.updates and rule.target == "id":
+            mapped.flag(missing, rule.target, f"no {noun} has this id (mode: update only fills rows that exist)")
+        else:
+            _unknown(mapped, rule, missing, f"unknown {noun} id")
         return None
 
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
@@ -164,7 +168,11 @@ def _resolve_column(mapped: Mapped, rule: ColumnRule, known: Known) -> Creation 
     mapped.flag(
         states == "ambiguous", rule.target, f"ambiguous: more than one {what} has this {by if by != 'auto' else 'name'}"
     )
-    if rule.unknown == "quarantine":
+    if mapped.updates and rule.target == "id":
+        mapped.flag(
+            states == "missing", rule.target, f"no {what} has this {by} (mode: update only fills rows that exist)"
+        )
+    elif rule.unknown == "quarantine":
         mapped.flag(states == "missing", rule.target, f"unknown {what} (looked up by {by})")
     mapped.frame[rule.target] = pd.Series(pd.array([*final, None], dtype=TEXT).take(index), index=text.index)
     created_unique = [i for i, s in enumerate(state) if s == "created"]

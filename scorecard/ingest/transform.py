@@ -52,6 +52,11 @@ class Mapped:
     def file(self) -> str:
         return self.raw.file
 
+    @property
+    def updates(self) -> bool:
+        """The source only fills columns of rows that exist (`mode: update`)."""
+        return self.source.mode == "update"
+
     def rule(self, target: str) -> ColumnRule | None:
         return next((r for r in self.source.columns if r.target == target), None)
 
@@ -79,6 +84,14 @@ class Mapped:
                 }
             )
         )
+
+    def skipped_mask(self) -> np.ndarray:
+        """Rows of an update source that name no row (a blank id): nothing to fill, not an error."""
+        if not self.updates or "id" not in self.frame:
+            return np.zeros(len(self.frame), dtype=bool)
+        text = self.texts.get("id")
+        blank = self.frame["id"].isna() if text is None else text.isna()
+        return blank.to_numpy(dtype=bool)
 
     def bad_mask(self) -> np.ndarray:
         """Rows with at least one problem so far."""
@@ -274,5 +287,5 @@ def _derived(mapped: Mapped) -> None:
     """Columns the model derives when a mapping leaves them out (is_won from stage)."""
     if mapped.table == "opportunities" and "is_won" not in mapped.frame and "stage" in mapped.frame:
         mapped.frame["is_won"] = (mapped.frame["stage"] == "won").fillna(False).astype(bool)
-    if mapped.table == "reps" and "active" not in mapped.frame:
+    if mapped.table == "reps" and "active" not in mapped.frame and not mapped.updates:
         mapped.frame["active"] = True

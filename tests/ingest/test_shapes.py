@@ -82,3 +82,69 @@ sources:
         load_mapping_text(text)
     messages = [i.message for i in caught.value.issues]
     assert any("recognised by its name only; give match: files:" in m for m in messages)
+
+
+# links.yaml: leads_l.csv adds L1-L3; deals_l.csv adds D1 (lead L1) and D2 and also feeds
+# an update source that sets each named lead's opportunity_id (L1 -> D1; D2 names no lead:
+# skipped and counted, nothing to fill). links_1.csv is link-only: L2 -> D2, and
+# L9, which no file or database row holds, is quarantined. A later run, links_2.csv: L3 -> D2.
+def _links_import(db: Database, *names: str):  # type: ignore[no-untyped-def]
+    mapping = load_mapping(SHAPES / "links.yaml")
+    return run_import(db, [SourceFile.from_path(SHAPES / n) for n in names], mapping)
+
+
+def test_update_sources_fill_rows_that_exist_in_any_file_order_and_later_runs(any_db: Database) -> None:
+    first = _links_import(any_db, "links_1.csv", "deals_l.csv", "leads_l.csv")
+    assert [(f.file, f.source, f.accepted, f.quarantined) for f in first.plan.files] == [
+        ("links_1.csv", "lead links", 1, 1),
+        ("deals_l.csv", "deals", 2, 0),
+        ("deals_l.csv", "the deal of each lead, from the deals file", 1, 0),
+        ("leads_l.csv", "leads", 3, 0),
+    ]
+    assert first.plan.quarantine[["file", "row", "column", "value", "reason"]].values.tolist() == [
+        ["links_1.csv", 3, "Lead", "L9", "no lead has this id (mode: update only fills rows that exist)"],
+    ]
+    assert first.plan.files[2].skipped == 1
+    assert (
+        "deals_l.csv -> leads (the deal of each lead, from the deals file): 2 rows, 1 accepted, 0 quarantined, "
+        "1 without an id skipped (nothing to fill)" in first.summary()
+    )
+    assert (first.counts["leads"].inserted, first.counts["leads"].updated) == (3, 2)
+    assert rows(any_db, "leads", "id", "source", "opportunity_id") == [
+        ("L1", "web", "D1"),
+        ("L2", "web", "D2"),
+        ("L3", "referral", None),
+    ]
+    later = _links_import(any_db, "links_2.csv")
+    assert (later.counts["leads"].inserted, later.counts["leads"].updated) == (0, 1)
+    assert rows(any_db, "leads", "id", "created_at", "opportunity_id")[2] == ("L3", dt.datetime(2017, 1, 4), "D2")
+
+
+def test_an_update_finds_rows_by_name_and_adds_none(any_db: Database) -> None:
+    _links_import(any_db, "deals_l.csv", "leads_l.csv")
+    result = _links_import(any_db, "reps_regions.csv")
+    assert result.plan.quarantine[["row", "value", "reason"]].values.tolist() == [
+        [3, "Nobody", "no rep has this name (mode: update only fills rows that exist)"]
+    ]
+    ana = stable_id("reps", "rep", "Ana Alvarez")
+    ben = stable_id("reps", "rep", "Ben Brown")
+    assert rows(any_db, "reps", "id", "name", "region", "active") == sorted(
+        [(ana, "Ana Alvarez", "EMEA", True), (ben, "Ben Brown", None, True)]
+    )
+
+
+def test_a_link_only_file_without_mode_update_says_how_to_fix_it() -> None:
+    text = """
+version: 1
+sources:
+  - name: links
+    table: leads
+    match: {files: [links*.csv]}
+    columns: {id: Lead, opportunity_id: Deal}
+"""
+    with pytest.raises(MappingError) as caught:
+        load_mapping_text(text)
+    assert [str(i) for i in caught.value.issues] == [
+        "mapping.yaml:7: source 'links': leads.created_at is required but not mapped; map a column or give "
+        "`constant:` (or, if this file only fills columns of rows another file adds, give the source `mode: update`)"
+    ]
