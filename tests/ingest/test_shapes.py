@@ -148,3 +148,23 @@ sources:
         "mapping.yaml:7: source 'links': leads.created_at is required but not mapped; map a column or give "
         "`constant:` (or, if this file only fills columns of rows another file adds, give the source `mode: update`)"
     ]
+
+
+# products.yaml: products.csv names GTX Pro, GTX Basic, MG Special. deals_products.csv:
+# P1 "gtx pro" matches GTX Pro (case is ignored); P2 and P4 "GTXPro" and P3 "Zebra" are unknown:
+# GTXPro is close to GTX Pro (a suggestion, and the values: line that maps it), Zebra to nothing.
+def test_an_unknown_lookup_value_suggests_the_nearest_names_and_how_to_map_it(any_db: Database) -> None:
+    mapping = load_mapping(SHAPES / "products.yaml")
+    files = [SourceFile.from_path(SHAPES / n) for n in ("deals_products.csv", "products.csv")]
+    result = run_import(any_db, files, mapping)
+    hint = (
+        "unknown product (looked up by name); did you mean 'GTX Pro'? To map it, give this column "
+        "(products.yaml:19) values: {GTXPro: GTX Pro} with unmapped: keep"
+    )
+    assert result.plan.quarantine[["row", "value", "reason"]].values.tolist() == [
+        [3, "GTXPro", hint],
+        [4, "Zebra", "unknown product (looked up by name)"],
+        [5, "GTXPro", hint],
+    ]
+    assert f"  quarantined: 2 x Product: {hint}" in result.summary()
+    assert rows(any_db, "opportunities", "id", "product_id") == [("P1", "GTX Pro")]
