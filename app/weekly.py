@@ -38,8 +38,10 @@ def render() -> None:
     if ctx is None:
         return
     filters = state.current_filters(ctx)
-    choices = views.week_choices(ctx.catalog.calendar)
+    covered = state.coverage_of(ctx)
+    choices = covered.weeks()
     weeks = {p.label: p for p in choices}
+    state.outside_data_notice(covered, list(weeks), param="week", key="week_picker", grain="week")
     picker, window_picker, downloads = st.columns([2, 2, 3], vertical_alignment="bottom")
     with picker:
         label = state.url_choice(
@@ -49,7 +51,7 @@ def render() -> None:
             default=choices[0].label,
             key="week_picker",
             format_func=lambda value: views.week_text(weeks[value]),
-            help="The last complete week by default. The week is kept in the page address.",
+            help="The last complete week that has data by default. The week is kept in the page address.",
         )
     with window_picker:
         window = state.url_choice(
@@ -64,6 +66,8 @@ def render() -> None:
             "quota attainment quarter to date and the rest by week.",
         )
     week = weeks[label]
+    if label == choices[0].label:
+        state.data_ends_note(covered, label)
     chosen_window = None if window == OWN_WINDOW else window
     card = state.guarded(state.scorecard_of, ctx, week, filters, chosen_window)
     if card is None:
