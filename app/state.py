@@ -426,15 +426,26 @@ def filter_sidebar(ctx: Context | None, *, in_use: bool) -> None:
                 type="tertiary",
                 icon=":material/filter_alt_off:",
             )
+            unmatched: dict[str, list[str]] = {}
             for name, dimension in ctx.catalog.dimensions.items():
+                options = options_of(ctx, name)
+                # The widget drops URL values it does not offer; note them first, so the page can
+                # say so instead of silently showing every row.
+                unknown = [v for v in st.query_params.get_all(name) if v not in options]
+                if unknown:
+                    unmatched[name] = unknown
                 st.multiselect(
                     dimension.label,
-                    options_of(ctx, name),
+                    options,
                     key=name,
                     bind="query-params",
                     placeholder="All",
                     help=dimension.description or None,
                 )
+            st.session_state[_UNMATCHED] = unmatched
+
+
+_UNMATCHED: Final = "_unmatched_filters"
 
 
 def current_filters(ctx: Context) -> dict[str, list[str]]:
@@ -446,10 +457,10 @@ def current_filters(ctx: Context) -> dict[str, list[str]]:
     chosen: dict[str, list[str]] = {}
     for name in ctx.catalog.dimensions:
         values = [str(v) for v in (st.session_state.get(name) or [])]
-        values += [v for v in st.query_params.get_all(name) if v not in values]
         if values:
             chosen[name] = values
-    problems = filter_checks.unmatched(ctx.catalog, chosen, {d: options_of(ctx, d) for d in chosen})
+    asked = {k: [*chosen.get(k, []), *v] for k, v in (st.session_state.get(_UNMATCHED) or {}).items()}
+    problems = filter_checks.unmatched(ctx.catalog, {**chosen, **asked}, {d: options_of(ctx, d) for d in asked})
     if problems:
         for problem in problems:
             st.warning(f"Filter matches nothing: {plain(problem)}.", icon=":material/filter_alt_off:")
