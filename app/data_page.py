@@ -177,7 +177,7 @@ def _readiness_section(db: Database) -> None:
     """`python -m scorecard doctor` on the page: which metrics the data supports, and what the rest need."""
     catalog = state.catalog()
     if catalog is None or not db.exists():
-        st.info("Import data (or build the demo) to see which metrics it supports.")
+        st.caption("Import data (or build the demo) to see which metrics it supports.")
         return
     try:
         report = readiness.check(db, catalog)

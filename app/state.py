@@ -460,7 +460,7 @@ def current_filters(ctx: Context) -> dict[str, list[str]]:
         if values:
             chosen[name] = values
     asked = {k: [*chosen.get(k, []), *v] for k, v in (st.session_state.get(_UNMATCHED) or {}).items()}
-    problems = filter_checks.unmatched(ctx.catalog, {**chosen, **asked}, {d: options_of(ctx, d) for d in asked})
+    problems = filter_checks.unmatched(ctx.catalog, asked, {d: options_of(ctx, d) for d in asked})
     if problems:
         for problem in problems:
             st.warning(f"Filter matches nothing: {plain(problem)}.", icon=":material/filter_alt_off:")
