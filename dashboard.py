@@ -74,12 +74,29 @@ def pages(default: str = DEFAULT_PAGE, principal: Principal | None = None) -> di
     entries.append(("Definitions and data", "access", "Access", ":material/admin_panel_settings:", access_page.render))
     sections: dict[str, list[st.Page]] = {}
     for section, path, title, icon, render in entries:
-        if not access.can(principal, PERMISSION.get(path, "view")):
-            continue
+        permission = PERMISSION.get(path, "view")
+        allowed = access.can(principal, permission)
         sections.setdefault(section, []).append(
-            st.Page(render, title=title, icon=icon, url_path=path, default=path == default)
+            st.Page(
+                render if allowed else _refusal(title, permission),
+                title=title,
+                icon=icon,
+                url_path=path,
+                default=path == default,
+                visibility="visible" if allowed else "hidden",  # its address says "not for you", not "no such page"
+            )
         )
     return sections
+
+
+def _refusal(title: str, permission: Permission) -> Callable[[], None]:
+    """What a page a person may not open shows instead of itself: who may, and whom to ask."""
+
+    def refuse() -> None:
+        st.title(title)
+        auth.require(permission)
+
+    return refuse
 
 
 def main(default: str = DEFAULT_PAGE) -> None:

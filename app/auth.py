@@ -228,11 +228,10 @@ def identity_sidebar(principal: Principal, labels: Mapping[str, str]) -> None:
             )
             return
         scope = f" · {access.scope_text(principal.scope, labels)}" if principal.scope else ""
-        who, out = st.columns([4, 2], vertical_alignment="center")
-        who.caption(
+        st.caption(
             f":material/person: {plain(principal.user_name)} · {access.ROLE_LABELS[principal.role]}{plain(scope)}"
         )
-        out.button("Sign out", key="sign_out", on_click=st.logout, type="tertiary", icon=":material/logout:")
+        st.button("Sign out", key="sign_out", on_click=st.logout, type="tertiary", icon=":material/logout:")
 
 
 def plain(text: str) -> str:

@@ -182,10 +182,12 @@ def test_an_executive_sees_every_row_but_no_data_or_access_page(signed_in: Runne
     assert not app.exception and not app.error
     assert card(app, "Leads created") == leads_created(dashboard_db, week, None)
     assert "ceo@example.com · Executive" in " ".join(texts(app.sidebar, "caption"))
-    for page in ("data", "access"):
+    for page, title, action in (("data", "Data", "import data"), ("access", "Access", "manage access")):
         refused = signed_in("ceo@example.com", page)
-        assert page_titles(refused)[0] == "Weekly scorecard", f"/{page} must fall back to a page they may see"
-        assert "Access" not in page_titles(refused) and "Data" not in [str(h.value) for h in refused.header]
+        assert not refused.exception
+        assert page_titles(refused) == [title]
+        assert f"ceo@example.com · Executive: only admins may {action}" in texts(refused, "error")[0]
+        assert not refused.dataframe and not refused.get("file_uploader")
 
 
 def test_a_team_lead_sees_only_their_region_everywhere(signed_in: Runner, dashboard_db: Path) -> None:
@@ -249,4 +251,4 @@ def test_admins_see_the_data_and_access_pages(signed_in: Runner) -> None:
     assert "Team lead" in texts(app, "success")[0] and "Region: EMEA" in texts(app, "success")[0]
     data = signed_in("boss@example.com", "data")
     assert not data.exception and "Data" in [str(h.value) for h in data.header]
-    assert signed_in("ana@example.com", "access").title[0].value == "Weekly scorecard"
+    assert "only admins may manage access" in texts(signed_in("ana@example.com", "access"), "error")[0]
