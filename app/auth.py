@@ -18,7 +18,6 @@ from __future__ import annotations
 import getpass
 import ipaddress
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,6 @@ import streamlit as st
 from scorecard import access, config
 from scorecard.access import AccessDenied, AccessError, AccessPolicy, Principal
 
-ACCESS_ENV: Final = "SCORECARD_ACCESS"
 _PRINCIPAL: Final = "_scorecard_principal"
 """Session key where the gate leaves this run's person for the pages."""
 
@@ -41,8 +39,7 @@ _LOG: Final = logging.getLogger("scorecard.access")
 
 def access_path() -> Path:
     """The access file: $SCORECARD_ACCESS, else access.yaml next to the catalog."""
-    named = os.environ.get(ACCESS_ENV)
-    return Path(named) if named else config.metrics_path().resolve().parent / "access.yaml"
+    return config.access_path()
 
 
 def _auth_section() -> Mapping[str, Any]:
