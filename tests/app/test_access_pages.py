@@ -252,3 +252,24 @@ def test_admins_see_the_data_and_access_pages(signed_in: Runner) -> None:
     data = signed_in("boss@example.com", "data")
     assert not data.exception and "Data" in [str(h.value) for h in data.header]
     assert "only admins may manage access" in texts(signed_in("ana@example.com", "access"), "error")[0]
+
+
+def test_an_import_records_the_signed_in_admin(
+    access_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_path = tmp_path / "import.duckdb"
+    monkeypatch.setenv("SCORECARD_DB", str(db_path))
+    app = AppTest.from_function(_dashboard, args=(str(ROOT), "data"), default_timeout=60)
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "email": "Boss@Example.com", "name": "Boss"}
+    app.run()
+    fixtures = ROOT / "tests" / "fixtures" / "ingest" / "salesforce"
+    uploads = [(p.name, p.read_bytes(), "text/csv") for p in sorted(fixtures.glob("*.csv"))]
+    app.file_uploader(key="data_files_0").set_value(uploads)
+    app.selectbox(key="data_preset").set_value("salesforce")
+    app.run()
+    app.button(key="data_confirm").click()
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    with duckdb.connect(str(db_path), read_only=True) as conn:
+        assert conn.execute("select kind, user_name from loads").fetchall() == [("import", "boss@example.com")]
