@@ -343,7 +343,7 @@ def metric_frame(ctx: Context, metric: str, query: Query) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _ranking(
-    _db: Database, _catalog: Catalog, source: Source, quarter: str, group: str | None, filters: FilterKey,
+    _db: Database, _catalog: Catalog, source: Source, quarter: str, group: tuple[str, ...] | None, filters: FilterKey,
     today: dt.date,
 ) -> Ranking:
     period = cal.parse_period(_catalog.calendar, quarter, "quarter")
@@ -351,7 +351,7 @@ def _ranking(
 
 
 def ranking_of(
-    ctx: Context, quarter: cal.Period, group: str | None, filters: Mapping[str, Sequence[str]]
+    ctx: Context, quarter: cal.Period, group: tuple[str, ...] | None, filters: Mapping[str, Sequence[str]]
 ) -> Ranking:
     """The forced ranking of a quarter within peer groups (None: everyone), of the reps in scope, cached."""
     today = cal.today(ctx.catalog.calendar)
