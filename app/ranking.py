@@ -8,7 +8,7 @@ pipeline. The values come with the ranking from the core (the rank metric's `con
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 import streamlit as st
@@ -18,7 +18,7 @@ from scorecard import charts, views
 from scorecard import periods as cal
 from scorecard.catalog import Catalog
 from scorecard.definitions import RankMetric
-from scorecard.ranking import NOT_TIERED, RankedRep
+from scorecard.ranking import NOT_TIERED, RankedRep, Ranking
 
 EVERYONE: Final = "everyone"
 PEER_GROUPS: Final = ("region", "team")
@@ -139,14 +139,21 @@ def render() -> None:
         ("tier", "Tier", None),
         ("tenure_months", "Tenure (months)", "count"),
     ]
-    columns += _context_columns(catalog, ranking.context, MAIN_CONTEXT)
+    columns += _context_columns(catalog, ranking, MAIN_CONTEXT)
     columns.append(("note", "Note", None))
     in_group = frame[frame["group"] == shown].reset_index(drop=True)
     state.table(in_group, columns, height=min(40 + 35 * len(in_group), 640))
+    maturing = [_context_label(k, catalog.metric(ranking.context[k]).label).lower() for k in ranking.provisional]
     st.caption(
         f"Context for {ranking.period.label} ({ranking.period.first} to {ranking.period.last}): an account "
         "executive's leads are the leads behind the deals they own; lead quality counts those created in the "
-        "quarter that were won by the period's end. Deals closed are won deals."
+        "quarter that were won by today. Deals closed are won deals."
+        + (
+            f" The {' and '.join(maturing)} are **so far**: the quarter's leads have not had their full window "
+            "yet, so long-cycle (enterprise) reps read low until they have."
+            if maturing
+            else ""
+        )
     )
     with st.expander("Detail: every peer group and every column"):
         detail: list[tuple[str, str, str | None]] = [
@@ -160,7 +167,7 @@ def render() -> None:
             ("tenure_months", "Tenure (months)", "count"),
             ("activity", "Activities", "count"),
         ]
-        detail += _context_columns(catalog, ranking.context, tuple(ranking.context))
+        detail += _context_columns(catalog, ranking, tuple(ranking.context))
         detail.append(("reason", "Note", None))
         state.table(frame, detail, height=min(40 + 35 * len(frame), 640), key="ranking_detail")
 
@@ -182,15 +189,14 @@ def _summary(period: cal.Period, ranked: list[RankedRep], rows: Sequence[RankedR
         st.metric("Period", period.label, border=True, help=f"{period.first} to {period.last}")
 
 
-def _context_columns(
-    catalog: Catalog, context: Mapping[str, str], keys: Sequence[str]
-) -> list[tuple[str, str, str | None]]:
-    """(column, label, unit) of the context values, for the keys the ranking computed."""
+def _context_columns(catalog: Catalog, ranking: Ranking, keys: Sequence[str]) -> list[tuple[str, str, str | None]]:
+    """(column, label, unit) of the context values the ranking computed; a cohort still maturing says "so far"."""
     out: list[tuple[str, str, str | None]] = []
     for key in keys:
-        if key in context:
-            metric = catalog.metric(context[key])
-            out.append((key, _context_label(key, metric.label), metric.format))
+        if key in ranking.context:
+            metric = catalog.metric(ranking.context[key])
+            label = _context_label(key, metric.label) + (" (so far)" if key in ranking.provisional else "")
+            out.append((key, label, metric.format))
     return out
 
 

@@ -59,6 +59,7 @@ CATEGORY_COLORS: Final[tuple[str, ...]] = (
 """Colours for categories (sources, campaigns). None is green, amber or red, which carry verdicts."""
 
 NOT_RANKED: Final = "not ranked"
+NOT_TIERED: Final = "not tiered"
 FONT: Final = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 
@@ -73,6 +74,7 @@ def tier_colors(tiers: Sequence[str]) -> dict[str, str]:
         else:
             colors[tier] = ACCENT
     colors[NOT_RANKED] = NEUTRAL
+    colors[NOT_TIERED] = NEUTRAL  # ranked in a group too small to tier: no verdict, no colour
     return colors
 
 
@@ -252,7 +254,7 @@ def attainment_chart(frame: pd.DataFrame, *, tiers: Sequence[str], unit: str = "
     `frame` columns: rep, group, value, value_text, tier, rank (None when not ranked).
     """
     colors = tier_colors(tiers)
-    domain = [*tiers, NOT_RANKED]
+    domain = [*tiers, NOT_RANKED, *([NOT_TIERED] if (frame["tier"] == NOT_TIERED).any() else [])]
     data = frame.assign(rank_text=["–" if pd.isna(r) else f"{r:g}" for r in frame["rank"]])
     bars = (
         alt.Chart(data)

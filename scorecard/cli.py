@@ -370,6 +370,7 @@ def _ranking(args: argparse.Namespace) -> int:
         print(f"note: data ends {covered.last_day}; showing {period.label} (give --period to choose)", file=sys.stderr)
     frame = ranking.frame()
     if args.format == "csv":
+        frame["provisional"] = [";".join(keys) for keys in frame["provisional"]]
         sys.stdout.write(frame.to_csv(index=False))
     elif args.format == "json":
         print(frame.to_json(orient="records", indent=2))

@@ -20,7 +20,7 @@ from scorecard import periods as cal
 from scorecard.catalog import Catalog
 from scorecard.compiler import CompileError, Compiler, Query
 from scorecard.db import Database
-from scorecard.definitions import RankMetric, Tier, TieRule
+from scorecard.definitions import CohortMetric, RankMetric, Tier, TieRule
 from scorecard.engine import Runner, zero_when_empty
 
 NOT_RANKED = "not ranked"
@@ -61,6 +61,8 @@ class Ranking:
     """What the ranking had to do without: a fallback metric, a minimum activity not applied."""
     context: Mapping[str, str] = field(default_factory=dict)
     """Context key -> metric name, for the context values actually computed (in the metric's order)."""
+    provisional: tuple[str, ...] = ()
+    """Context keys whose cohort has not had its full window by today (lead-to-close so far, not final)."""
 
     @property
     def value_key(self) -> str:
@@ -82,6 +84,7 @@ class Ranking:
                     "new_rep": r.new_rep,
                     "activity": r.activity,
                     **{key: r.context.get(key) for key in self.context},
+                    "provisional": list(self.provisional),
                     "reason": r.reason,
                 }
                 for r in self.rows
@@ -98,6 +101,7 @@ class Ranking:
                 "new_rep",
                 "activity",
                 *self.context,
+                "provisional",
                 "reason",
             ],
         )
@@ -251,10 +255,11 @@ def forced_ranking(
         rows += _rank_group(bucket, rank_metric, direction_high, activity, tenures)
     rows.sort(key=lambda r: (r.group, r.rank is None, r.rank or 0, r.rep))
     computed: dict[str, str] = {}
+    provisional: tuple[str, ...] = ()
     if context and rows:
-        rows, computed = _with_context(runner, catalog, rank_metric, period, filters, today, rows)
+        rows, computed, provisional = _with_context(runner, catalog, rank_metric, period, filters, today, rows)
     label = ", ".join(group_dims) if group_dims else None
-    return Ranking(rank_metric.name, rank_metric.of, period, label, tuple(rows), tuple(notes), computed)
+    return Ranking(rank_metric.name, rank_metric.of, period, label, tuple(rows), tuple(notes), computed, provisional)
 
 
 def _members(
@@ -377,20 +382,24 @@ def _with_context(
     filters: Mapping[str, Sequence[str]] | None,
     today: dt.date,
     rows: list[RankedRep],
-) -> tuple[list[RankedRep], dict[str, str]]:
+) -> tuple[list[RankedRep], dict[str, str], tuple[str, ...]]:
     """Each rep's context values for the period, counted by `context_by` (an AE's leads are the
-    leads behind their deals), with events up to the start of today (or the period's end)."""
+    leads behind their deals), with events up to the start of today: a cohort's leads have had
+    until today to close. A cohort metric whose window has not closed yet is listed as provisional."""
     by = rank_metric.context_by or rank_metric.by
-    day = min(period.last + dt.timedelta(days=1), today)
-    as_of = cal.make_period(catalog.calendar, day, day).start
+    as_of = cal.make_period(catalog.calendar, today, today).start
     computed: dict[str, str] = {}
     values: dict[str, dict[str, float | None]] = {}
     defaults: dict[str, float | None] = {}
+    provisional: list[str] = []
     for key, name in rank_metric.context.items():
         if runner.supports(name, [by, *(filters or {})]) is not None:
             continue
         frame = runner.run(name, Query.build((period,), group_by=[by], filters=filters, as_of=as_of))
         computed[key] = name
+        metric = catalog.metric(name)
+        if isinstance(metric, CohortMetric) and period.end + dt.timedelta(days=metric.window_days) > as_of:
+            provisional.append(key)
         defaults[key] = 0.0 if zero_when_empty(catalog.metric(name)) else None  # no won deal is 0, not unknown
         values[key] = {
             str(r): (None if pd.isna(v) else float(v))
@@ -400,7 +409,7 @@ def _with_context(
     out = [
         dataclasses.replace(r, context={key: values[key].get(r.rep, defaults[key]) for key in computed}) for r in rows
     ]
-    return out, computed
+    return out, computed, tuple(provisional)
 
 
 def _rank_metric(catalog: Catalog, name: str | None) -> RankMetric:
