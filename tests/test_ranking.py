@@ -224,7 +224,7 @@ def peers_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             "id": f"O-{r}-{i}",
             "owner_rep_id": r,
             "channel": "direct",
-            "region": reg,
+            "region": "EMEA" if r == "N4" else reg,  # N4 (an NA rep) won a deal in EMEA
             "segment": "smb" if seg == "commercial" else "enterprise",
             "created_at": pd.Timestamp("2026-01-10"),
             "closed_at": pd.Timestamp("2026-02-01 10:00"),
@@ -320,6 +320,9 @@ def test_without_a_small_group_rule_a_49_percent_rep_is_bottom_and_a_27_percent_
     assert rows["C6"].group == "EMEA · commercial" and rows["C6"].tier == "bottom"
     # NA · commercial, 5 reps: top round(1.0) = 1, middle round(4.5) - 1 = 4, bottom 0 -> N5 (27%) middle.
     assert rows["N5"].group == "NA · commercial" and rows["N5"].tier == "middle"
+    # N4's deal was in EMEA, but the peer group is the rep's own region: ranked once, in NA, on 70,000.
+    n4 = [r for r in ranking.rows if r.rep == "N4"]
+    assert len(n4) == 1 and n4[0].group == "NA · commercial" and n4[0].value == pytest.approx(0.7)
 
 
 def test_small_groups_pool_by_segment_and_tiny_pools_are_not_tiered(peers_db: Database):
