@@ -244,7 +244,8 @@ def forced_ranking(
             reason = f"below minimum activity ({acts:g} < {rank_metric.min_activity.at_least:g})"
             bucket.listed.append(dataclasses.replace(listed, value=float(value), reason=reason))
         elif tenure is not None and tenure < rank_metric.min_tenure_months:
-            reason = f"new: {tenure} months' tenure, under {rank_metric.min_tenure_months}"
+            months = f"{tenure} month{'s' if tenure != 1 else ''}"
+            reason = f"new rep: {months} in the job by the period's end, under {rank_metric.min_tenure_months}"
             bucket.listed.append(dataclasses.replace(listed, value=float(value), reason=reason, new_rep=True))
         else:
             bucket.eligible.append((rep_name, float(value)))
