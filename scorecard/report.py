@@ -135,7 +135,8 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
     for i, row in enumerate(table):
         lines.append(
             "  ".join(
-                c.rjust(w) if j in (2, 3, 4, 6) else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths, strict=True))
+                c.rjust(w) if j in (2, 3, 4, 6) else c.ljust(w)
+                for j, (c, w) in enumerate(zip(row, widths, strict=True))
             ).rstrip()
         )
         if i == 0:
