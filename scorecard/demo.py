@@ -573,7 +573,7 @@ def _staff(rng: np.random.Generator, leads: int, calendar: _Calendar) -> _Staff:
             "team": pd.array([m.team for m in members], dtype="str"),
             "role": pd.array([m.role for m in members], dtype="str"),
             "region": pd.array([_REGIONS[m.region].code for m in members], dtype="str"),
-            "segment": pd.array([m.segment for m in members], dtype="str"),
+            "sales_segment": pd.array([m.segment for m in members], dtype="str"),
             "manager_id": _id_column(ids, np.array([m.manager for m in members])),
             "hire_date": _dates([m.hire_day for m in members]),
             "active": np.ones(n, dtype=bool),

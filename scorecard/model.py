@@ -54,7 +54,9 @@ reps = sa.Table(
     sa.Column("role", sa.String(50), comment="ae | sdr | manager | marketer | partner_manager"),
     sa.Column("region", sa.String(50)),
     sa.Column(
-        "segment", sa.String(50), comment="customer segment the rep sells to (enterprise, commercial...): peer group"
+        "sales_segment",
+        sa.String(50),
+        comment="customer segment the rep sells to (enterprise, commercial...): the ranking's peer group",
     ),
     _ref("manager_id", "reps"),
     sa.Column("hire_date", sa.Date),

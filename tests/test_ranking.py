@@ -199,7 +199,7 @@ def peers_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             "team": "sales",
             "role": "ae",
             "region": reg,
-            "segment": seg,
+            "sales_segment": seg,
             "hire_date": hired,
             "active": True,
         }
