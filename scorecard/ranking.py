@@ -291,6 +291,10 @@ def _members(
     for dim in group_dims:
         if dim not in present and rows:
             notes.append(f"no {table} row has a {catalog.dimensions[dim].label.lower()}, so peer groups leave it out")
+    if rows and rank_metric.min_tenure_months and not (hired and any(row["hired"] is not None for row in rows)):
+        notes.append(
+            f"no {table} row has a {rank_metric.hire_date}, so tenure is unknown and new reps cannot be flagged"
+        )
     out: dict[str, _Member] = {}
     for row in rows:
         when = row["hired"] if hired else None

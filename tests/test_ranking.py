@@ -123,6 +123,9 @@ def test_forced_ranking_within_regions(ranked_db: Database):
     rows = {r.rep: r for r in ranking.rows}
     # These reps have no segment, so the peer group is the region alone (and the ranking says so).
     assert ranking.group_by == "region" and any("rep segment" in note for note in ranking.notes)
+    # Nor a hire date: tenure is unknown, nobody is flagged as new, and the ranking says so.
+    assert any("tenure is unknown" in note for note in ranking.notes)
+    assert all(r.tenure_months is None and not r.new_rep for r in ranking.rows)
     # EMEA eligible (E10 has 5 < 20 activities): 1.5 1.2 1.0 1.0 0.9 0.8 0.7 0.6 0.4;
     # 9 reps (not fewer than 8) -> 2 top, 6 middle, 1 bottom.
     expected = {
