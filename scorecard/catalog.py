@@ -219,6 +219,8 @@ def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
     graph = Graph(relationships)
     dimensions = _dimensions(out, data.get("dimensions") or {}, graph)
     metrics, lines = _metrics(out, data.get("metrics") or [])
+    if not metrics and not any(i.severity == "error" for i in out.issues):
+        out.add(("metrics",), "the catalog defines no metrics; a scorecard needs at least one")
     _check_metrics(out, metrics, lines, graph, dimensions)
     errors = [i for i in out.issues if i.severity == "error"]
     if errors:
