@@ -74,7 +74,9 @@ LOADERS: dict[str, Loader] = {"catalog": _catalog_issues, "mapping": _mapping_is
 
 @pytest.mark.parametrize("loader", LOADERS)
 @pytest.mark.parametrize(("case", "text", "line", "words"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_hostile_yaml_is_refused_with_its_line_quickly(loader: str, case: str, text: str, line: int, words: str) -> None:
+def test_hostile_yaml_is_refused_with_its_line_quickly(
+    loader: str, case: str, text: str, line: int, words: str
+) -> None:
     started = time.perf_counter()
     issues = LOADERS[loader](text, "hostile.yaml")
     elapsed = time.perf_counter() - started
@@ -115,7 +117,9 @@ def test_a_catalog_without_metrics_is_refused() -> None:
     assert [str(i) for i in issues] == ["m.yaml:2: the catalog defines no metrics; a scorecard needs at least one"]
 
 
-@pytest.mark.parametrize(("case", "text"), [("bomb", _bomb(7)), ("merge", "a: &a {x: 1}\nb:\n  <<: *a\n"), ("empty", "")])
+@pytest.mark.parametrize(
+    ("case", "text"), [("bomb", _bomb(7)), ("merge", "a: &a {x: 1}\nb:\n  <<: *a\n"), ("empty", "")]
+)
 def test_cli_validate_and_import_exit_1_with_path_and_line(tmp_path: Path, case: str, text: str) -> None:
     path = tmp_path / f"{case}.yaml"
     path.write_text(text)
@@ -128,9 +132,21 @@ def test_cli_validate_and_import_exit_1_with_path_and_line(tmp_path: Path, case:
     assert f"{path}:" in validate.stdout and "Traceback" not in validate.stderr
     assert elapsed < 10  # the interpreter's start dominates; the refusal itself is timed above
     imported = subprocess.run(
-        [sys.executable, "-m", "scorecard", "import", "--db", str(tmp_path / "x.duckdb"), "--mapping", str(path),
-         str(ROOT / "tests" / "fixtures" / "ingest" / "leads_web.csv")],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "scorecard",
+            "import",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "--mapping",
+            str(path),
+            str(ROOT / "tests" / "fixtures" / "ingest" / "leads_web.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert imported.returncode == 1, imported.stderr
     assert f"{path}:" in imported.stderr and "Traceback" not in imported.stderr
