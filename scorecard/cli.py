@@ -51,8 +51,13 @@ def _demo(args: argparse.Namespace) -> int:
     from scorecard import demo
 
     db = _database(args)
-    if db.exists() and not args.force:
-        raise CommandError(f"{db.display()} already holds data; pass --force to replace it")
+    presence = db.status()
+    if presence.kind in ("foreign", "unreachable"):
+        raise CommandError(
+            f"{presence.reason}; the demo writes only to a new path or, with --force, a Scorecard database"
+        )
+    if presence.kind == "ready" and not args.force:
+        raise CommandError(f"{db.display()} already holds Scorecard data; pass --force to replace it")
     try:
         summary = demo.build(
             db,

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb_engine
 import pandas as pd
@@ -33,6 +33,75 @@ SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 class DatabaseError(Exception):
     """A database could not be opened or written; the message says which and why."""
+
+
+PresenceKind = Literal["ready", "absent", "foreign", "unreachable"]
+"""ready: a Scorecard database; absent: nothing there yet (safe to create); foreign: something
+else is there (never overwritten); unreachable: no answer, and `reason` says why."""
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What `Database.status()` found at a location, in words a person can act on."""
+
+    kind: PresenceKind
+    reason: str
+
+
+_MAGIC: dict[str, tuple[int, bytes, str]] = {
+    "duckdb": (8, b"DUCK", "a DuckDB database file"),
+    "sqlite": (0, b"SQLite format 3\x00", "an SQLite database file"),
+}
+
+
+def _file_problem(path: Path, dialect: str) -> Presence | None:
+    """Why an embedded database's file cannot be used, read from its header; None if it can (or is absent)."""
+    where = str(path)
+    try:
+        if path.is_dir():
+            return Presence("foreign", f"{where} is a folder, not a database file")
+        if not path.exists():
+            parent = path.parent
+            while not parent.exists() and parent != parent.parent:
+                parent = parent.parent
+            if not parent.is_dir():
+                return Presence("unreachable", f"cannot create {where}: {parent} is not a folder")
+            return None
+        if not path.is_file():
+            return Presence("foreign", f"{where} is not a regular file")
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except PermissionError:
+        return Presence("unreachable", f"cannot read {where}: permission denied")
+    except OSError as exc:
+        return Presence("unreachable", f"cannot read {where}: {exc.strerror or exc}")
+    if not head:
+        return None
+    offset, magic, what = _MAGIC.get(dialect, (0, b"", ""))
+    if magic and head[offset : offset + len(magic)] != magic:
+        return Presence("foreign", f"{where} is not {what}; Scorecard will not read or replace it")
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words, first lines only, with a hint for the usual causes."""
+    original = getattr(exc, "orig", None) or exc
+    text = " ".join(str(original).split("\n")[:2]).strip()
+    text = " ".join(text.split())
+    lower = text.lower()
+    if "conflicting lock" in lower or "database is locked" in lower:
+        hint = "another program is writing to it; wait for it to finish or close it"
+    elif "connection refused" in lower or "could not connect" in lower or "timeout" in lower:
+        hint = "is the server running and the host and port right?"
+    elif "password authentication" in lower or "role" in lower and "does not exist" in lower:
+        hint = "check the user name and password in the URL"
+    elif "does not exist" in lower and "database" in lower:
+        hint = "create the database first, or fix its name in the URL"
+    elif "not a valid duckdb" in lower or "file is not a database" in lower or "malformed" in lower:
+        hint = "the file is damaged or not a database; restore it from a backup or build a new one"
+    else:
+        hint = ""
+    return f"{text[:300]} ({hint})" if hint and "?" not in text else text[:300]
 
 
 def resolve_url(target: str | Path) -> sa.URL:
@@ -87,15 +156,47 @@ class Database:
         """The location without a password, for messages."""
         return str(self.path) if self.path else self.url.render_as_string(hide_password=True)
 
-    def exists(self) -> bool:
-        """True if the schema is there (file present and tables created)."""
-        if self.path is not None and not self.path.exists():
-            return False
+    def status(self) -> Presence:
+        """What is at this location: a Scorecard database, nothing yet, something else, or no answer.
+
+        Never writes and never creates a file. A file is recognised by its header before
+        any driver opens it, so a text file, a system file or a locked database is told
+        apart from a path where nothing exists yet.
+        """
+        path = self.path
+        where = self.display()
+        if path is not None:
+            problem = _file_problem(path, self.dialect)
+            if problem is not None:
+                return problem
+            if not path.exists():
+                return Presence("absent", f"{where} does not exist yet")
+            if path.stat().st_size == 0:
+                return Presence("absent", f"{where} is an empty file")
         try:
             with self.engine().connect() as conn:
-                return sa.inspect(conn).has_table("leads")
-        except sa.exc.DBAPIError:
-            return False
+                tables = set(sa.inspect(conn).get_table_names())
+        except sa.exc.DBAPIError as exc:
+            return Presence("unreachable", f"cannot connect to {where}: {_reason(exc)}")
+        except DatabaseError as exc:
+            return Presence("unreachable", str(exc))
+        if "leads" in tables and "loads" in tables:
+            return Presence("ready", f"{where} holds Scorecard data")
+        if not tables or path is None:  # a server database without our tables: they can be added beside others
+            return Presence("absent", f"{where} has no Scorecard tables yet")
+        shown = ", ".join(sorted(tables)[:5])
+        return Presence("foreign", f"{where} is not a Scorecard database (its tables: {shown})")
+
+    def exists(self) -> bool:
+        """True if the Scorecard schema is there, False if nothing is there yet.
+
+        Raises DatabaseError when the answer is neither: the location holds something that
+        is not a Scorecard database, or the database cannot be reached (with why).
+        """
+        presence = self.status()
+        if presence.kind in ("foreign", "unreachable"):
+            raise DatabaseError(presence.reason)
+        return presence.kind == "ready"
 
     def engine(self, read_only: bool = True) -> sa.Engine:
         """An engine for reading (default) or for writing in place.
@@ -152,6 +253,9 @@ class Database:
     def data_version(self) -> str:
         """Changes whenever committed data changes; a cache key for finished results.
 
+        "missing" when there is no Scorecard data yet; DatabaseError (saying why) when the
+        database is there but cannot be read, or is not a Scorecard database.
+
         Read from the `loads` log inside the database, not from the file's metadata: while
         an import replaces a DuckDB file, a connection opened next to one still reading the
         old file shares that old instance, and the key must describe the data it reads.
@@ -164,8 +268,13 @@ class Database:
                 row = conn.execute(
                     sa.select(sa.func.max(loads.c.id), sa.func.max(loads.c.loaded_at), sa.func.count())
                 ).one()
-        except sa.exc.DBAPIError:
-            return "missing"
+        except sa.exc.DBAPIError as exc:
+            presence = self.status()  # only on failure: the usual run costs one query
+            if presence.kind == "absent":
+                return "missing"
+            if presence.kind == "ready":
+                raise DatabaseError(f"cannot read {self.display()}: {_reason(exc)}") from exc
+            raise DatabaseError(presence.reason) from exc
         return f"{row[0]}:{row[1]}:{row[2]}"
 
 
