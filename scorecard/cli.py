@@ -57,7 +57,7 @@ def _demo(args: argparse.Namespace) -> int:
             f"{presence.reason}; the demo writes only to a new path or, with --force, a Scorecard database"
         )
     if presence.kind == "ready" and not args.force:
-        raise CommandError(f"{db.display()} already holds Scorecard data; pass --force to replace it")
+        raise CommandError(f"{db.display()} already holds data (a Scorecard database); pass --force to replace it")
     try:
         summary = demo.build(
             db,

@@ -77,7 +77,7 @@ def test_demo_replaces_a_scorecard_database_only_with_force(
 ) -> None:
     before = _digest(scorecard_file)
     assert main(["demo", "--db", str(scorecard_file), "--leads", "1000"]) == 1
-    assert "already holds Scorecard data; pass --force" in capsys.readouterr().err
+    assert "already holds data (a Scorecard database); pass --force" in capsys.readouterr().err
     assert _digest(scorecard_file) == before
     assert main(["demo", "--db", str(scorecard_file), "--leads", "1000", "--force"]) == 0
     assert Database.open(scorecard_file).exists()
