@@ -124,7 +124,27 @@ class _SafeComposer(yaml.SafeLoader):
         return node
 
 
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting with libyaml's C parser first: PyYAML's scanner looks ahead
+    over every open bracket, which takes seconds on thousands of them."""
+    if not yaml.__with_libyaml__:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else 1
+                    raise _LimitError(line, f"nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the full parse below reports it in PyYAML's words
+
+
 def _compose(text: str) -> yaml.Node | None:
+    _check_depth(text)
     loader = _SafeComposer(text)
     try:
         node: yaml.Node | None = loader.get_single_node()
