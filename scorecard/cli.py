@@ -241,6 +241,7 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _ranking(args: argparse.Namespace) -> int:
     from scorecard import periods
+    from scorecard.cells import frame_csv
     from scorecard.compiler import CompileError
     from scorecard.ranking import METRIC_GROUP, forced_ranking
     from scorecard.report import ranking_table
@@ -263,7 +264,7 @@ def _ranking(args: argparse.Namespace) -> int:
         raise CommandError(str(exc).strip("'\"")) from None
     frame = ranking.frame()
     if args.format == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(frame_csv(frame))
     elif args.format == "json":
         print(frame.to_json(orient="records", indent=2))
     else:

@@ -8,7 +8,6 @@ so what is checked is what is written. With `dry_run` nothing is written; with
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from scorecard.cells import frame_csv
 from scorecard.db import Database, create_schema, refresh_maintained
 from scorecard.ingest import load, schema, validate
 from scorecard.ingest.mapping import Mapping
@@ -277,10 +277,8 @@ def run_import(
 
 
 def quarantine_csv(plan: ImportPlan) -> bytes:
-    """The quarantine as CSV bytes: file, row, column, value, reason."""
-    buffer = io.StringIO()
-    plan.quarantine.to_csv(buffer, index=False, columns=list(QUARANTINE_COLUMNS))
-    return buffer.getvalue().encode("utf-8")
+    """The quarantine as CSV bytes: file, row, column, value, reason; formula-like text quoted."""
+    return frame_csv(plan.quarantine, list(QUARANTINE_COLUMNS)).encode("utf-8")
 
 
 def write_quarantine(plan: ImportPlan, path: str | Path) -> Path:

@@ -306,7 +306,12 @@ def _assemble(
     bad = (has_ampm & ((hour < 1) | (hour > 12))) | (minute > 59) | (second > 59)
     hour = np.where(has_ampm, hour % 12 + np.where(is_pm, 12, 0), hour)
     bad |= hour > 23
-    year = np.where(year < 100, np.where(year < 69, year + 2000, year + 1900), year)
+    short = np.zeros(len(year), dtype=bool)  # only a two-digit year is a century guess; 0001 is year 1
+    for field in ("y", "y1", "y2"):
+        if field in names:
+            width = pc.utf8_length(pc.fill_null(parts.field(field), "")).to_numpy(zero_copy_only=False)
+            short |= (width > 0) & (width <= 2)
+    year = np.where(short & (year < 100), np.where(year < 69, year + 2000, year + 1900), year)
     dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce")
     days = dates.to_numpy(dtype="datetime64[us]")
     clock = ((hour * 3600 + minute * 60 + second) * 1_000_000 + micro).astype("int64").astype("timedelta64[us]")
