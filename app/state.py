@@ -17,6 +17,7 @@ on every run, so a copied link reopens the same view even after the default has 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,48 @@ _PRINTF: Final[Mapping[str, str]] = {
     "rank": "%g",
 }
 """Table formats that read like `scorecard.formatting.format_value` (percent values are scaled by 100)."""
+
+
+_MARKDOWN: Final = re.compile(
+    r"[\\`*\[\]<&$~|]"  # emphasis, code, links and images, HTML and entities, maths, strikethrough, tables
+    r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"  # emphasis with _ (trade_show is left alone)
+    r"|:(?=[A-Za-z/])"  # :red[...] directives, http:// autolinks
+    r"|(?<=[Ww][Ww][Ww])\."  # www. autolinks
+    r"|(?<=\w)@(?=\w)"  # e-mail autolinks
+    r"|^\s*(?:[#>+=-]|\d+[.)])"  # headings, quotes, lists at the start
+)
+
+
+def plain(text: object) -> str:
+    """Text from data or from a visitor, escaped so Streamlit's markdown shows it as typed.
+
+    Captions, notices, headers, expander and button labels are markdown: an imported lead
+    source `![x](http://host/t.png)` would otherwise make every viewer's browser fetch it.
+    Every character that would start markdown is backslash-escaped (no links, images,
+    emphasis, HTML, maths, `:colour[...]`, autolinks, headings or lists), and line breaks
+    become spaces; plain words, "Region: EMEA" and trade_show read the same in the source.
+    Tables (st.dataframe), st.text and st.code show text as it is and need none of this.
+    """
+    return _MARKDOWN.sub(_escape, " ".join(str(text).splitlines()))
+
+
+def _escape(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if found[-1] in ".)" and len(found) > 1:  # "1. item": escape the list marker's punctuation
+        return found[:-1] + "\\" + found[-1]
+    stripped = found.lstrip()
+    return found[: len(found) - len(stripped)] + "\\" + stripped
+
+
+def code(text: object) -> str:
+    """Text as an inline code span, shown exactly as typed inside markdown (a problem's `file:line: message`).
+
+    The fence is longer than any run of backticks in the text, so the text cannot close it.
+    """
+    flat = " ".join(str(text).splitlines())
+    runs = [len(r) for r in re.findall(r"`+", flat)]
+    fence = "`" * (max(runs, default=0) + 1)
+    return f"{fence} {flat} {fence}"
 
 
 # --- where the numbers come from ----------------------------------------------------------------
@@ -157,7 +200,7 @@ def show_catalog_problems(state: CatalogState) -> None:
     """A warning naming every problem of a broken metrics.yaml (file:line: metric: message)."""
     if not state.problems:
         return
-    lines = "\n".join(f"- `{problem}`" for problem in state.problems[:20])
+    lines = "\n".join(f"- {code(problem)}" for problem in state.problems[:20])
     more = f"\n- … and {len(state.problems) - 20} more" if len(state.problems) > 20 else ""
     if state.catalog is not None:
         st.warning(
@@ -166,7 +209,7 @@ def show_catalog_problems(state: CatalogState) -> None:
             icon=":material/warning:",
         )
     else:
-        st.error(f"**{state.path} cannot be used** and no earlier valid version is loaded.\n\n{lines}{more}")
+        st.error(f"**{plain(state.path)} cannot be used** and no earlier valid version is loaded.\n\n{lines}{more}")
 
 
 def catalog() -> Catalog | None:
@@ -229,7 +272,7 @@ def context() -> Context | None:
     try:
         db, ctx = _open(definitions)
     except DatabaseError as exc:
-        st.error(f"Cannot open the database: {exc}")
+        st.error(f"Cannot open the database: {plain(exc)}")
         return None
     if ctx is None:
         database_help(db)
@@ -325,7 +368,7 @@ def guarded(compute: Callable[..., T], *args: Any) -> T | None:
     try:
         return compute(*args)
     except (MetricError, CompileError) as exc:
-        st.error(f"This view cannot be computed: {exc}")
+        st.error(f"This view cannot be computed: {plain(exc)}")
         return None
 
 
@@ -423,7 +466,15 @@ def url_date_range(
     if key not in st.session_state:
         first = _date(st.query_params.get("from")) or default[0]
         last = _date(st.query_params.get("to")) or default[1]
-        st.session_state[key] = (min(first, last), max(first, last))
+        first, last = min(first, last), max(first, last)
+        if bounds is not None and (first < bounds[0] or last > bounds[1]):  # a hand-edited link: keep inside
+            st.info(
+                f"The link asked for {first} to {last}; dates from {bounds[0]} to {bounds[1]} can be shown.",
+                icon=":material/date_range:",
+            )
+            first = min(max(first, bounds[0]), bounds[1])
+            last = min(max(last, bounds[0]), bounds[1])
+        st.session_state[key] = (first, last)
     kwargs: dict[str, Any] = {}
     if bounds is not None:
         kwargs = {"min_value": bounds[0], "max_value": bounds[1]}

@@ -303,7 +303,10 @@ def _sql(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise CommandError(str(exc).strip("'\"")) from None
     week = _week(args, catalog)
-    weeks = periods.weeks_ending(catalog.calendar, week, args.weeks)
+    try:
+        weeks = periods.weeks_ending(catalog.calendar, week, args.weeks)
+    except periods.PeriodError as exc:
+        raise CommandError(f"--weeks: {exc}") from None
     query = Query.build(weeks, group_by=args.group_by or (), filters=filters, as_of=week.end)
     try:
         statements = metric_sql(catalog, args.metric, query, args.dialect)
