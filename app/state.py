@@ -32,7 +32,7 @@ from scorecard import periods as cal
 from scorecard import scorecard as weekly
 from scorecard.catalog import Catalog, CatalogError, load_catalog
 from scorecard.compiler import CompileError, Query
-from scorecard.db import Database, DatabaseError
+from scorecard.db import Database, DatabaseError, clean_stale_copies
 from scorecard.engine import MetricError, Runner, dimension_values, maturation_curves, metric_sql
 from scorecard.ranking import Ranking, forced_ranking
 from scorecard.views import FilterKey, filter_key
@@ -139,7 +139,9 @@ class CatalogState:
 
 @st.cache_resource(show_spinner=False)
 def _database(target: str) -> Database:
-    return Database.open(target)
+    db = Database.open(target)
+    clean_stale_copies(db)  # copies a killed import left behind, once per server start
+    return db
 
 
 def database() -> Database:

@@ -43,7 +43,11 @@ def _add_metrics(parser: argparse.ArgumentParser) -> None:
 
 
 def _database(args: argparse.Namespace) -> Database:
-    return Database.open(config.database_target(args.db))
+    from scorecard.db import clean_stale_copies
+
+    db = Database.open(config.database_target(args.db))
+    clean_stale_copies(db)  # copies a killed import left behind
+    return db
 
 
 # --- demo -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import io
 import os
 import shutil
@@ -182,6 +183,8 @@ class Database:
             return Presence("unreachable", str(exc))
         if "leads" in tables and "loads" in tables:
             return Presence("ready", f"{where} holds Scorecard data")
+        if tables and tables <= set(model.TABLES):  # another writer is creating the schema right now
+            return Presence("absent", f"{where} has only part of the Scorecard tables yet")
         if not tables or path is None:  # a server database without our tables: they can be added beside others
             return Presence("absent", f"{where} has no Scorecard tables yet")
         shown = ", ".join(sorted(tables)[:5])
@@ -219,17 +222,24 @@ class Database:
 
         For a DuckDB file the work happens on a copy (or, with fresh=True, on a new
         empty file) that atomically replaces the original on success. Writers are
-        serialised by a lock file next to the database.
+        serialised, so two imports at once land one after the other: by a lock file next
+        to a DuckDB or SQLite file, and by a transaction-level advisory lock on PostgreSQL
+        (without it, two imports creating the same account collide on its key). Copies
+        left by a writer that was killed are removed by the next one.
         """
         path = self.path
         if self.dialect != "duckdb" or path is None:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            with self.engine(read_only=False).begin() as conn:
+            lock = _file_lock(path.with_name(path.name + ".lock")) if path is not None else contextlib.nullcontext()
+            with lock, self.engine(read_only=False).begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(_WRITER_LOCK))))
                 yield conn
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         with _file_lock(path.with_name(path.name + ".lock")):
+            _remove_stale_copies(path)
             fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".writing", dir=path.parent)
             os.close(fd)
             tmp = Path(tmp_name)
@@ -276,6 +286,43 @@ class Database:
                 raise DatabaseError(f"cannot read {self.display()}: {_reason(exc)}") from exc
             raise DatabaseError(presence.reason) from exc
         return f"{row[0]}:{row[1]}:{row[2]}"
+
+
+_WRITER_LOCK = "scorecard writer"
+"""Name of PostgreSQL's advisory lock for writers (per database: schemas share it, harmlessly)."""
+
+
+def _stale_copies(path: Path) -> list[Path]:
+    """Copies a writer of `path` makes while it works (`NAME.*.writing` and its `.wal`)."""
+    return sorted(path.parent.glob(f"{glob.escape(path.name)}.*.writing")) + sorted(
+        path.parent.glob(f"{glob.escape(path.name)}.*.writing.wal")
+    )
+
+
+def _remove_stale_copies(path: Path) -> int:
+    """Remove the copies of a writer that died; only call while holding the writer lock."""
+    removed = 0
+    for stale in _stale_copies(path):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+            removed += 1
+    return removed
+
+
+def clean_stale_copies(db: Database) -> int:
+    """At start-up: remove copies left by a killed writer, if no writer is running now; returns how many."""
+    path = db.path
+    if db.dialect != "duckdb" or path is None or not path.parent.is_dir() or not _stale_copies(path):
+        return 0
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0  # a writer is at work: its copy is not stale
+        try:
+            return _remove_stale_copies(path)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager

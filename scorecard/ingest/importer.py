@@ -241,8 +241,10 @@ def run_import(
         else:
             plan = plan_import(mapped, None, mapping.name)
         return ImportResult(plan, written=False)
-    fresh = not db.exists()
+    db.exists()  # raises, saying why, for a database that cannot be reached or is not Scorecard's
     with db.writer() as conn:
+        # Decided under the writer lock: an import that ran meanwhile may have created the schema.
+        fresh = not sa.inspect(conn).has_table("leads")
         # A new database gets its schema only once the import is sure to write (SQLite
         # commits DDL on its own, so a rejected import would otherwise leave empty tables).
         if not fresh:
