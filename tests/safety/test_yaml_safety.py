@@ -83,7 +83,7 @@ def test_hostile_yaml_is_refused_with_its_line_quickly(
     assert issues, case
     assert issues[0].startswith(f"hostile.yaml:{line}: "), issues
     assert words in issues[0], issues
-    assert elapsed < 0.5, f"{case}: {elapsed:.2f} s"
+    assert elapsed < 1.0, f"{case}: {elapsed:.2f} s"  # typically a few milliseconds (RELIABILITY.md)
 
 
 def test_the_bomb_is_refused_before_it_is_expanded() -> None:
@@ -123,14 +123,11 @@ def test_a_catalog_without_metrics_is_refused() -> None:
 def test_cli_validate_and_import_exit_1_with_path_and_line(tmp_path: Path, case: str, text: str) -> None:
     path = tmp_path / f"{case}.yaml"
     path.write_text(text)
-    started = time.perf_counter()
     validate = subprocess.run(
         [sys.executable, "-m", "scorecard", "validate", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
-    elapsed = time.perf_counter() - started
     assert validate.returncode == 1
     assert f"{path}:" in validate.stdout and "Traceback" not in validate.stderr
-    assert elapsed < 10  # the interpreter's start dominates; the refusal itself is timed above
     imported = subprocess.run(
         [
             sys.executable,
