@@ -312,6 +312,7 @@ def _assemble(
             width = pc.utf8_length(pc.fill_null(parts.field(field), "")).to_numpy(zero_copy_only=False)
             short |= (width > 0) & (width <= 2)
     year = np.where(short & (year < 100), np.where(year < 69, year + 2000, year + 1900), year)
+    bad |= (year < 1) | (year > 9999)  # no such year in a calendar date (0000 would break .date later)
     dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce")
     days = dates.to_numpy(dtype="datetime64[us]")
     clock = ((hour * 3600 + minute * 60 + second) * 1_000_000 + micro).astype("int64").astype("timedelta64[us]")

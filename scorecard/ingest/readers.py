@@ -169,7 +169,10 @@ def _decode_head(data: bytes, encoding: str) -> str:
 
 
 def _header_cells(first_record: str, delimiter: str) -> list[str]:
-    row = next(csv.reader(io.StringIO(first_record), delimiter=delimiter), [])
+    try:
+        row = next(csv.reader(io.StringIO(first_record, newline=""), delimiter=delimiter), [])
+    except csv.Error as exc:  # a stray carriage return or NUL in the header line
+        raise ReadError(f"the header line cannot be read: {exc}") from None
     return [cell.strip().strip("\ufeff") for cell in row]
 
 
@@ -225,7 +228,10 @@ def _read_csv(name: str, data: bytes, digest: str, progress: Progress | None) ->
         header_row = 2
     else:
         delimiter = detect_delimiter(head)
-    headers = _unique_headers(_header_cells(head, delimiter))
+    try:
+        headers = _unique_headers(_header_cells(head, delimiter))
+    except ReadError as exc:
+        raise ReadError(f"{name}: {exc}") from None
     width = len(headers)
     names = [f"c{i}" for i in range(width)]
     bad: list[tuple[int, int, str]] = []
