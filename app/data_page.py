@@ -30,6 +30,10 @@ def render() -> None:
     st.header("Data")
     st.caption("Bring your own CRM data: CSV or XLSX exports, mapped by a preset or your own mapping.")
     db = Database.open(config.database_target())
+    presence = db.status()
+    if presence.kind in ("foreign", "unreachable"):
+        state.database_problem(presence.reason)
+        return
     try:
         imports, freshness = st.tabs(["Import", "Freshness and loads"])
         with imports:

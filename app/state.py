@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
 from scorecard import config
@@ -233,6 +234,18 @@ def database_help(db: Database) -> None:
     )
 
 
+def database_problem(reason: str) -> None:
+    """What is wrong with the database and how to fix it; the next run retries by itself."""
+    st.error(f"**The database cannot be used.** {plain(reason)}", icon=":material/database_off:")
+    st.markdown(
+        "- *Locked*: another program (a DuckDB shell, a script) is writing to the file; close it.\n"
+        "- *Not a database, or damaged*: point `--db` / `$SCORECARD_DB` at the right file, or rebuild it "
+        "(`python -m scorecard demo --db PATH --force` for the demo, or import your exports again).\n"
+        "- *Cannot connect*: start the database server, or fix the host, port, user or password in the URL.\n\n"
+        "Then reload this page: the dashboard reconnects by itself, no restart needed."
+    )
+
+
 _RUN_CONTEXT: Final = "_scorecard_run_context"
 """Session key where the entrypoint leaves this run's Context for the page it runs next."""
 
@@ -274,7 +287,7 @@ def context() -> Context | None:
     try:
         db, ctx = _open(definitions)
     except DatabaseError as exc:
-        st.error(f"Cannot open the database: {plain(exc)}")
+        database_problem(str(exc))
         return None
     if ctx is None:
         database_help(db)
@@ -371,6 +384,12 @@ def guarded(compute: Callable[..., T], *args: Any) -> T | None:
         return compute(*args)
     except (MetricError, CompileError) as exc:
         st.error(f"This view cannot be computed: {plain(exc)}")
+        return None
+    except DatabaseError as exc:
+        database_problem(str(exc))
+        return None
+    except sa.exc.DBAPIError as exc:  # the database went away during the run (locked, stopped, replaced)
+        database_problem(f"{database().display()}: {' '.join(str(exc.orig or exc).split())[:300]}")
         return None
 
 
