@@ -73,9 +73,7 @@ _PRINTF: Final[Mapping[str, str]] = {
 _MARKDOWN: Final = re.compile(
     r"[\\`*\[\]<&$~|]"  # emphasis, code, links and images, HTML and entities, maths, strikethrough, tables
     r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"  # emphasis with _ (trade_show is left alone)
-    r"|:(?=[A-Za-z/])"  # :red[...] directives, http:// autolinks
-    r"|(?<=[Ww][Ww][Ww])\."  # www. autolinks
-    r"|(?<=\w)@(?=\w)"  # e-mail autolinks
+    r"|:(?=[A-Za-z])"  # :red[...] directives
     r"|^\s*(?:[#>+=-]|\d+[.)])"  # headings, quotes, lists at the start
 )
 
@@ -90,7 +88,14 @@ def plain(text: object) -> str:
     become spaces; plain words, "Region: EMEA" and trade_show read the same in the source.
     Tables (st.dataframe), st.text and st.code show text as it is and need none of this.
     """
-    return _MARKDOWN.sub(_escape, " ".join(str(text).splitlines()))
+    flat = _MARKDOWN.sub(_escape, " ".join(str(text).splitlines()))
+    return _AUTOLINK.sub(lambda m: m.group(0)[:-1] + _WORD_JOINER + m.group(0)[-1], flat)
+
+
+_WORD_JOINER: Final = "\u2060"
+_AUTOLINK: Final = re.compile(r"(?i)(?:[a-z]://|www\.|\w@)")
+"""GFM links bare URLs, www. names and e-mail addresses after parsing, where a backslash no longer
+counts; an invisible word joiner inside `://`, `www.` and before `@` keeps them plain text."""
 
 
 def _escape(match: re.Match[str]) -> str:

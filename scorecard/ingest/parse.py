@@ -246,7 +246,9 @@ def parse_integer(text: pd.Series, decimal: Decimal = "auto", scale: float = 1.0
     number = parse_number(text.where(~is_clock), decimal)
     values = (number.values * scale).round().where(~is_clock, seconds)
     bad = number.bad & ~is_clock.to_numpy()
-    return Parsed(values.astype("Int64"), bad)
+    too_big = (values.abs() >= 2.0**63).fillna(False).to_numpy(dtype=bool)  # no 64-bit integer holds it
+    values = values.where(~too_big)
+    return Parsed(values.astype("Int64"), bad | too_big)
 
 
 def parse_boolean(text: pd.Series) -> Parsed:
