@@ -221,10 +221,12 @@ def _how_to_read(rank_metric: RankMetric, label: str, peers: str) -> str:
         f"tiers: {', '.join(f'{t.name} {t.share:.0%}' for t in rank_metric.tiers)}.",
     ]
     rule = rank_metric.small_groups
-    if rule is not None:
+    if rule is not None and peers != EVERYONE:
+        chosen = peers.split(JOIN)
+        pool = [d for d in rule.pool or () if d in chosen]
         pooled = (
-            "pooled with the other small groups of the same " + " and ".join(rule.pool)
-            if rule.pool
+            "pooled with the other small groups of the same " + " and ".join(pool)
+            if pool
             else "pooled together"
             if rule.pool is not None
             else "kept apart"
