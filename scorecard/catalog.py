@@ -303,25 +303,31 @@ def _dimensions(out: _Collector, items: Any, graph: Graph) -> dict[str, Dimensio
             out.add(path, f"dimension {name}: give `column` (a path from the base table) or `columns` per table")
             continue
         ok = True
-        for table, expr in dim.columns.items():
+        for table, given in dim.columns.items():
             if table not in graph.tables:
                 out.add((*path, "columns", table), f"dimension {name}: unknown table {table!r}")
                 ok = False
                 continue
-            problem = _expression_problem(expr, table, graph, must_be_name=True)
-            if problem:
-                out.add((*path, "columns", table), f"dimension {name} on {table}: {problem}")
-                ok = False
+            for i, expr in enumerate(_as_paths(given)):
+                problem = _expression_problem(expr, table, graph, must_be_name=True)
+                if problem:
+                    where = (*path, "columns", table) if isinstance(given, str) else (*path, "columns", table, i)
+                    out.add(where, f"dimension {name} on {table}: {problem}")
+                    ok = False
         if dim.column is not None and not dim.columns:
-            reachable = [
-                t for t in graph.tables if _expression_problem(dim.column, t, graph, must_be_name=True) is None
-            ]
-            if not reachable:
-                out.add((*path, "column"), f"dimension {name}: {dim.column!r} is not a column of any table")
-                ok = False
+            for i, expr in enumerate(_as_paths(dim.column)):
+                reachable = [t for t in graph.tables if _expression_problem(expr, t, graph, must_be_name=True) is None]
+                if not reachable:
+                    where = (*path, "column") if isinstance(dim.column, str) else (*path, "column", i)
+                    out.add(where, f"dimension {name}: {expr!r} is not a column of any table")
+                    ok = False
         if ok:
             found[str(name)] = dim
     return found
+
+
+def _as_paths(given: str | Sequence[str]) -> tuple[str, ...]:
+    return (given,) if isinstance(given, str) else tuple(given)
 
 
 def _expression_problem(
@@ -526,6 +532,9 @@ def _check_metrics(
                     problem((key,), f"unknown dimension {value!r}; dimensions: {', '.join(dimensions)}")
             if metric.min_activity and metric.min_activity.metric not in metrics:
                 problem(("min_activity", "metric"), f"unknown metric {metric.min_activity.metric!r}")
+        for i, requirement in enumerate(metric.requires):
+            if table_known(("requires", i, "of"), requirement.of):
+                expression(("requires", i, "filter"), requirement.filter, requirement.of, condition=True)
         if metric.target is not None:
             _check_target(problem, metric, metric.target, dimensions)
     _check_cycles(out, metrics, lines)

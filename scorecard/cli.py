@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from scorecard import config
 from scorecard.db import Database, DatabaseError
+from scorecard.definitions import WINDOWS
 from scorecard.ingest.cli import register_export, register_import
 
 if TYPE_CHECKING:
@@ -143,6 +144,15 @@ def _week(args: argparse.Namespace, catalog: Catalog) -> Period:
         raise CommandError(f"--week: {exc}") from None
 
 
+def _check_filters(db: Database, catalog: Catalog, filters: dict[str, list[str]]) -> None:
+    """A filter value no row holds is an error, never a silent page of zeros."""
+    from scorecard import filters as checks
+
+    problems = checks.check(db, catalog, filters) if filters else []
+    if problems:
+        raise CommandError("--filter: " + "\n--filter: ".join(problems))
+
+
 def _existing_database(args: argparse.Namespace) -> Database:
     db = _database(args)
     if not db.exists():
@@ -209,8 +219,9 @@ def _report(args: argparse.Namespace) -> int:
     filters = _filters(args, catalog)
     week = _week(args, catalog)
     db = _existing_database(args)
+    _check_filters(db, catalog, filters)
     try:
-        card = weekly.build(db, catalog, week, filters)
+        card = weekly.build(db, catalog, week, filters, window=args.window)
     except CompileError as exc:
         raise CommandError(str(exc)) from None
     if args.format == "json":
@@ -228,8 +239,41 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     _add_metrics(p)
     p.add_argument("--week", help="YYYY-Www or a date in the week (default: the last complete week)")
     _add_filter(p)
+    p.add_argument(
+        "--window",
+        choices=WINDOWS,
+        help="read every metric over the week, the last 4 or 13 weeks, month or quarter to date "
+        "(default: each metric's own window, usually the week)",
+    )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(handler=_report)
+
+
+# --- doctor -------------------------------------------------------------------------------
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    import json
+
+    from scorecard import readiness
+    from scorecard.report import readiness_table
+
+    catalog = _catalog(args)
+    db = _existing_database(args)
+    report = readiness.check(db, catalog)
+    if args.format == "json":
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print(readiness_table(report))
+    return 0
+
+
+def _add_doctor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("doctor", help="which metrics the data supports, and what the others need")
+    _add_db(p)
+    _add_metrics(p)
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=_doctor)
 
 
 # --- ranking ------------------------------------------------------------------------------
@@ -253,6 +297,7 @@ def _ranking(args: argparse.Namespace) -> int:
         raise CommandError(f"--period: {exc}") from None
     group = METRIC_GROUP if args.group is None else (None if args.group == "none" else args.group)
     db = _existing_database(args)
+    _check_filters(db, catalog, filters)
     try:
         ranking = forced_ranking(db, catalog, period, metric=args.metric, group=group, filters=filters)
     except (CompileError, KeyError) as exc:
@@ -510,6 +555,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_validate,
     _add_report,
     _add_ranking,
+    _add_doctor,
     _add_sql,
     _add_schema,
     _add_history,
