@@ -23,6 +23,7 @@ from app import state
 from scorecard import charts, metric_tests, preview, yamledit
 from scorecard import periods as cal
 from scorecard.catalog import Catalog, check_text
+from scorecard.definitions import WINDOWS
 from scorecard.history import (
     ConflictError,
     History,
@@ -39,6 +40,9 @@ DRAFT: Final = "editor_draft"
 BASE: Final = "editor_base"
 CONFLICT: Final = "editor_conflict"
 SAVED: Final = "editor_saved"
+WINDOW_WORDS: Final = {
+    "week": "week", "4w": "4 weeks", "13w": "13 weeks", "mtd": "month to date", "qtd": "quarter to date"
+}
 WHOLE: Final = "Whole catalog"
 ONE: Final = "One metric"
 
@@ -206,6 +210,13 @@ def _form(draft: str, proposed: Catalog) -> None:
             description = st.text_area("Description (why both teams own it)", fields.description, height=100)
             owners = st.multiselect("Owners", ["marketing", "sales"], list(fields.owners))
             min_sample = st.number_input("Minimum sample", min_value=0, value=fields.min_sample, step=1)
+            window = st.segmented_control(
+                "Window (what one value covers on the scorecard)",
+                list(WINDOWS),
+                default=fields.window if fields.window in WINDOWS else "week",
+                required=True,
+                format_func=lambda w: WINDOW_WORDS.get(w, w),
+            )
             better = "higher" if metric.direction == "higher_is_better" else "lower"
             has_target = st.checkbox("Has a target", fields.green is not None)
             left, right = st.columns(2)
@@ -224,6 +235,7 @@ def _form(draft: str, proposed: Catalog) -> None:
                     min_sample=int(min_sample),
                     green=float(green) if has_target else None,
                     amber=float(amber) if has_target else None,
+                    window=str(window or "week"),
                 )
                 st.session_state[DRAFT] = yamledit.set_metric_fields(draft, name, changed)
                 st.session_state.pop("editor_yaml", None)
@@ -245,7 +257,7 @@ def _preview_and_tests(served: Catalog, proposed: Catalog) -> list[metric_tests.
         st.info("No preview: the database holds no Scorecard data yet.")
         return []
     week = cal.last_complete_week(proposed.calendar)
-    st.markdown(f"#### Preview: the 12 weeks to {week.label}, current and proposed")
+    st.markdown(f"#### Preview: current and proposed, the weeks to {week.label}")
     if not found.any:
         st.caption("No metric's definition changes (only comments, layout or other sections).")
     else:

@@ -1,7 +1,7 @@
 """What a proposed catalog would do before it is saved: which metrics change, and their numbers.
 
 For each metric whose definition differs (and each metric that depends on one: derived
-formulas, rankings and their minimum-activity metric), the last 12 weeks under the current
+formulas, rankings and their minimum-activity metric), the scorecard's trend weeks under the current
 and the proposed definition, side by side, through the same scorecard the dashboard shows,
 and whether the week's colour (green, amber, red) would change.
 """
@@ -76,7 +76,7 @@ def changes(before: Catalog, after: Catalog) -> Changes:
 
 @dataclass(frozen=True)
 class MetricPreview:
-    """One metric under the current and the proposed definition, over the same 12 weeks."""
+    """One metric under the current and the proposed definition, over the same weeks."""
 
     metric: str
     label: str
@@ -124,7 +124,7 @@ def preview(
     week: cal.Period,
     filters: Mapping[str, Sequence[str]] | None = None,
 ) -> list[MetricPreview]:
-    """The changed, added, removed and depending metrics, each for the 12 weeks ending `week`."""
+    """The changed, added, removed and depending metrics, each for the scorecard's trend weeks ending `week`."""
     found = changes(before, after)
     wanted: list[tuple[str, Reason, tuple[str, ...]]] = [
         *[(n, "changed", ()) for n in found.changed],

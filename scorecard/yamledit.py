@@ -37,6 +37,7 @@ class MetricFields:
     min_sample: int
     green: float | None
     amber: float | None
+    window: str = "week"
 
 
 def _yaml() -> YAML:
@@ -82,6 +83,7 @@ def metric_fields(text: str, name: str) -> MetricFields:
         min_sample=int(item.get("min_sample") or 0),
         green=_float(target.get("green")),
         amber=_float(target.get("amber")),
+        window=str(item.get("window") or "week"),
     )
 
 
@@ -98,6 +100,11 @@ def set_metric_fields(text: str, name: str, fields: MetricFields) -> str:
         owners = CommentedSeq(fields.owners)
         owners.fa.set_flow_style()
         _put(item, "owners", owners)
+    if fields.window != before.window:
+        if fields.window == "week" and "window" in item:
+            del item["window"]  # the default
+        else:
+            _put(item, "window", fields.window)
     if fields.min_sample != before.min_sample:
         _put(item, "min_sample", fields.min_sample)
     if (fields.green, fields.amber) != (before.green, before.amber):
@@ -118,7 +125,7 @@ def _put(item: CommentedMap, key: str, value: Any) -> None:
         item[key] = value
         return
     position = len(item)
-    order = [*_KEY_ORDER, "format", "direction", "min_sample", "target"]
+    order = [*_KEY_ORDER, "format", "direction", "window", "min_sample", "target"]
     if key in order:
         earlier = [k for k in order[: order.index(key)] if k in item]
         if earlier:

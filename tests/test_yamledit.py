@@ -79,3 +79,15 @@ def test_changes_and_dependents() -> None:
     assert preview.dependents(before, ["quota_attainment"]) == {"attainment_rank": ("quota_attainment",)}
     # quota_attainment reads the quotas table itself, not the quota metric
     assert preview.dependents(before, ["quota"]) == {"pipeline_coverage": ("quota",)}
+
+
+def test_window_is_written_only_when_not_the_default() -> None:
+    fields = yamledit.metric_fields(ORIGINAL, "bookings")
+    assert fields.window == "week"
+    four_weeks = yamledit.MetricFields(**{**fields.__dict__, "window": "4w"})
+    text = yamledit.set_metric_fields(ORIGINAL, "bookings", four_weeks)
+    assert changed_lines(ORIGINAL, text) == ([], ["    window: 4w"])
+    catalog = check_text(text)[0]
+    assert catalog is not None and catalog.metrics["bookings"].window == "4w"
+    back = yamledit.set_metric_fields(text, "bookings", fields)
+    assert back == ORIGINAL
