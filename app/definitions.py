@@ -11,11 +11,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import editor, state
+from app import editor, sql_view, state
 from scorecard import periods as cal
 from scorecard import views
 from scorecard.catalog import Catalog
-from scorecard.compiler import CompileError, Query
+from scorecard.compiler import Query
 from scorecard.definitions import CohortMetric, DerivedMetric, MetricBase, RankMetric
 from scorecard.formatting import format_value
 from scorecard.history import History
@@ -113,20 +113,12 @@ def details(catalog: Catalog, name: str, query: Query, first_dialect: str = "duc
     st.caption(
         f"For the {len(query.periods)} weeks ending {query.periods[-1].label}"
         + (f", filtered to {views.filters_text(query.filter_map, catalog)}" if query.filters else "")
-        + ". Each metric is one statement; a derived metric runs the statements of the metrics it combines."
+        + ". Each metric is one statement; a derived metric combines the values of its components' statements."
     )
     ordered = [first_dialect, *[d for d in DIALECTS if d != first_dialect]]
     for tab, dialect in zip(st.tabs([_dialect_title(d) for d in ordered]), ordered, strict=True):
         with tab:
-            try:
-                statements = state.sql_of(catalog, name, query, dialect)
-            except CompileError as exc:
-                st.warning(f"Not expressible in {dialect}: {exc}")
-                continue
-            for part, sql in statements:
-                if part != name or len(statements) > 1:
-                    st.caption(f"{catalog.metrics[part].label} ({part})" if part in catalog.metrics else part)
-                st.code(views.readable_sql(sql), language="sql", wrap_lines=False)
+            sql_view.statements(catalog, name, query, dialect)
 
 
 def _dialect_title(dialect: str) -> str:

@@ -12,7 +12,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import sql_view, state
 from scorecard import charts, views
 from scorecard import periods as cal
 from scorecard.compiler import Query
@@ -125,6 +125,7 @@ def render() -> None:
         columns.append((name, _context_label(name, metric.label), metric.format))
     columns.append(("note", "Note", None))
     state.table(frame, columns, height=min(40 + 35 * len(frame), 640))
+    _sql(ctx, rank_metric, ranking.period, group, filters, list(context))
     st.caption(
         f"Context for {ranking.period.label} ({ranking.period.first} to {ranking.period.last}): lead quality counts "
         "the leads each rep was given in the quarter that were won by today, so recent leads have had less time; "
@@ -153,6 +154,25 @@ def _context(ctx: state.Context, period: cal.Period, filters: dict[str, list[str
         if frame is not None:
             out[name] = frame
     return out
+
+
+def _sql(
+    ctx: state.Context,
+    rank_metric: RankMetric,
+    period: cal.Period,
+    group: str | None,
+    filters: dict[str, list[str]],
+    context: list[str],
+) -> None:
+    """The statements behind the ranking (as `scorecard.ranking.forced_ranking` builds them) and its context."""
+    dims = [rank_metric.by] + ([group] if group and group != rank_metric.by else [])
+    items = [(rank_metric.of, Query.build((period,), group_by=dims, filters=filters, as_of=period.end))]
+    if rank_metric.min_activity:
+        items.append((rank_metric.min_activity.metric, Query.build((period,), group_by=[rank_metric.by],
+                                                                   filters=filters)))
+    as_of = views.as_of(ctx.catalog.calendar, cal.today(ctx.catalog.calendar))
+    items += [(name, Query.build((period,), group_by=["rep"], filters=filters, as_of=as_of)) for name in context]
+    sql_view.expander(ctx, items, "SQL behind the ranking and its context")
 
 
 def _context_label(name: str, label: str) -> str:
