@@ -150,3 +150,28 @@ def test_history_diff_and_revert(open_page: PageRunner, catalog: Path) -> None:
     assert catalog.read_text() == original
     last = History(catalog).versions()[-1]
     assert last.number == 3 and last.reverts == 1 and last.message == "revert to v1: the old bar was right"
+
+
+def test_a_change_that_breaks_a_metric_test_needs_an_override_recorded_in_the_message(
+    open_page: PageRunner, catalog: Path
+) -> None:
+    app = ok(open_page("definitions"))
+    original = catalog.read_text()
+    # no lead has a null creation time, so the last complete week would have no leads
+    broken = original.replace(
+        "    of: leads\n    time: created_at\n    format: count\n",
+        '    of: leads\n    filter: "created_at is null"\n    time: created_at\n    format: count\n',
+        1,
+    )
+    assert broken != original
+    edit(app, broken)
+    warnings = values(app, "warning")
+    assert any("This change breaks 1 metric test(s): recent_week_has_leads." in w for w in warnings), warnings
+    ok(app.text_input(key="editor_message").input("only undated leads").run())
+    assert app.button(key="editor_save").disabled
+    ok(app.checkbox(key="editor_override").check().run())
+    ok(app.button(key="editor_save").click().run())
+    assert catalog.read_text() == broken
+    assert History(catalog).versions()[-1].message == (
+        "only undated leads [saved with failing metric tests: recent_week_has_leads]"
+    )
