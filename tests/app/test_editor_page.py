@@ -175,3 +175,20 @@ def test_a_change_that_breaks_a_metric_test_needs_an_override_recorded_in_the_me
     assert History(catalog).versions()[-1].message == (
         "only undated leads [saved with failing metric tests: recent_week_has_leads]"
     )
+
+
+def test_edit_one_metric_block_keeps_the_rest_of_the_file(open_page: PageRunner, catalog: Path) -> None:
+    app = ok(open_page("definitions"))
+    original = catalog.read_text()
+    ok(app.get("button_group")[0].set_value("One metric").run())
+    ok(app.selectbox(key="editor_metric").select("win_rate").run())
+    block = app.text_area(key="editor_block").value
+    assert block is not None and block.startswith("  - name: win_rate\n")
+    assert "target: {green: 0.3, amber: 0.2}" in block
+    edit_block = block.replace("target: {green: 0.3, amber: 0.2}", "target: {green: 0.35, amber: 0.25}")
+    ok(app.text_area(key="editor_block").input(edit_block).run())
+    assert any(e.startswith("**Win rate** (`win_rate`) · definition changed") for e in values(app, "markdown"))
+    save(app, "win rate bar up")
+    assert catalog.read_text() == original.replace(
+        "target: {green: 0.3, amber: 0.2}", "target: {green: 0.35, amber: 0.25}"
+    )
