@@ -170,7 +170,6 @@ def _from_block(name: str) -> None:
             st.session_state[DRAFT], name, st.session_state["editor_block"]
         )
     except yamledit.EditError as exc:
-        st.session_state[SAVED] = None
         st.toast(f"Not applied: {exc}", icon=":material/error:")
 
 
@@ -369,8 +368,8 @@ def _conflict(base: str, draft: str, theirs: str) -> None:
         "or keep your text and save it over theirs.",
         icon=":material/merge_type:",
     )
-    if both.overlapping:
-        st.warning("Both changes touch the same lines.")
+    if both.merged is None:
+        st.warning("Both changes touch the same or neighbouring lines: decide which to keep.")
     mine, other = st.columns(2)
     with mine:
         st.markdown("**Your change** (from the version you loaded)")
@@ -379,8 +378,23 @@ def _conflict(base: str, draft: str, theirs: str) -> None:
         st.markdown("**Their change** (the file on disk now)")
         st.code(both.theirs or "(none)", language="diff", wrap_lines=True)
     with st.container(horizontal=True):
+        if both.merged is not None:
+            st.button(
+                "Merge both changes into my text",
+                key="conflict_merge",
+                type="primary",
+                on_click=_take_merge,
+                args=(theirs, both.merged),
+                help="They touch different lines: your text gets their change too; check it, then save.",
+            )
         st.button("Load the current file (drop my text)", key="conflict_load", on_click=_load, args=(theirs,))
         st.button("Keep my text; save over theirs", key="conflict_keep", on_click=_keep_mine, args=(theirs,))
+
+
+def _take_merge(theirs: str, merged: str) -> None:
+    st.session_state[BASE] = theirs
+    st.session_state[DRAFT] = merged
+    st.session_state[CONFLICT] = None
 
 
 def _keep_mine(theirs: str) -> None:

@@ -130,10 +130,26 @@ def test_conflict_keeps_my_text_and_shows_both_changes(open_page: PageRunner, ca
     codes = values(app, "code")
     assert any("+    " + NEW_TARGET in c for c in codes) and any("+    min_sample: 40" in c for c in codes)
     assert app.text_area(key="editor_yaml").value == mine  # nothing lost
+    ok(app.button(key="conflict_merge").click().run())  # different lines: both changes can be kept
+    assert app.text_area(key="editor_yaml").value == theirs.replace(OLD_TARGET, NEW_TARGET)
+    save(app, "my change, with theirs")
+    assert catalog.read_text() == theirs.replace(OLD_TARGET, NEW_TARGET)
+    assert [v.author for v in History(catalog).versions()][-2:] == ["bo", default_author()]
+
+
+def test_conflict_on_the_same_line_keeps_mine_only_when_asked(open_page: PageRunner, catalog: Path) -> None:
+    app = ok(open_page("definitions"))
+    original = catalog.read_text()
+    mine = original.replace(OLD_TARGET, NEW_TARGET)
+    edit(app, mine)
+    theirs = original.replace(OLD_TARGET, "target: {green: 0.6, amber: 0.4}")
+    History(catalog).save(theirs, "another analyst", "bo", content_hash(original))
+    save(app, "my change")
+    assert catalog.read_text() == theirs
+    assert not any(b.key == "conflict_merge" for b in app.button)
     ok(app.button(key="conflict_keep").click().run())
     save(app, "my change, over theirs")
     assert catalog.read_text() == mine
-    assert [v.author for v in History(catalog).versions()][-2:] == ["bo", default_author()]
 
 
 def test_history_diff_and_revert(open_page: PageRunner, catalog: Path) -> None:
