@@ -9,7 +9,6 @@ a traceback.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -144,6 +143,23 @@ def _week(args: argparse.Namespace, catalog: Catalog) -> Period:
         raise CommandError(f"--week: {exc}") from None
 
 
+def _data_week(args: argparse.Namespace, catalog: Catalog, db: Database) -> tuple[Period, str | None]:
+    """--week, refused when outside the data (with the range it covers); else the last
+    complete week that has data, with a note to print when the data ends early."""
+    from scorecard.coverage import OutsideData, coverage
+
+    covered = coverage(db, catalog)
+    if not args.week:
+        note = covered.note()
+        return covered.last_week, (f"note: {note} (give --week to choose)" if note else None)
+    week = _week(args, catalog)
+    try:
+        covered.check_week(week)
+    except OutsideData as exc:
+        raise CommandError(f"--week: {exc}") from None
+    return week, None
+
+
 def _check_filters(db: Database, catalog: Catalog, filters: dict[str, list[str]]) -> None:
     """A filter value no row holds is an error, never a silent page of zeros."""
     from scorecard import filters as checks
@@ -217,13 +233,15 @@ def _report(args: argparse.Namespace) -> int:
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
-    week = _week(args, catalog)
     db = _existing_database(args)
     _check_filters(db, catalog, filters)
+    week, note = _data_week(args, catalog, db)
     try:
         card = weekly.build(db, catalog, week, filters, window=args.window)
     except CompileError as exc:
         raise CommandError(str(exc)) from None
+    if note:
+        print(note, file=sys.stderr)
     if args.format == "json":
         print(json.dumps([row.as_json() for row in card.rows], indent=2))
     elif args.format == "csv":
@@ -282,26 +300,32 @@ def _add_doctor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def _ranking(args: argparse.Namespace) -> int:
     from scorecard import periods
     from scorecard.compiler import CompileError
+    from scorecard.coverage import OutsideData, coverage
     from scorecard.ranking import METRIC_GROUP, forced_ranking
     from scorecard.report import ranking_table
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
+    db = _existing_database(args)
+    covered = coverage(db, catalog)
     try:
         if args.period:
             period = periods.parse_period(catalog.calendar, args.period)
-        else:  # the last complete quarter, as on the dashboard's ranking page
-            current = periods.period_containing(catalog.calendar, periods.today(catalog.calendar), "quarter")
-            period = periods.period_containing(catalog.calendar, current.first - dt.timedelta(days=1), "quarter")
+            covered.check_period(period)
+        else:  # the last complete quarter that has data, as on the dashboard's ranking page
+            period = covered.last_quarter
     except periods.PeriodError as exc:
         raise CommandError(f"--period: {exc}") from None
+    except OutsideData as exc:
+        raise CommandError(f"--period: {exc}") from None
     group = METRIC_GROUP if args.group is None else (None if args.group == "none" else args.group)
-    db = _existing_database(args)
     _check_filters(db, catalog, filters)
     try:
         ranking = forced_ranking(db, catalog, period, metric=args.metric, group=group, filters=filters)
     except (CompileError, KeyError) as exc:
         raise CommandError(str(exc).strip("'\"")) from None
+    if covered.ends_early and not args.period:
+        print(f"note: data ends {covered.last_day}; showing {period.label} (give --period to choose)", file=sys.stderr)
     frame = ranking.frame()
     if args.format == "csv":
         sys.stdout.write(frame.to_csv(index=False))
