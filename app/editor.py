@@ -13,14 +13,13 @@ debounce: no validation per keystroke).
 
 from __future__ import annotations
 
-import os
-from typing import Any, Final
+from typing import Final
 
 import pandas as pd
 import streamlit as st
 
-from app import state
-from scorecard import charts, metric_tests, preview, yamledit
+from app import auth, state
+from scorecard import access, charts, metric_tests, preview, yamledit
 from scorecard import periods as cal
 from scorecard.catalog import Catalog, check_text
 from scorecard.definitions import WINDOWS
@@ -48,23 +47,15 @@ ONE: Final = "One metric"
 
 
 def can_edit_definitions() -> bool:
-    """Whether the person using this session may save definitions.
-
-    The one place the sign-in and roles work plugs in (analysts only). Until then, anyone
-    who can reach a local server may edit; `SCORECARD_READONLY=1` turns editing off.
-    """
-    return os.environ.get("SCORECARD_READONLY", "") not in ("1", "true", "yes")
+    """Whether the person using this session may save definitions (analysts and admins; in
+    local mode, the one person at the machine): the roles of `scorecard.access`."""
+    return access.can(auth.current(), "edit_definitions")
 
 
 def author() -> str:
-    """Who a save is recorded as: the signed-in user when there is one, else the OS user."""
-    try:
-        user: Any = st.user
-        if user.get("is_logged_in"):
-            return str(user.get("email") or user.get("name") or default_author())
-    except Exception:  # noqa: BLE001 - no authentication configured
-        pass
-    return default_author()
+    """Who a save is recorded as: the signed-in person's address, else the OS user."""
+    principal = auth.current()
+    return principal.user_name if principal is not None else default_author()
 
 
 # --- edit ------------------------------------------------------------------------------------

@@ -208,3 +208,49 @@ def test_edit_one_metric_block_keeps_the_rest_of_the_file(open_page: PageRunner,
     assert catalog.read_text() == original.replace(
         "target: {green: 0.3, amber: 0.2}", "target: {green: 0.35, amber: 0.25}"
     )
+
+
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret-long-enough",
+    "client_id": "scorecard",
+    "client_secret": "secret",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+
+
+def _dashboard(root: str, page: str) -> None:
+    import sys
+
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import dashboard
+
+    dashboard.main(default=page)
+
+
+def test_only_analysts_edit_and_a_save_records_the_signed_in_address(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard_helpers import ROOT
+
+    access = tmp_path / "access.yaml"
+    access.write_text(
+        "users:\n  - {email: ana@example.com, role: analyst}\n  - {email: \"*@example.com\", role: executive}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SCORECARD_ACCESS", str(access))
+
+    def as_user(email: str) -> AppTest:
+        app = AppTest.from_function(_dashboard, args=(str(ROOT), "definitions"), default_timeout=60)
+        app.secrets["auth"] = AUTH
+        app.user = {"is_logged_in": True, "email": email, "name": email}
+        return ok(app.run())
+
+    boss = as_user("exec@example.com")
+    assert "Editing definitions is for analysts. You can browse them and their history." in values(boss, "info")
+    assert not any(t.key == "editor_yaml" for t in boss.text_area)
+    ana = as_user("ana@example.com")
+    edit(ana, catalog.read_text().replace(OLD_TARGET, NEW_TARGET))
+    save(ana, "sales-accept target to 45%")
+    assert History(catalog).versions()[-1].author == "ana@example.com"
