@@ -79,18 +79,18 @@ def test_edit_a_target_save_and_see_the_new_colour(edited_server: tuple[str, Pat
             area.fill(catalog.read_text().replace(OLD_TARGET, new_target))
             area.press("Control+Enter")
             _settle(page)
-            assert page.get_by_text("Valid: the same check as").count() > 0
-            assert page.get_by_text("Targets change colour:").count() > 0
+            page.get_by_text("Valid: the same check as").first.wait_for(timeout=60_000)
+            page.get_by_text("Targets change colour:").first.wait_for(timeout=120_000)
             message = page.get_by_label("What changed and why (required)")
             message.fill("sales-accept target for the browser test")
             message.press("Enter")
             _settle(page)
-            page.get_by_role("button", name="Save").click()
+            page.get_by_role("button", name="Save", exact=True).click()
             _settle(page)
-            assert page.get_by_text("Saved as v2").count() > 0
+            page.get_by_text("Saved as v2").first.wait_for(timeout=60_000)
+            page.screenshot(path=str(OUTPUT / "editor-saved.png"), full_page=True)
             assert new_target in catalog.read_text()
             assert History(catalog).versions()[-1].message == "sales-accept target for the browser test"
-            page.screenshot(path=str(OUTPUT / "editor-saved.png"), full_page=True)
 
             page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Weekly scorecard").click()
             _settle(page)
