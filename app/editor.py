@@ -27,7 +27,6 @@ from scorecard.history import (
     ConflictError,
     History,
     HistoryError,
-    InvalidCatalogError,
     ThreeWay,
     content_hash,
     default_author,
@@ -161,7 +160,7 @@ def _from_block(name: str) -> None:
             st.session_state[DRAFT], name, st.session_state["editor_block"]
         )
     except yamledit.EditError as exc:
-        st.toast(f"Not applied: {exc}", icon=":material/error:")
+        st.toast(f"Not applied: {state.plain(exc)}", icon=":material/error:")
 
 
 def _problems(issues: list[Issue]) -> None:
@@ -170,13 +169,13 @@ def _problems(issues: list[Issue]) -> None:
     if errors:
         st.error(
             f"**{len(errors)} problem(s)**: the catalog would not load, so it cannot be saved.\n\n"
-            + "\n".join(f"- line {i.line}: {_issue_text(i)}" for i in errors),
+            + "\n".join(f"- line {i.line}: {state.plain(_issue_text(i))}" for i in errors),
             icon=":material/error:",
         )
     else:
         st.success("Valid: the same check as `python -m scorecard validate`.", icon=":material/check:")
     if warnings:
-        st.warning("\n".join(f"- line {i.line}: {_issue_text(i)}" for i in warnings))
+        st.warning("\n".join(f"- line {i.line}: {state.plain(_issue_text(i))}" for i in warnings))
 
 
 def _issue_text(issue: Issue) -> str:
@@ -336,10 +335,8 @@ def _save(
         except ConflictError as exc:
             st.session_state[CONFLICT] = exc.theirs
             st.rerun()
-        except InvalidCatalogError as exc:
-            st.error(str(exc))
-        except HistoryError as exc:
-            st.error(str(exc))
+        except HistoryError as exc:  # an invalid catalog, no change, an unreadable history
+            st.error(state.plain(exc))
         else:
             st.session_state[BASE] = draft
             st.session_state[CONFLICT] = None
@@ -401,7 +398,7 @@ def render_history(history: History) -> None:
     try:
         versions = history.versions()
     except HistoryError as exc:
-        st.error(str(exc))
+        st.error(state.plain(exc))
         return
     st.caption(
         f"Every saved version is kept in `{history.folder.name}/` beside {history.path.name}, readable without the "
@@ -442,7 +439,7 @@ def render_history(history: History) -> None:
             try:
                 version = history.revert(int(target[1:]), message, author(), disk_hash)
             except HistoryError as exc:
-                st.error(str(exc))
+                st.error(state.plain(exc))
             else:
                 _load(history.disk_text())
                 st.session_state[SAVED] = f"Reverted: now {version.label} ({version.message})."

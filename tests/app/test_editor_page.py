@@ -57,7 +57,7 @@ def test_invalid_edit_lists_every_problem_and_disables_save(open_page: PageRunne
         .replace(OLD_TARGET, "target: {green: 0.3, amber: 0.35}")
     )
     edit(app, broken)
-    errors = values(app, "error")
+    errors = [e.replace("\\", "") for e in values(app, "error")]
     assert errors and errors[0].startswith("**3 problem(s)**")
     lines = broken.splitlines()
     leadz = lines.index("    of: leadz") + 1
