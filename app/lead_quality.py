@@ -97,7 +97,7 @@ def _quality(
         frames[name] = frame
     if not frames:
         return None
-    return views.quality_frame(frames, dimension, ctx.catalog, period, filters)
+    return views.quality_frame(frames, dimension, ctx.catalog, period, filters, state.readiness_of(ctx))
 
 
 def _queries(
