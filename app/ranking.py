@@ -13,10 +13,11 @@ from typing import Final
 
 import streamlit as st
 
-from app import state
+from app import sql_view, state
 from scorecard import charts, views
 from scorecard import periods as cal
 from scorecard.catalog import Catalog
+from scorecard.compiler import Query
 from scorecard.definitions import RankMetric
 from scorecard.ranking import NOT_TIERED, RankedRep, Ranking
 
@@ -143,6 +144,7 @@ def render() -> None:
     columns.append(("note", "Note", None))
     in_group = frame[frame["group"] == shown].reset_index(drop=True)
     state.table(in_group, columns, height=min(40 + 35 * len(in_group), 640))
+    _sql(ctx, rank_metric, ranking, filters)
     maturing = [_context_label(k, catalog.metric(ranking.context[k]).label).lower() for k in ranking.provisional]
     st.caption(
         f"Context for {ranking.period.label} ({ranking.period.first} to {ranking.period.last}): an account "
@@ -198,6 +200,23 @@ def _context_columns(catalog: Catalog, ranking: Ranking, keys: Sequence[str]) ->
             label = _context_label(key, metric.label) + (" (so far)" if key in ranking.provisional else "")
             out.append((key, label, metric.format))
     return out
+
+
+def _sql(ctx: state.Context, rank_metric: RankMetric, ranking: Ranking, filters: dict[str, list[str]]) -> None:
+    """The statements behind the ranking (as `scorecard.ranking.forced_ranking` builds them) and its context."""
+    period = ranking.period
+    items = [(ranking.of, Query.build((period,), group_by=[rank_metric.by], filters=filters, as_of=period.end))]
+    if rank_metric.min_activity:
+        items.append(
+            (rank_metric.min_activity.metric, Query.build((period,), group_by=[rank_metric.by], filters=filters))
+        )
+    as_of = cal.make_period(ctx.catalog.calendar, cal.today(ctx.catalog.calendar), cal.today(ctx.catalog.calendar))
+    by = rank_metric.context_by or rank_metric.by
+    items += [
+        (name, Query.build((period,), group_by=[by], filters=filters, as_of=as_of.start))
+        for name in ranking.context.values()
+    ]
+    sql_view.expander(ctx, items, "SQL behind the ranking and its context")
 
 
 def _context_label(key: str, label: str) -> str:

@@ -162,6 +162,37 @@ def trend_chart(
     return alt.LayerChart(layer=layers).properties(height=height)
 
 
+def compare_chart(frame: pd.DataFrame, *, title: str, unit: str, height: int = 220) -> alt.Chart:
+    """A metric under its current (grey, dashed) and proposed (blue) definition, week by week.
+
+    `frame` columns: week (label), current, proposed (as `scorecard.preview` gives them).
+    """
+    long = frame.melt(id_vars=["week"], value_vars=["current", "proposed"], var_name="definition")
+    long["text"] = [format_value(v, unit) for v in long["value"]]
+    return (
+        alt.Chart(long)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("week:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", axis=axis(unit, title), scale=alt.Scale(zero=unit in ("count", "currency"))),
+            color=alt.Color(
+                "definition:N",
+                scale=alt.Scale(domain=["current", "proposed"], range=[NEUTRAL, ACCENT]),
+                legend=alt.Legend(orient="top", title=None),
+            ),
+            strokeDash=alt.StrokeDash(
+                "definition:N", scale=alt.Scale(domain=["current", "proposed"], range=[[5, 4], [1, 0]]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("week:N", title="Week"),
+                alt.Tooltip("definition:N", title="Definition"),
+                alt.Tooltip("text:N", title=title),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
 def _point_note(low_sample: bool, mature: bool) -> str:
     notes = []
     if not mature:

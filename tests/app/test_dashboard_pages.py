@@ -315,23 +315,6 @@ def test_definitions_url_opens_a_metric_with_its_yaml_and_sql(open_page: PageRun
 
 
 @pytest.mark.usefixtures("dashboard_db")
-def test_definitions_validate_lists_problems_with_lines_without_saving(open_page: PageRunner) -> None:
-    app = ok(open_page("definitions"))
-    original = DEFAULT_METRICS.read_text()
-    broken = original.replace("direction: higher_is_better", "direction: up", 1)
-    app.text_area(key="yaml_draft").input(broken)
-    submit = next(b for b in app.get("form_submit_button") if b.label == "Validate")
-    submit.click()
-    app.run()
-    assert not app.exception
-    errors = texts(app, "error")
-    assert errors and "problem" in errors[0]
-    listed = " ".join(texts(app, "markdown"))
-    assert "line " in listed and "direction" in listed
-    assert DEFAULT_METRICS.read_text() == original
-
-
-@pytest.mark.usefixtures("dashboard_db")
 def test_a_broken_catalog_on_disk_keeps_the_last_valid_one(
     open_page: PageRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
