@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from scorecard import config
 from scorecard.db import Database, DatabaseError
@@ -202,7 +202,7 @@ def _report(args: argparse.Namespace) -> int:
 
     from scorecard import scorecard as weekly
     from scorecard.compiler import CompileError
-    from scorecard.report import scorecard_csv, scorecard_table
+    from scorecard.report import movers_table, scorecard_csv, scorecard_table
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
@@ -212,13 +212,36 @@ def _report(args: argparse.Namespace) -> int:
         card = weekly.build(db, catalog, week, filters)
     except CompileError as exc:
         raise CommandError(str(exc)) from None
+    movements = _movements(args, db, catalog, card)
     if args.format == "json":
-        print(json.dumps([row.as_json() for row in card.rows], indent=2))
+        print(json.dumps([_with_drivers(row.as_json(), movements.get(row.metric, {})) for row in card.rows], indent=2))
     elif args.format == "csv":
         sys.stdout.write(scorecard_csv(card))
     else:
         print(scorecard_table(card))
+        print(movers_table(card, movements))
     return 0
+
+
+def _movements(args: argparse.Namespace, db: Database, catalog: Catalog, card: Any) -> dict[str, Any]:
+    """What moved each metric, by the --drivers-by dimensions (default: region); {} with --drivers-by none."""
+    from scorecard import drivers
+
+    chosen = args.drivers_by or [drivers.DEFAULT_DIMENSION]
+    if chosen == ["none"] or args.format == "csv":
+        return {}
+    for dim in chosen:
+        if dim not in catalog.dimensions:
+            raise CommandError(f"--drivers-by {dim!r}: unknown dimension; dimensions: {', '.join(catalog.dimensions)}")
+    return drivers.for_scorecard(db, catalog, card.week, [r.metric for r in card.rows], chosen, card.filters)
+
+
+def _with_drivers(data: dict[str, Any], movements: Mapping[str, Any]) -> dict[str, Any]:
+    from scorecard import drivers
+
+    if not movements:
+        return data
+    return {**data, "drivers": drivers.report_drivers(movements), "drivers_note": drivers.report_note(movements)}
 
 
 def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -228,6 +251,12 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--week", help="YYYY-Www or a date in the week (default: the last complete week)")
     _add_filter(p)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--drivers-by",
+        action="append",
+        metavar="DIM",
+        help="break each change down by this dimension (repeat for more; default region; 'none' to skip)",
+    )
     p.set_defaults(handler=_report)
 
 

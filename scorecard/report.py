@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
 from scorecard.catalog import Catalog
+from scorecard.drivers import Movement, drivers_line
 from scorecard.formatting import format_delta, format_value
 from scorecard.ranking import Ranking
 from scorecard.scorecard import REPORT_FIELDS, Scorecard
@@ -131,3 +133,19 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
+
+
+def movers_table(card: Scorecard, movements: Mapping[str, Mapping[str, Movement]]) -> str:
+    """'What moved': per metric that changed, the change and its two biggest drivers per dimension."""
+    lines = []
+    for row in card.rows:
+        for movement in movements.get(row.metric, {}).values():
+            if movement.change is None or movement.change == 0:
+                continue
+            text = drivers_line(movement, row.format)
+            if movement.reason and movement.method == "none":
+                text += " (not broken down: " + movement.reason + ")"
+            lines.append(f"  {row.label} by {movement.dimension}: {text}")
+    if not lines:
+        return ""
+    return "What moved since the week before\n" + "\n".join(lines) + "\n"
