@@ -18,7 +18,9 @@ from typing import Any, Final
 import altair as alt
 import pandas as pd
 
+from scorecard.drivers import Movement, drivers_line
 from scorecard.formatting import format_delta, format_value
+from scorecard.notes import Note
 from scorecard.report import SECTIONS
 from scorecard.scorecard import Scorecard, ScorecardRow
 from scorecard.views import owners_text, status_text
@@ -396,15 +398,42 @@ _COLUMNS: Final = {  # left edge (or right edge for numbers) of each column, in 
     "n": 1100,
 }
 _SPARK_WIDTH: Final = 150
+_MOVED_LEFT: Final = 1130
+_MOVED_WIDTH: Final = 400
+_MOVED_CHARS: Final = 70
+_MAX_NOTES: Final = 12
+_NOTE_CHARS: Final = 180
+NOTE_COLOR: Final = "#7c3aed"
+"""Violet: a week that carries a note (never a verdict colour)."""
 
 
-def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.LayerChart:
+def _noted_weeks(notes: Sequence[Note]) -> dict[str | None, set[str]]:
+    out: dict[str | None, set[str]] = {}
+    for note in notes:
+        out.setdefault(note.metric, set()).add(note.week)
+    return out
+
+
+def scorecard_figure(
+    card: Scorecard,
+    *,
+    title: str,
+    subtitle: str,
+    movements: Mapping[str, Movement] | None = None,
+    notes: Sequence[Note] = (),
+) -> alt.LayerChart:
     """The weekly scorecard as one page: sections, values, targets, coloured changes, status, trends.
 
     Drawn as marks on a pixel grid so it renders the same in a browser and in vl-convert
     (PNG/PDF for a meeting). Each trend is scaled to its own row; the last point is the week shown.
+    With `movements` ({metric: Movement}) a "What moved" column gives each change's top two
+    drivers; with `notes`, weeks that carry a note are ringed on the trends and the week's
+    notes are listed under the table.
     """
+    page_width = _PAGE_WIDTH + (_MOVED_WIDTH if movements else 0)
+    noted = _noted_weeks(notes)
     texts: list[dict[str, Any]] = []
+    rings: list[dict[str, Any]] = []
     dots: list[dict[str, Any]] = []
     sparks: list[dict[str, Any]] = []
     y = 28.0
@@ -423,6 +452,9 @@ def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.Layer
     ):
         align = "right" if key in ("value", "target", "change", "n") else "left"
         texts.append(_text(_COLUMNS[key], y, heading, size=11, color=MUTED, align=align, weight="bold"))
+    if movements:
+        dimension = next(iter(movements.values())).dimension
+        texts.append(_text(_MOVED_LEFT, y, f"What moved (by {dimension})", size=11, color=MUTED, weight="bold"))
     y += 10
     rules = [{"y": y}]
     for section, heading in SECTIONS.items():
@@ -449,17 +481,39 @@ def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.Layer
             else:
                 dots.append({"x": _COLUMNS["status"] + 6, "y": y - 4, "color": STATUS_COLORS[row.status]})
                 texts.append(_text(_COLUMNS["status"] + 16, y, status_text(row), size=10, color=MUTED))
-            sparks += _spark(row, _COLUMNS["trend"], y - 4)
+            spark = _spark(row, _COLUMNS["trend"], y - 4)
+            sparks += spark
+            weeks = noted.get(row.metric, set()) | noted.get(None, set())
+            rings += [p for p in spark if row.trend[p["i"]].week in weeks]
+            movement = (movements or {}).get(row.metric)
+            if movement is not None and movement.decomposed:
+                moved = drivers_line(movement, row.format)
+                texts.append(_text(_MOVED_LEFT, y, moved[:_MOVED_CHARS], size=10, color=MUTED))
+            elif movement is not None and movement.change:
+                texts.append(_text(_MOVED_LEFT, y, "not split into drivers (see the app)", size=10, color=MUTED))
             sample = f"{row.n:,}" + (" low" if row.low_sample else "")
             texts.append(_text(_COLUMNS["n"], y, sample, size=10, color=INK if row.low_sample else MUTED,
                                align="right", weight="bold" if row.low_sample else "normal"))
         y += 6
         rules.append({"y": y + 6})
+    shown = sorted((n for n in notes if n.week == card.week.label), key=lambda n: (n.metric is not None, n.created_at))
+    if shown:
+        labels = {r.metric: r.label for r in card.rows}
+        y += _ROW
+        texts.append(_text(_COLUMNS["label"], y, f"Notes on {card.week.label}", size=13, weight="bold", color=ACCENT))
+        for note in shown[:_MAX_NOTES]:
+            y += 18
+            about = "Whole week" if note.metric is None else labels.get(note.metric, note.metric)
+            texts.append(_text(_COLUMNS["label"], y, f"{about}: {note.line()}"[:_NOTE_CHARS], size=11))
+        if len(shown) > _MAX_NOTES:
+            y += 18
+            texts.append(_text(_COLUMNS["label"], y, f"… and {len(shown) - _MAX_NOTES} more", size=11, color=MUTED))
     y += _ROW
-    texts.append(_text(_COLUMNS["label"], y, _FOOTNOTE, size=10, color=MUTED))
+    footnote = _FOOTNOTE + (" Ringed weeks carry a note." if rings else "")
+    texts.append(_text(_COLUMNS["label"], y, footnote, size=10, color=MUTED))
     height = int(y + 16)
 
-    x_scale = alt.Scale(domain=[0, _PAGE_WIDTH], range=[0, _PAGE_WIDTH], nice=False, zero=False)
+    x_scale = alt.Scale(domain=[0, page_width], range=[0, page_width], nice=False, zero=False)
     y_scale = alt.Scale(domain=[0, height], range=[0, height], nice=False, zero=False)
 
     def xy(chart: alt.Chart, x: str = "x", y_field: str = "y") -> alt.Chart:
@@ -470,7 +524,7 @@ def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.Layer
     layers: list[alt.Chart] = [
         alt.Chart(pd.DataFrame(rules))
         .mark_rule(color=RULE, strokeWidth=1)
-        .encode(y=alt.Y("y:Q", scale=y_scale, axis=None), x=alt.value(0), x2=alt.value(_PAGE_WIDTH)),
+        .encode(y=alt.Y("y:Q", scale=y_scale, axis=None), x=alt.value(0), x2=alt.value(page_width)),
     ]
     frame = pd.DataFrame(texts)
     for (size, weight, align), part in frame.groupby(["size", "weight", "align"], sort=False):
@@ -491,9 +545,12 @@ def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.Layer
         last = spark_frame[spark_frame["last"]]
         layers.append(xy(alt.Chart(last).mark_circle(size=22, opacity=1).encode(
             color=alt.Color("color:N", scale=None))))
+    if rings:
+        layers.append(xy(alt.Chart(pd.DataFrame(rings)).mark_point(
+            shape="circle", size=70, filled=False, strokeWidth=1.5, color=NOTE_COLOR)))
     return (
         alt.LayerChart(layer=layers)
-        .properties(width=_PAGE_WIDTH, height=height, background="#ffffff", padding=12)
+        .properties(width=page_width, height=height, background="#ffffff", padding=12)
         .configure_view(stroke=None)
     )
 

@@ -200,9 +200,10 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _report(args: argparse.Namespace) -> int:
     import json
 
+    from scorecard import notes
     from scorecard import scorecard as weekly
     from scorecard.compiler import CompileError
-    from scorecard.report import movers_table, scorecard_csv, scorecard_table
+    from scorecard.report import movers_table, notes_text, row_notes, scorecard_csv, scorecard_table
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
@@ -213,13 +214,21 @@ def _report(args: argparse.Namespace) -> int:
     except CompileError as exc:
         raise CommandError(str(exc)) from None
     movements = _movements(args, db, catalog, card)
+    week_notes = notes.for_weeks(db, [card.week])
     if args.format == "json":
-        print(json.dumps([_with_drivers(row.as_json(), movements.get(row.metric, {})) for row in card.rows], indent=2))
+        out = []
+        for row in card.rows:
+            data = _with_drivers(row.as_json(), movements.get(row.metric, {}))
+            data["notes"] = [n.as_json() for n in row_notes(week_notes, row.metric, card.week.label)]
+            out.append(data)
+        print(json.dumps(out, indent=2))
     elif args.format == "csv":
-        sys.stdout.write(scorecard_csv(card))
+        sys.stdout.write(scorecard_csv(card, week_notes))
     else:
         print(scorecard_table(card))
-        print(movers_table(card, movements))
+        for block in (movers_table(card, movements), notes_text(card, week_notes)):
+            if block:
+                print(block)
     return 0
 
 
@@ -376,6 +385,63 @@ def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.set_defaults(handler=_schema)
 
 
+# --- note ---------------------------------------------------------------------------------
+
+
+def _note(args: argparse.Namespace) -> int:
+    from scorecard import notes
+
+    db = _existing_database(args)
+    if args.action == "delete":
+        if not args.args:
+            raise CommandError("note delete ID: give the id `note list` shows")
+        for note_id in args.args:
+            if not notes.delete(db, note_id):
+                raise CommandError(f"no note with id {note_id!r}")
+            print(f"deleted note {note_id}")
+        return 0
+    catalog = _catalog(args)
+    if args.action == "add":
+        if not args.args:
+            raise CommandError('note add "TEXT": give the note\'s text')
+        week = _week(args, catalog)
+        try:
+            note = notes.add(db, catalog, week, " ".join(args.args), metric=args.metric, author=args.author)
+        except notes.NoteError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"added note {note.id} on {note.week}" + (f" ({note.metric})" if note.metric else " (whole week)"))
+        return 0
+    shown = notes.for_weeks(db, [_week(args, catalog)], args.metric) if args.week else notes.all_notes(db)
+    if args.metric and not args.week:
+        shown = [n for n in shown if n.metric in (args.metric, None)]
+    for note in shown:
+        print(f"{note.id}  {note.week}  {note.metric or '(week)'}  {note.line()}")
+    return 0
+
+
+def _add_note(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("note", help="add, list or delete notes on a week (a note never changes a number)")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text_help in (
+        ("add", "the note's text"),
+        ("list", None),
+        ("delete", "ids of the notes to delete (as `note list` shows them)"),
+    ):
+        a = actions.add_parser(action, help=f"{action} notes")
+        if text_help:
+            a.add_argument("args", nargs="+", help=text_help)
+        else:
+            a.set_defaults(args=[])
+        _add_db(a)
+        _add_metrics(a)
+        if action != "delete":
+            a.add_argument("--week", help="YYYY-Www or a date in the week (add: default the last complete week)")
+            a.add_argument("--metric", help="the metric the note is about (default: the whole week)")
+        if action == "add":
+            a.add_argument("--author", help="who writes it (default: the operating-system user)")
+        a.set_defaults(handler=_note)
+
+
 REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_info,
@@ -384,6 +450,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_ranking,
     _add_sql,
     _add_schema,
+    _add_note,
     register_import,
     register_export,
 ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from scorecard.catalog import Catalog
 from scorecard.drivers import Movement, drivers_line
 from scorecard.formatting import format_delta, format_value
+from scorecard.notes import Note
 from scorecard.ranking import Ranking
 from scorecard.scorecard import REPORT_FIELDS, Scorecard
 
@@ -79,11 +80,13 @@ def scorecard_table(card: Scorecard) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def scorecard_csv(card: Scorecard) -> str:
+def scorecard_csv(card: Scorecard, notes: Sequence[Note] | None = None) -> str:
     """One row per metric with the JSON report's fields; owners joined by "|", the trend as
-    semicolon-separated weekly values, oldest first."""
+    semicolon-separated weekly values, oldest first. With `notes`, a last column `notes`: the
+    texts of the notes on the metric's week and on the whole week, joined by " | "."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=REPORT_FIELDS, lineterminator="\n")
+    fields = [*REPORT_FIELDS, "notes"] if notes is not None else list(REPORT_FIELDS)
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in card.rows:
         data = row.as_json()
@@ -93,6 +96,8 @@ def scorecard_csv(card: Scorecard) -> str:
             owners="|".join(row.owners),
             trend=";".join(_num(p.value) for p in row.trend),
         )
+        if notes is not None:
+            data["notes"] = " | ".join(n.text for n in row_notes(notes, row.metric, card.week.label))
         writer.writerow({key: "" if value is None else value for key, value in data.items()})
     return buffer.getvalue()
 
@@ -149,3 +154,23 @@ def movers_table(card: Scorecard, movements: Mapping[str, Mapping[str, Movement]
     if not lines:
         return ""
     return "What moved since the week before\n" + "\n".join(lines) + "\n"
+
+
+def row_notes(notes: Sequence[Note], metric: str, week: str) -> list[Note]:
+    """The notes a scorecard row carries: on its metric in that week, then those on the whole week."""
+    mine = [n for n in notes if n.week == week and n.metric == metric]
+    return mine + [n for n in notes if n.week == week and n.metric is None]
+
+
+def notes_text(card: Scorecard, notes: Sequence[Note]) -> str:
+    """'Notes on 2026-W48' with one line per note of the week shown (week notes first)."""
+    labels = {r.metric: r.label for r in card.rows}
+    shown = [n for n in notes if n.week == card.week.label]
+    if not shown:
+        return ""
+    shown.sort(key=lambda n: (n.metric is not None, labels.get(n.metric or "", n.metric or ""), n.created_at))
+    lines = [f"Notes on {card.week.label}"]
+    for note in shown:
+        about = "whole week" if note.metric is None else labels.get(note.metric, note.metric)
+        lines.append(f"  {about}: {note.line()}")
+    return "\n".join(lines) + "\n"
