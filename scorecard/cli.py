@@ -442,6 +442,106 @@ def _add_note(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         a.set_defaults(handler=_note)
 
 
+# --- send ---------------------------------------------------------------------------------
+
+
+def _send(args: argparse.Namespace) -> int:
+    import os
+
+    from scorecard import charts, drivers, mail, notes, periods, views
+    from scorecard import scorecard as weekly
+    from scorecard.compiler import CompileError
+    from scorecard.report import scorecard_csv
+
+    def step(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    try:
+        to = mail.recipients(args.to or [])
+        smtp_url = args.smtp or os.environ.get(mail.SMTP_ENV)
+        sender = args.sender or os.environ.get(mail.FROM_ENV)
+        if not args.out and not smtp_url:
+            raise CommandError(f"no SMTP server: give --smtp smtp://[user:password@]host:port or ${mail.SMTP_ENV}")
+        if not sender:
+            raise CommandError(f"no sender: give --from scorecard@example.com or ${mail.FROM_ENV}")
+        settings = mail.parse_smtp_url(smtp_url) if smtp_url else None
+    except mail.MailError as exc:
+        raise CommandError(str(exc)) from None
+    catalog = _catalog(args)
+    filters = _filters(args, catalog)
+    week = _week(args, catalog)
+    dimension = args.drivers_by or drivers.DEFAULT_DIMENSION
+    if dimension not in catalog.dimensions:
+        known = ", ".join(catalog.dimensions)
+        raise CommandError(f"--drivers-by {dimension!r}: unknown dimension; dimensions: {known}")
+    db = _existing_database(args)
+    step(f"building the scorecard for {week.label}...")
+    try:
+        card = weekly.build(db, catalog, week, filters)
+    except CompileError as exc:
+        raise CommandError(str(exc)) from None
+    step(f"working out what moved, by {dimension}...")
+    moved = drivers.for_scorecard(db, catalog, week, [r.metric for r in card.rows], [dimension], card.filters)
+    movements = {metric: by_dim[dimension] for metric, by_dim in moved.items()}
+    found = notes.for_weeks(db, periods.weeks_ending(catalog.calendar, week, weekly.TREND_WEEKS))
+    scope = views.filters_text(filters, catalog)
+    app_url = args.app_url or os.environ.get(mail.APP_URL_ENV)
+    link = mail.app_link(app_url, week.label, card.filters, dimension) if app_url else None
+    step("rendering the one-page PDF and PNG...")
+    figure = charts.scorecard_figure(
+        card,
+        title=f"Scorecard, week {week.label}",
+        subtitle=f"{week.first:%d %b} to {week.last:%d %b %Y} · {scope}",
+        movements=movements,
+        notes=found,
+    )
+    stem = f"scorecard-{week.label}"
+    attachments = [
+        mail.Attachment(f"{stem}.pdf", charts.to_pdf(figure), "application/pdf"),
+        mail.Attachment(f"{stem}.png", charts.to_png(figure), "image/png"),
+        mail.Attachment(f"{stem}.csv", scorecard_csv(card, found).encode("utf-8"), "text/csv"),
+    ]
+    try:
+        message = mail.compose(
+            sender=sender,
+            to=to,
+            subject_line=mail.subject(card, scope),
+            body=mail.summary(card, scope=scope, movements=movements, notes=found, link=link),
+            attachments=attachments,
+        )
+        if args.out:
+            from pathlib import Path
+
+            Path(args.out).write_bytes(bytes(message))
+            print(f"wrote {args.out} ({len(to)} recipient(s), not sent)")
+            return 0
+        assert settings is not None
+        step(f"sending through {settings.display()}...")
+        mail.send(message, settings, cafile=args.smtp_ca or os.environ.get(mail.CA_ENV))
+    except mail.MailError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"sent \"{message['Subject']}\" to {', '.join(to)} through {settings.display()}")
+    return 0
+
+
+def _add_send(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("send", help="e-mail the weekly scorecard (summary, PDF/PNG one-pager, CSV)")
+    _add_db(p)
+    _add_metrics(p)
+    p.add_argument("--week", help="YYYY-Www or a date in the week (default: the last complete week)")
+    p.add_argument("--to", action="append", metavar="ADDRESSES", help="a@x.com,b@y.com (repeatable)")
+    _add_filter(p)
+    p.add_argument(
+        "--smtp", help="smtp://[user:password@]host[:port] (STARTTLS) or smtps://... (default: $SCORECARD_SMTP_URL)"
+    )
+    p.add_argument("--from", dest="sender", help="sender address (default: $SCORECARD_MAIL_FROM)")
+    p.add_argument("--app-url", help="base address of the dashboard for the link (default: $SCORECARD_APP_URL)")
+    p.add_argument("--drivers-by", help="dimension the movers are broken down by (default: region)")
+    p.add_argument("--smtp-ca", help="CA certificate file to trust for the SMTP server (default: $SCORECARD_SMTP_CA)")
+    p.add_argument("--out", help="write the message to this .eml file instead of sending it")
+    p.set_defaults(handler=_send)
+
+
 REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_info,
@@ -451,6 +551,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_sql,
     _add_schema,
     _add_note,
+    _add_send,
     register_import,
     register_export,
 ]
