@@ -118,8 +118,12 @@ def trend_chart(
     unit: str,
     target: float | None = None,
     height: int = 280,
+    notes: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """A metric over time: a line through each period's value, a dashed green target.
+
+    With `notes` (columns start, period, text; see `note_marks`) the periods that carry a note
+    get a violet dotted rule whose tooltip reads the notes.
 
     `frame` columns: period (label), start (date), value, value_text, n, low_sample,
     mature. Points of low-sample or still-maturing periods are drawn hollow and grey,
@@ -146,6 +150,8 @@ def trend_chart(
         fill=alt.Fill("solid:N", scale=alt.Scale(domain=[True, False], range=[ACCENT, "#ffffff"]), legend=None),
     )
     layers: list[alt.Chart] = [line, points]
+    if notes is not None and len(notes):
+        layers.insert(0, note_marks(notes))
     if target is not None:
         rule = pd.DataFrame({"target": [target], "text": [f"target {format_value(target, unit)}"]})
         layers.append(
@@ -612,3 +618,71 @@ def to_pdf(chart: alt.TopLevelMixin) -> bytes:
     import vl_convert
 
     return bytes(vl_convert.vegalite_to_pdf(chart.to_dict()))
+
+
+# --- what moved ----------------------------------------------------------------------------------
+
+
+def waterfall_chart(
+    frame: pd.DataFrame,
+    *,
+    unit: str,
+    direction: str,
+    judged: bool = True,
+    height: int = 320,
+) -> alt.LayerChart:
+    """From last week's value to this week's, one floating bar per driver (`drivers.waterfall_frame`).
+
+    The two end bars are blue. A driver is green when it moved the metric its good way and red
+    when the bad way, but only when `judged` (the metric's status can be read as a verdict);
+    otherwise drivers are grey, so a change the data cannot support is never coloured.
+    """
+    data = frame.assign(
+        color=[
+            ACCENT if kind != "driver" else (
+                NEUTRAL if not judged or amount == 0 else GOOD if (amount > 0) == (direction == "higher_is_better")
+                else BAD
+            )
+            for kind, amount in zip(frame["kind"], frame["contribution"], strict=True)
+        ],
+        amount_text=[
+            format_value(v, unit) if kind != "driver" else format_delta(v, unit)
+            for kind, v in zip(frame["kind"], frame["contribution"], strict=True)
+        ],
+    )
+    x = alt.X("step:N", sort=list(data["step"]), title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160))
+    bars = (
+        alt.Chart(data)
+        .mark_bar(cornerRadius=2)
+        .encode(
+            x=x,
+            y=alt.Y("low:Q", axis=axis(unit, None), scale=alt.Scale(zero=unit in ("count", "currency"))),
+            y2="high:Q",
+            color=alt.Color("color:N", scale=None),
+            tooltip=[
+                alt.Tooltip("step:N", title="Step"),
+                alt.Tooltip("amount_text:N", title="Amount"),
+                alt.Tooltip("effect:N", title="Effect"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(data)
+        .mark_text(dy=-6, fontSize=11, color=INK, baseline="bottom")
+        .encode(x=x, y="high:Q", text="amount_text:N")
+    )
+    return alt.LayerChart(layer=[bars, labels]).properties(height=height)
+
+
+def note_marks(frame: pd.DataFrame) -> alt.Chart:
+    """Violet ticks at the periods that carry notes, the notes in the tooltip (a layer for `trend_chart`).
+
+    `frame` columns: start (date), period (label), text (the notes, one per line)."""
+    return (
+        alt.Chart(frame.assign(start=pd.to_datetime(frame["start"])))
+        .mark_rule(color=NOTE_COLOR, strokeDash=[2, 3], strokeWidth=1.5)
+        .encode(
+            x="start:T",
+            tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("text:N", title="Notes")],
+        )
+    )

@@ -114,7 +114,10 @@ def test_note_command_line(tmp_path: Path):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "scorecard", *args, "--db", str(db_path)],
-            capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            check=False,
         )
 
     added = run("note", "add", "--week", "2026-W03", "--metric", "win_rate", "--author", "ana", "Berlin", "show")
