@@ -124,7 +124,7 @@ def render() -> None:
         metric = catalog.metric(name)
         columns.append((name, _context_label(name, metric.label), metric.format))
     columns.append(("note", "Note", None))
-    state.table(frame, columns, height=min(40 + 35 * len(frame), 640))
+    state.table(frame, columns, name=f"ranking-{ranking.period.label}", height=min(40 + 35 * len(frame), 640))
     st.caption(
         f"Context for {ranking.period.label} ({ranking.period.first} to {ranking.period.last}): lead quality counts "
         "the leads each rep was given in the quarter that were won by today, so recent leads have had less time; "

@@ -17,6 +17,7 @@ on every run, so a copied link reopens the same view even after the default has 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import Any, Final, Literal, TypeVar
 import pandas as pd
 import streamlit as st
 
-from scorecard import config
+from scorecard import config, drivers, notes, spreadsheets
 from scorecard import periods as cal
 from scorecard import scorecard as weekly
 from scorecard.catalog import Catalog, CatalogError, load_catalog
@@ -450,8 +451,17 @@ def _date(text: str | None) -> dt.date | None:
 # --- tables --------------------------------------------------------------------------------------
 
 
-def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str | None]], **kwargs: Any) -> None:
-    """A read-only table: (column, label, unit or None for text) each; numbers formatted like the cards."""
+def table(
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str, str | None]],
+    *,
+    name: str = "table",
+    **kwargs: Any,
+) -> None:
+    """A read-only table: (column, label, unit or None for text) each; numbers formatted like the cards.
+
+    Under it, CSV and XLSX downloads of exactly these columns (`name` makes the file name and
+    the buttons' keys, so give each table on a page its own)."""
     shown = pd.DataFrame(index=frame.index)
     config: dict[str, Any] = {}
     for column, label, unit in columns:
@@ -466,6 +476,72 @@ def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str | None]], *
         shown[label] = numbers * 100 if unit == "percent" else numbers
         config[label] = st.column_config.NumberColumn(label, format=_PRINTF.get(unit, "%,.2f"))
     st.dataframe(shown, hide_index=True, column_config=config, **kwargs)
+    table_downloads(frame, columns, name)
+
+
+def table_downloads(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str | None]], name: str) -> None:
+    """CSV and XLSX buttons for a table: the shown columns, numbers as numbers with their formats."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "table"
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "CSV", lambda: spreadsheets.table_csv(frame, columns), f"{stem}.csv", "text/csv", on_click="ignore",
+            icon=":material/download:", key=f"{stem}_csv", type="tertiary", help="This table as CSV",
+        )  # fmt: skip
+        st.download_button(
+            "XLSX", lambda: spreadsheets.table_xlsx(frame, columns, title=name), f"{stem}.xlsx", XLSX_MIME,
+            on_click="ignore", icon=":material/download:", key=f"{stem}_xlsx", type="tertiary",
+            help="This table as an Excel workbook, numbers kept as numbers",
+        )  # fmt: skip
+
+
+XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- what moved and notes -----------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _movements(
+    _db: Database, _catalog: Catalog, source: Source, week: str, filters: FilterKey, dimension: str
+) -> dict[str, drivers.Movement]:
+    period = cal.parse_week(_catalog.calendar, week)
+    metrics = [m.name for m in _catalog.scorecard_metrics()]
+    found = drivers.for_scorecard(_db, _catalog, period, metrics, [dimension], dict(filters))
+    return {metric: by_dimension[dimension] for metric, by_dimension in found.items()}
+
+
+def movements_of(
+    ctx: Context, week: cal.Period, filters: Mapping[str, Sequence[str]], dimension: str
+) -> dict[str, drivers.Movement]:
+    """What moved each scorecard metric since the week before, by one dimension (cached like the scorecard)."""
+    return _movements(ctx.db, ctx.catalog, ctx.source, week.label, filter_key(filters), dimension)
+
+
+def notes_of(ctx: Context, weeks: Sequence[cal.Period]) -> list[notes.Note]:
+    """Notes on these weeks. Not cached: a note added a moment ago shows at once, and the query is tiny."""
+    return notes.for_weeks(ctx.db, weeks)
+
+
+def notes_between(ctx: Context, first: dt.date, last: dt.date, metric: str | None = None) -> list[notes.Note]:
+    """Notes on the weeks starting in [first, last] (a metric's and the whole-week ones), uncached."""
+    return notes.between(ctx.db, first, last, metric)
+
+
+def signed_in_user() -> str | None:
+    """The signed-in user's e-mail or name, None on a server without sign-in."""
+    try:
+        user = st.user
+        if not user.get("is_logged_in"):
+            return None
+        return str(user.get("email") or user.get("name") or "") or None
+    except Exception:  # noqa: BLE001 - no auth configured: nobody is signed in
+        return None
+
+
+def may_add_notes(ctx: Context) -> bool:
+    """Whether this reader may add notes. Until sign-in and roles land (the access work), anyone who
+    can reach the server may; that module's permission check replaces this one."""
+    return ctx is not None
 
 
 def page_header(title: str, caption: str) -> None:

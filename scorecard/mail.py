@@ -113,7 +113,7 @@ def app_link(base: str, week: str, filters: Mapping[str, Sequence[str]], dimensi
     for dim, values in sorted(filters.items()):
         params += [(dim, v) for v in sorted(values)]
     if dimension:
-        params.append(("by", dimension))
+        params.append(("moved_by", dimension))
     return base.rstrip("/") + "/?" + urllib.parse.urlencode(params)
 
 

@@ -138,6 +138,20 @@ def for_weeks(db: Database, weeks: Iterable[cal.Period], metric: str | None = No
     return [_note(r) for r in rows]
 
 
+def between(db: Database, first: dt.date, last: dt.date, metric: str | None = None) -> list[Note]:
+    """Notes on the weeks starting from `first` to `last`, oldest first (for trend charts of any grain);
+    with `metric`, its notes and the whole-week ones."""
+    if not _has_table(db):
+        return []
+    table = model.notes
+    statement = sa.select(table).where(table.c.week_start >= first, table.c.week_start <= last)
+    if metric is not None:
+        statement = statement.where(sa.or_(table.c.metric == metric, table.c.metric.is_(None)))
+    with db.engine().connect() as conn:
+        rows = conn.execute(statement.order_by(table.c.week_start, table.c.created_at, table.c.id)).mappings().all()
+    return [_note(r) for r in rows]
+
+
 def all_notes(db: Database, limit: int = 500) -> list[Note]:
     """The newest notes first (for `note list`)."""
     if not _has_table(db):

@@ -184,7 +184,7 @@ def test_send_delivers_summary_and_attachments(tiny_db: Path, plain_server: tupl
     assert "  * Bookings: $1,000 -> $8,000, +$7,000: EMEA +$8,000 (total), NA -$1,000 (total) (by region)" in body
     assert "Too few rows to judge this week (not a trend): " in body and "Win rate" in body.split("Too few")[1]
     assert "Notes on 2026-W03\n  Bookings: Berlin trade show landed (ana, 2026-01-19 08:00 UTC)" in body
-    assert "Open this view in the app: https://scorecard.example.com/?week=2026-W03&by=region" in body
+    assert "Open this view in the app: https://scorecard.example.com/?week=2026-W03&moved_by=region" in body
     assert parts["scorecard-2026-W03.pdf"].get_content_type() == "application/pdf"
     assert parts["scorecard-2026-W03.pdf"].get_payload(decode=True)[:5] == b"%PDF-"
     assert parts["scorecard-2026-W03.png"].get_payload(decode=True)[:8] == b"\x89PNG\r\n\x1a\n"
