@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from scorecard import charts, notes, periods, report
+from scorecard import charts, notes, periods, report, views
 from scorecard import scorecard as weekly
 from scorecard.catalog import load_catalog
 from scorecard.config import DEFAULT_METRICS, PROJECT_ROOT
@@ -133,3 +134,35 @@ def test_note_command_line(tmp_path: Path):
     assert bad.returncode == 1 and "unknown metric 'nope'" in bad.stderr
     assert run("note", "delete", note_id).returncode == 0
     assert run("note", "list").stdout == ""
+
+
+def test_note_marks_for_trend_charts(make_db):
+    catalog = load_catalog(DEFAULT_METRICS)
+    db = tiny.load(make_db("sqlite"))
+    w2, w3 = (periods.parse_week(catalog.calendar, w) for w in ("2026-W02", "2026-W03"))
+    notes.add(db, catalog, w2, "Price list changed", metric="bookings", author="ana", now=NOW)
+    notes.add(db, catalog, w3, "Holiday week", author="ben", now=NOW)
+    notes.add(db, catalog, w3, "About win rate only", metric="win_rate", author="cy", now=NOW)
+    found = notes.between(db, dt.date(2026, 1, 1), dt.date(2026, 1, 31), "bookings")
+    assert [n.text for n in found] == ["Price list changed", "Holiday week"]
+    # By month, both weeks start in January: one mark with both notes.
+    january = periods.period_containing(catalog.calendar, dt.date(2026, 1, 5), "month")
+    february = periods.period_containing(catalog.calendar, dt.date(2026, 2, 5), "month")
+    marks = views.note_marks_frame(found, [january, february])
+    assert marks.to_dict("records") == [
+        {"start": dt.date(2026, 1, 1), "period": "2026-01", "text": "Price list changed (ana)\nHoliday week (ben)"}
+    ]
+    chart = charts.trend_chart(
+        pd.DataFrame({"period": ["2026-01"], "start": [dt.date(2026, 1, 1)], "value": [1.0], "value_text": ["1"],
+                      "n": [1], "low_sample": [False], "mature": [True]}),
+        title="Bookings", unit="currency", notes=marks,
+    ).to_dict()
+    rule = chart["layer"][0]
+    assert rule["mark"]["color"] == charts.NOTE_COLOR
+    assert chart["datasets"][rule["data"]["name"]][0]["text"] == "Price list changed (ana)\nHoliday week (ben)"
+
+
+def test_plain_text_never_becomes_markdown():
+    assert views.plain("**x** [a](http://b) :red[c] $y$") == (
+        "\\*\\*x\\*\\* \\[a\\]\\(http\\://b\\) \\:red\\[c\\] \\$y\\$"
+    )
