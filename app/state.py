@@ -504,9 +504,8 @@ XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 def _movements(
     _db: Database, _catalog: Catalog, source: Source, week: str, filters: FilterKey, dimension: str
 ) -> dict[str, drivers.Movement]:
-    period = cal.parse_week(_catalog.calendar, week)
-    metrics = [m.name for m in _catalog.scorecard_metrics()]
-    found = drivers.for_scorecard(_db, _catalog, period, metrics, [dimension], dict(filters))
+    card = _scorecard(_db, _catalog, source, week, filters)  # the same (cached) card the page shows
+    found = drivers.for_card(_db, _catalog, card, [dimension])
     return {metric: by_dimension[dimension] for metric, by_dimension in found.items()}
 
 

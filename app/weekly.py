@@ -317,8 +317,7 @@ def _moved_dialog(ctx: state.Context, row: ScorecardRow, movement: drivers.Movem
 
 def _judged(row: ScorecardRow) -> bool:
     """Whether a move may be called good or bad: the status is a verdict (value, target, enough rows)."""
-    judgeable = getattr(row, "judgeable", True)  # rows gain `judgeable` with the readiness checks
-    return bool(judgeable) and row.note is None and row.status != "none" and not row.low_sample
+    return row.judgeable and row.note is None and row.status != "none" and not row.low_sample
 
 
 def _delta(row: ScorecardRow) -> str | None:

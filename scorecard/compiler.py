@@ -519,21 +519,40 @@ class Compiler:
         self.graph = catalog.graph
 
     # dimension paths ---------------------------------------------------------------
-    def dimension_path(self, dimension: str, table: str) -> str:
+    def dimension_paths(self, dimension: str, table: str) -> tuple[str, ...]:
+        """The paths that give a dimension's value on a base table, first non-null winning."""
         dim = self.catalog.dimensions.get(dimension)
         if dim is None:
             raise CompileError(f"unknown dimension {dimension!r}; dimensions: {', '.join(self.catalog.dimensions)}")
-        path = dim.columns.get(table) or dim.column
-        if path is None:
+        paths = dim.paths(table)
+        if not paths:
             raise NotApplicable(f"dimension {dimension!r} does not reach {table}")
-        return path
+        return paths
+
+    def dimension_path(self, dimension: str, table: str) -> str:
+        """The paths of a dimension on a table as one text (for messages and checks)."""
+        return " | ".join(self.dimension_paths(dimension, table))
+
+    def reaches(self, dimension: str, table: str) -> bool:
+        """True if at least one of the dimension's paths compiles on the table."""
+        try:
+            self._dimension(dimension, Scope(_Context(self.graph), table))
+        except NotApplicable:
+            return False
+        return True
 
     def _dimension(self, dimension: str, scope: Scope) -> ColumnElement[Any]:
-        path = self.dimension_path(dimension, scope.table)
-        try:
-            return to_sql(ex.parse(path), scope)
-        except (CompileError, _ToMany) as exc:
-            raise NotApplicable(f"dimension {dimension!r} does not reach {scope.table} ({path}): {exc}") from None
+        paths = self.dimension_paths(dimension, scope.table)
+        compiled: list[ColumnElement[Any]] = []
+        problems: list[str] = []
+        for path in paths:
+            try:
+                compiled.append(to_sql(ex.parse(path), scope))
+            except (CompileError, _ToMany) as exc:
+                problems.append(f"{path}: {exc}")
+        if not compiled:
+            raise NotApplicable(f"dimension {dimension!r} does not reach {scope.table} ({'; '.join(problems)})")
+        return compiled[0] if len(compiled) == 1 else sa.func.coalesce(*compiled)
 
     # sides -------------------------------------------------------------------------------
     def _side_select(

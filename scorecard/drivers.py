@@ -34,6 +34,7 @@ contributions always add up to the change shown on the card.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ from scorecard.db import Database
 from scorecard.definitions import AggregateMetric, CohortMetric, DerivedMetric, MetricBase, RankMetric, RatioMetric
 from scorecard.engine import MetricError, Runner
 from scorecard.formatting import format_delta
-from scorecard.scorecard import query_for
+from scorecard.scorecard import Scorecard, query_for, settled_count
 
 Effect = Literal["total", "mix", "rate"]
 Method = Literal["additive", "shift-share", "none"]
@@ -155,15 +156,19 @@ def decompose(
     dimension: str,
     filters: Mapping[str, Sequence[str]] | None = None,
     conn: sa.Connection | None = None,
+    *,
+    window: str | None = None,
+    data_end: dt.datetime | None = None,
 ) -> Movement:
     """What moved `metric` between the two periods the scorecard compares for `week`, by `dimension`.
 
-    The periods are those of `scorecard.query_for` (the week and the one before, or a
-    cohort metric's newest mature cohort and the one before), under the same filters.
+    The periods are the pair the scorecard row compares (`scorecard.compared_periods`): the
+    week (or window) and the one before, the latest settled one when the newest can still
+    change (`data_end`: where the data ends), or a cohort metric's newest mature cohort and
+    the one before; under the same filters.
     """
     definition = catalog.metric(metric)
-    query = query_for(catalog, definition, week, filters)
-    before_p, after_p = query.periods[-2], query.periods[-1]
+    before_p, after_p, query = compared_periods(catalog, definition, week, filters, window, data_end)
     base = Query.build((before_p, after_p), filters=query.filter_map, as_of=query.as_of)
     grouped = Query.build((before_p, after_p), group_by=(dimension,), filters=query.filter_map, as_of=query.as_of)
     empty = Movement(metric, dimension, before_p.label, after_p.label, None, None, "none")
@@ -201,6 +206,23 @@ def decompose(
     if abs(out.residual()) > _TOLERANCE * max(1.0, abs(after), abs(before)):  # pragma: no cover - guarded above
         return _with(movement, reason=f"the {dimension} slices leave {out.residual():g} unexplained")
     return out
+
+
+def compared_periods(
+    catalog: Catalog,
+    metric: MetricBase,
+    week: cal.Period,
+    filters: Mapping[str, Sequence[str]] | None = None,
+    window: str | None = None,
+    data_end: dt.datetime | None = None,
+) -> tuple[cal.Period, cal.Period, Query]:
+    """The two periods a scorecard row's change is between (the same choice `scorecard._row` makes)."""
+    count, unsettled = settled_count(catalog, metric, week, data_end, window)
+    query = query_for(catalog, metric, week, filters, window, count)
+    judged = len(query.periods) - 1 - unsettled
+    if judged < 1:  # nothing settled: the row compares the newest two, flagged provisional
+        judged = len(query.periods) - 1
+    return query.periods[judged - 1], query.periods[judged], query
 
 
 def method_of(metric: MetricBase) -> tuple[Method, str | None]:
@@ -422,15 +444,37 @@ def for_scorecard(
     dimensions: Sequence[str] = (DEFAULT_DIMENSION,),
     filters: Mapping[str, Sequence[str]] | None = None,
     runner: Runner | None = None,
+    *,
+    window: str | None = None,
+    data_end: dt.datetime | None = None,
 ) -> dict[str, dict[str, Movement]]:
-    """{metric: {dimension: Movement}} for the scorecard's metrics: two small statements per
-    metric (the ungrouped pair of periods, shared by every dimension) and one per dimension."""
+    """{metric: {dimension: Movement}} for the scorecard's metrics: one small statement per
+    metric (the ungrouped pair of periods, shared by every dimension) and one per dimension.
+    Pass the scorecard's `window` and `readiness.data_end` so each split explains its row's change."""
     runner = runner or Runner(db, catalog)
     out: dict[str, dict[str, Movement]] = {}
     with db.engine().connect() as conn:
         for metric in metrics:
-            out[metric] = {dim: decompose(runner, catalog, metric, week, dim, filters, conn) for dim in dimensions}
+            out[metric] = {
+                dim: decompose(runner, catalog, metric, week, dim, filters, conn, window=window, data_end=data_end)
+                for dim in dimensions
+            }
     return out
+
+
+def for_card(
+    db: Database,
+    catalog: Catalog,
+    card: Scorecard,
+    dimensions: Sequence[str] = (DEFAULT_DIMENSION,),
+    runner: Runner | None = None,
+) -> dict[str, dict[str, Movement]]:
+    """What moved each row of a built scorecard: the same week, filters, window and settled periods."""
+    data_end = card.readiness.data_end if card.readiness is not None else None
+    return for_scorecard(
+        db, catalog, card.week, [r.metric for r in card.rows], dimensions, card.filters, runner,
+        window=card.window, data_end=data_end,
+    )  # fmt: skip
 
 
 def report_drivers(movements: Mapping[str, Movement]) -> list[dict[str, Any]]:

@@ -122,22 +122,25 @@ def app_link(base: str, week: str, filters: Mapping[str, Sequence[str]], dimensi
 
 def _judged(row: ScorecardRow) -> bool:
     """A row whose status may be read as a verdict: a value, a target, enough rows, available."""
-    judgeable = getattr(row, "judgeable", True)  # rows gain `judgeable` with the readiness checks
-    return bool(judgeable) and row.note is None and row.status != "none" and not row.low_sample
+    return row.judgeable and row.note is None and row.status != "none" and not row.low_sample
 
 
 def biggest_movers(card: Scorecard, count: int = MOVERS) -> list[ScorecardRow]:
-    """The rows whose value moved most relative to the week before (enough rows both weeks, a change)."""
+    """The judgeable rows whose value moved most relative to the period before (enough rows in both)."""
     moved = [
         r
         for r in card.rows
-        if r.delta and r.previous and r.note is None and not r.low_sample and _previous_n(r) >= r.min_sample
+        if r.judgeable and r.delta and r.previous and r.note is None and _previous_n(r) >= r.min_sample
     ]
     return sorted(moved, key=lambda r: (-abs((r.delta or 0.0) / (r.previous or 1.0)), r.label))[:count]
 
 
 def _previous_n(row: ScorecardRow) -> int:
-    return row.trend[-2].n if len(row.trend) >= 2 else 0
+    """Rows behind the value the change is measured from (the period before the one judged)."""
+    labels = [p.week for p in row.trend]
+    current = row.settled or row.period
+    i = labels.index(current) if current in labels else len(labels) - 1
+    return row.trend[i - 1].n if i >= 1 else 0
 
 
 def summary(
@@ -169,9 +172,10 @@ def summary(
                      f"{format_value(row.value, row.format)}, {moved}{by}")  # fmt: skip
     if not movers:
         lines.append("  (none with enough data)")
-    low = [r.label for r in card.rows if r.low_sample and r.n]
-    if low:
-        lines += ["", "Too few rows to judge this week (not a trend): " + ", ".join(low)]
+    unjudged = [r for r in card.rows if not r.judgeable]
+    if unjudged:
+        lines += ["", f"Not judged this week ({len(unjudged)}):"]
+        lines += [f"  ~ {r.label}: {r.reason or 'not judged'}" for r in unjudged]
     week_notes = notes_text(card, notes)
     if week_notes:
         lines += ["", week_notes.rstrip()]

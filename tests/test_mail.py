@@ -170,19 +170,20 @@ def test_send_delivers_summary_and_attachments(tiny_db: Path, plain_server: tupl
     got = inbox.messages[0]
     assert got["from"] == "bot@example.com" and got["to"] == ["exec@example.com", "cfo@example.com"]
     message = email.message_from_bytes(got["content"])
-    # Only pipeline coverage has a target, a value and enough rows in W03 (the others are below their
-    # minimum sample): open deals at the end of W03 are O6 (600) against 13 weeks of quota (R1 1000 + R2 500
-    # a day = 10,500 a week): 0.0044x, red against 3x.
-    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 1 off target"
+    # Judged in W03 with a target: quota attainment (quarter to date, Jan 1-18: bookings O1 1000 + O2 5000
+    # + O5 3000 = 9000 against 18 days of R1 1000 + R2 500 a day = 27000: 33.3%, red against 100%) and
+    # pipeline coverage (open deals at the end of W03: O6 600 against 13 weeks of quota, 10,500 a week:
+    # 0.0044x, red against 3x). The other metrics are below their minimum sample.
+    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 2 off target"
     assert message["To"] == "exec@example.com, cfo@example.com"
     parts = _parts(message)
     assert sorted(parts) == ["body", "scorecard-2026-W03.csv", "scorecard-2026-W03.pdf", "scorecard-2026-W03.png"]
     body = parts["body"].get_payload(decode=True).decode().replace("\r\n", "\n")
     assert "On target (0):\n  (none)\n" in body
-    assert "Off target (1):\n  - Pipeline coverage: 0.00x (target 3.00x)\n" in body
+    assert "Off target (2):\n  - Quota attainment: 33.3% (target 100.0%)\n  - Pipeline coverage: 0.00x (target 3.00x)\n" in body
     # Bookings: won O1 1000 (NA) in W02; O2 5000 + O5 3000 (both EMEA) in W03.
     assert "  * Bookings: $1,000 -> $8,000, +$7,000: EMEA +$8,000 (total), NA -$1,000 (total) (by region)" in body
-    assert "Too few rows to judge this week (not a trend): " in body and "Win rate" in body.split("Too few")[1]
+    assert "  ~ Win rate: only 3 deals in the week; at least 10 are needed to judge" in body
     assert "Notes on 2026-W03\n  Bookings: Berlin trade show landed (ana, 2026-01-19 08:00 UTC)" in body
     assert "Open this view in the app: https://scorecard.example.com/?week=2026-W03&moved_by=region" in body
     assert parts["scorecard-2026-W03.pdf"].get_content_type() == "application/pdf"
@@ -206,7 +207,7 @@ def test_send_with_starttls_and_login(tiny_db: Path, tls_server: tuple[Inbox, in
     # The wrong password was refused (smtplib tries each mechanism the server offers), the right one taken.
     assert inbox.logins[-1] == ("ana", True) and set(inbox.logins[:-1]) == {("ana", False)}
     message = email.message_from_bytes(inbox.messages[0]["content"])
-    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 1 off target"
+    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 2 off target"
     # Without the certificate to trust, TLS fails and nothing is sent.
     untrusted = _send(tiny_db, *common[:-2], "--smtp", f"smtp://ana:s3cr%3At%40@127.0.0.1:{port}")
     assert untrusted.returncode == 1 and "TLS failed" in untrusted.stderr and len(inbox.messages) == 1
