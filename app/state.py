@@ -494,6 +494,19 @@ def table_downloads(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str |
         )  # fmt: skip
 
 
+def frame_downloads(frame: pd.DataFrame, name: str) -> None:
+    """CSV and XLSX buttons for a plain table (its own column names): numeric columns kept as
+    numbers (whole numbers with thousands separators), dates as dates, the rest as text."""
+    columns: list[tuple[str, str, str | None]] = []
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            columns.append((str(column), str(column), None))
+        else:
+            columns.append((str(column), str(column), "count" if pd.api.types.is_integer_dtype(values) else "number"))
+    table_downloads(frame.rename(columns=str), columns, name)
+
+
 XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -180,7 +180,10 @@ def test_send_delivers_summary_and_attachments(tiny_db: Path, plain_server: tupl
     assert sorted(parts) == ["body", "scorecard-2026-W03.csv", "scorecard-2026-W03.pdf", "scorecard-2026-W03.png"]
     body = parts["body"].get_payload(decode=True).decode().replace("\r\n", "\n")
     assert "On target (0):\n  (none)\n" in body
-    assert "Off target (2):\n  - Quota attainment: 33.3% (target 100.0%)\n  - Pipeline coverage: 0.00x (target 3.00x)\n" in body
+    assert (
+        "Off target (2):\n  - Quota attainment: 33.3% (target 100.0%)\n  - Pipeline coverage: 0.00x (target 3.00x)\n"
+        in body
+    )
     # Bookings: won O1 1000 (NA) in W02; O2 5000 + O5 3000 (both EMEA) in W03.
     assert "  * Bookings: $1,000 -> $8,000, +$7,000: EMEA +$8,000 (total), NA -$1,000 (total) (by region)" in body
     assert "  ~ Win rate: only 3 deals in the week; at least 10 are needed to judge" in body

@@ -81,7 +81,7 @@ def test_an_empty_note_is_refused_on_the_page(own_db: Path, open_page: PageRunne
 
 
 def test_every_table_downloads_as_csv_and_xlsx(own_db: Path, open_page: PageRunner) -> None:
-    for page in ("explore", "ranking", "lead-quality"):
+    for page in ("explore", "ranking", "lead-quality", "definitions", "data"):
         app = ok(open_page(page))
         labels = [b.label for b in app.get("download_button")]
         assert labels.count("CSV") == labels.count("XLSX") == len(app.dataframe) >= 1, (page, labels)
