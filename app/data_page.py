@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import auth, state
 from scorecard import config, ingest
 from scorecard.db import Database, DatabaseError
 
@@ -26,7 +26,8 @@ FILE_TYPES = ["csv", "tsv", "txt", "xlsx"]
 
 
 def render() -> None:
-    """Draw the Data page."""
+    """Draw the Data page (admins only: the navigation hides it from everyone else)."""
+    auth.require("import_data")
     st.header("Data")
     st.caption("Bring your own CRM data: CSV or XLSX exports, mapped by a preset or your own mapping.")
     db = Database.open(config.database_target())
@@ -84,6 +85,11 @@ def _import_section(db: Database) -> None:
         "CRM exports (CSV, TSV or XLSX)", type=FILE_TYPES, accept_multiple_files=True, key=f"data_files_{round_}"
     )
     mapping, mapping_key = _mapping_choice()
+    if mapping is not None:
+        # A date without a time of day is a calendar day in the catalog's time zone.
+        served = state.catalog_state().catalog
+        zone = served.calendar.timezone if served is not None else "UTC"
+        mapping, mapping_key = mapping.for_calendar(zone), f"{mapping_key}|{zone}"
     strict = st.checkbox("Strict: import nothing if any row is bad", key="data_strict")
     last = st.session_state.get("data_last_import")
     if last is not None and not uploads:
@@ -117,7 +123,8 @@ def _import_section(db: Database) -> None:
             bar.progress(min(1.0, done / total) if total else 1.0, text=what)
 
         try:
-            done = ingest.run_import(db, files, mapping, strict=strict, progress=progress)
+            who = auth.require("import_data").user_name  # the log records the signed-in person
+            done = ingest.run_import(db, files, mapping, strict=strict, progress=progress, user=who)
         except (ingest.IngestError, DatabaseError) as exc:
             bar.empty()
             st.error("Nothing was imported:\n\n" + "\n".join(f"- {p}" for p in _problems(exc)))

@@ -44,8 +44,10 @@ def render() -> None:
     if ctx is None:
         return
     filters = state.current_filters(ctx)
-    choices = views.week_choices(ctx.catalog.calendar)
+    covered = state.coverage_of(ctx)
+    choices = covered.weeks()
     weeks = {p.label: p for p in choices}
+    state.outside_data_notice(covered, list(weeks), param="week", key="week_picker", grain="week")
     picker, by_picker, downloads = st.columns([2, 2, 3], vertical_alignment="bottom")
     with picker:
         label = state.url_choice(
@@ -55,7 +57,7 @@ def render() -> None:
             default=choices[0].label,
             key="week_picker",
             format_func=lambda value: views.week_text(weeks[value]),
-            help="The last complete week by default. The week is kept in the page address.",
+            help="The last complete week that has data by default. The week is kept in the page address.",
         )
     week = weeks[label]
     dimensions = [d for d in drivers.CANDIDATE_DIMENSIONS if d in ctx.catalog.dimensions] or list(
@@ -71,6 +73,8 @@ def render() -> None:
             format_func=lambda d: ctx.catalog.dimensions[d].label,
             help="Each card names the two values of this dimension that moved its number most since the week before.",
         )
+    if label == choices[0].label:
+        state.data_ends_note(covered, label)
     card = state.guarded(state.scorecard_of, ctx, week, filters)
     if card is None:
         return
@@ -235,7 +239,7 @@ def _week_notes(ctx: state.Context, card: Scorecard, found: Sequence[notes.Note]
                     st.markdown(f":material/edit_note: **Week note:** {views.plain(note.text)} — "
                                 f"{views.plain(note.author)}, {note.created_at:%d %b %H:%M} UTC")
         st.space("stretch")
-        if state.may_add_notes(ctx):
+        if state.may_add_notes():
             with st.popover("Add a note", icon=":material/edit_note:"):
                 _note_form(ctx, card)
 

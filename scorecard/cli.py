@@ -9,12 +9,12 @@ a traceback.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scorecard import config
+from scorecard.access_cli import register_access
 from scorecard.db import Database, DatabaseError
 from scorecard.definitions import WINDOWS
 from scorecard.ingest.cli import register_export, register_import
@@ -144,6 +144,23 @@ def _week(args: argparse.Namespace, catalog: Catalog) -> Period:
         raise CommandError(f"--week: {exc}") from None
 
 
+def _data_week(args: argparse.Namespace, catalog: Catalog, db: Database) -> tuple[Period, str | None]:
+    """--week, refused when outside the data (with the range it covers); else the last
+    complete week that has data, with a note to print when the data ends early."""
+    from scorecard.coverage import OutsideData, coverage
+
+    covered = coverage(db, catalog)
+    if not args.week:
+        note = covered.note()
+        return covered.last_week, (f"note: {note} (give --week to choose)" if note else None)
+    week = _week(args, catalog)
+    try:
+        covered.check_week(week)
+    except OutsideData as exc:
+        raise CommandError(f"--week: {exc}") from None
+    return week, None
+
+
 def _check_filters(db: Database, catalog: Catalog, filters: dict[str, list[str]]) -> None:
     """A filter value no row holds is an error, never a silent page of zeros."""
     from scorecard import filters as checks
@@ -217,14 +234,16 @@ def _report(args: argparse.Namespace) -> int:
     from scorecard.report import movers_table, notes_text, row_notes, scorecard_csv, scorecard_table
 
     catalog = _catalog(args)
-    filters = _filters(args, catalog)
-    week = _week(args, catalog)
+    filters = _as_person(args, _filters(args, catalog))
     db = _existing_database(args)
     _check_filters(db, catalog, filters)
+    week, note = _data_week(args, catalog, db)
     try:
         card = weekly.build(db, catalog, week, filters, window=args.window)
     except CompileError as exc:
         raise CommandError(str(exc)) from None
+    if note:
+        print(note, file=sys.stderr)
     movements = _movements(args, db, catalog, card)
     week_notes = notes.for_weeks(db, [card.week])
     if args.format == "json":
@@ -265,12 +284,37 @@ def _with_drivers(data: dict[str, Any], movements: Mapping[str, Any]) -> dict[st
     return {**data, "drivers": drivers.report_drivers(movements), "drivers_note": drivers.report_note(movements)}
 
 
+def _as_person(args: argparse.Namespace, filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    """With --as EMAIL, the filters within that person's scope from the access file (what they would see)."""
+    if not getattr(args, "as_person", None):
+        return filters
+    from scorecard import access
+
+    path = config.access_path(args.access, args.metrics)
+    try:
+        person = access.principal_for(access.load_policy(path), args.as_person)
+        return access.narrow(person, filters)
+    except access.AccessError as exc:
+        raise CommandError(f"--as: the access file has problems:\n{exc}") from None
+    except access.AccessDenied as exc:
+        raise CommandError(f"--as: {exc}") from None
+
+
+def _add_as_person(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as", dest="as_person", metavar="EMAIL",
+        help="only what this person may see (their scope from the access file), e.g. for their weekly email",
+    )
+    parser.add_argument("--access", help=f"access file for --as (default: ${config.ACCESS_ENV} or access.yaml)")
+
+
 def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("report", help="the weekly scorecard")
     _add_db(p)
     _add_metrics(p)
     p.add_argument("--week", help="YYYY-Www or a date in the week (default: the last complete week)")
     _add_filter(p)
+    _add_as_person(p)
     p.add_argument(
         "--window",
         choices=WINDOWS,
@@ -320,26 +364,32 @@ def _add_doctor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def _ranking(args: argparse.Namespace) -> int:
     from scorecard import periods
     from scorecard.compiler import CompileError
+    from scorecard.coverage import OutsideData, coverage
     from scorecard.ranking import METRIC_GROUP, forced_ranking
     from scorecard.report import ranking_table
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
+    db = _existing_database(args)
+    covered = coverage(db, catalog)
     try:
         if args.period:
             period = periods.parse_period(catalog.calendar, args.period)
-        else:  # the last complete quarter, as on the dashboard's ranking page
-            current = periods.period_containing(catalog.calendar, periods.today(catalog.calendar), "quarter")
-            period = periods.period_containing(catalog.calendar, current.first - dt.timedelta(days=1), "quarter")
+            covered.check_period(period)
+        else:  # the last complete quarter that has data, as on the dashboard's ranking page
+            period = covered.last_quarter
     except periods.PeriodError as exc:
         raise CommandError(f"--period: {exc}") from None
+    except OutsideData as exc:
+        raise CommandError(f"--period: {exc}") from None
     group = METRIC_GROUP if args.group is None else (None if args.group == "none" else args.group)
-    db = _existing_database(args)
     _check_filters(db, catalog, filters)
     try:
         ranking = forced_ranking(db, catalog, period, metric=args.metric, group=group, filters=filters)
     except (CompileError, KeyError) as exc:
         raise CommandError(str(exc).strip("'\"")) from None
+    if covered.ends_early and not args.period:
+        print(f"note: data ends {covered.last_day}; showing {period.label} (give --period to choose)", file=sys.stderr)
     frame = ranking.frame()
     if args.format == "csv":
         sys.stdout.write(frame.to_csv(index=False))
@@ -670,13 +720,16 @@ def _send(args: argparse.Namespace) -> int:
     except mail.MailError as exc:
         raise CommandError(str(exc)) from None
     catalog = _catalog(args)
-    filters = _filters(args, catalog)
-    week = _week(args, catalog)
+    filters = _as_person(args, _filters(args, catalog))
     dimension = args.drivers_by or drivers.DEFAULT_DIMENSION
     if dimension not in catalog.dimensions:
         known = ", ".join(catalog.dimensions)
         raise CommandError(f"--drivers-by {dimension!r}: unknown dimension; dimensions: {known}")
     db = _existing_database(args)
+    _check_filters(db, catalog, filters)
+    week, note = _data_week(args, catalog, db)
+    if note:
+        step(note)
     step(f"building the scorecard for {week.label}...")
     try:
         card = weekly.build(db, catalog, week, filters)
@@ -741,6 +794,7 @@ def _add_send(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--drivers-by", help="dimension the movers are broken down by (default: region)")
     p.add_argument("--smtp-ca", help="CA certificate file to trust for the SMTP server (default: $SCORECARD_SMTP_CA)")
     p.add_argument("--out", help="write the message to this .eml file instead of sending it")
+    _add_as_person(p)
     p.set_defaults(handler=_send)
 
 
@@ -762,6 +816,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_send,
     register_import,
     register_export,
+    register_access,
 ]
 
 

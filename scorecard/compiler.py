@@ -125,10 +125,12 @@ class _ToMany(Exception):
 
 @dataclass
 class _Context:
-    """Per-statement state: unique alias names."""
+    """Per-statement state: unique alias names, and the calendar's time zone (in which
+    `days_between` counts calendar days)."""
 
     graph: Graph
     used: set[str] = field(default_factory=set)
+    zone: str = "UTC"
 
     def unique(self, name: str) -> str:
         candidate, i = name, 2
@@ -379,8 +381,8 @@ def _to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
         args = [to_sql(a, scope) for a in node.args]
         name = node.name
         if name == "days_between":
-            return dialects.days_between(args[0], args[1])
-        if name == "hours_between":
+            return dialects.days_between(args[0], args[1], scope.ctx.zone)
+        if name == "hours_between":  # elapsed time: an hour is an hour, whatever the clocks do
             return dialects.days_between(args[0], args[1]) * 24.0
         if name == "if":
             return sa.case((args[0], args[1]), else_=args[2])
@@ -518,6 +520,9 @@ class Compiler:
         self.catalog = catalog
         self.graph = catalog.graph
 
+    def _context(self) -> _Context:
+        return _Context(self.graph, zone=self.catalog.calendar.timezone)
+
     # dimension paths ---------------------------------------------------------------
     def dimension_paths(self, dimension: str, table: str) -> tuple[str, ...]:
         """The paths that give a dimension's value on a base table, first non-null winning."""
@@ -610,7 +615,7 @@ class Compiler:
             reached = sa.and_(
                 to_sql(ex.parse(side.event or ""), scope, condition=True),
                 happened >= entry,
-                dialects.days_between(entry, happened) <= side.window_days,
+                dialects.days_between(entry, happened, ctx.zone) <= side.window_days,
                 *([happened < _literal(query.as_of)] if query.as_of else []),
             )
             numerator = sa.func.sum(sa.case((reached, value if value is not None else sa.literal(1)), else_=0))
@@ -654,7 +659,7 @@ class Compiler:
 
     def compile(self, metric: MetricBase, query: Query) -> sa.Select[Any]:
         """One SELECT: period, d_<dim>..., value, numerator, denominator, n."""
-        ctx = _Context(self.graph)
+        ctx = self._context()
         periods = _periods_cte(query)
         sides = self.sides(metric)
         try:
@@ -710,7 +715,7 @@ class Compiler:
         """
         if query.as_of is None:
             raise CompileError("a maturation curve needs an as-of instant")
-        ctx = _Context(self.graph)
+        ctx = self._context()
         periods = _periods_cte(query)
         scope = Scope(ctx, metric.of)
         entry = to_sql(ex.parse(metric.time), scope)
@@ -727,10 +732,14 @@ class Compiler:
             to_sql(ex.parse(metric.event), scope, condition=True),
             happened >= entry,
             happened < as_of,
-            dialects.days_between(entry, happened) < (max_weeks + 1) * 7,
+            dialects.days_between(entry, happened, ctx.zone) < (max_weeks + 1) * 7,
         )
-        age = dialects.least(dialects.FloorInt(dialects.days_between(entry, as_of) / 7.0), _literal(max_weeks))
-        until = sa.case((reached, dialects.FloorInt(dialects.days_between(entry, happened) / 7.0)), else_=sa.null())
+        age = dialects.least(
+            dialects.FloorInt(dialects.days_between(entry, as_of, ctx.zone) / 7.0), _literal(max_weeks)
+        )
+        until = sa.case(
+            (reached, dialects.FloorInt(dialects.days_between(entry, happened, ctx.zone) / 7.0)), else_=sa.null()
+        )
         selectable = scope.selectable().join(periods, sa.and_(entry >= periods.c.p_start, entry < periods.c.p_end))
         return (
             sa.select(*dims, age.label("age_weeks"), until.label("event_week"), sa.func.count().label("members"))
@@ -739,14 +748,18 @@ class Compiler:
             .group_by(*[d.element for d in dims], age, until)  # type: ignore[attr-defined]
         )
 
-    def dimension_values(self, dimension: str, table: str, limit: int) -> sa.Select[Any]:
-        """Distinct values of a dimension as seen from one table, for filter pickers."""
-        scope = Scope(_Context(self.graph), table)
+    def dimension_values(
+        self, dimension: str, table: str, limit: int, filters: Mapping[str, Sequence[str]] | None = None
+    ) -> sa.Select[Any]:
+        """Distinct values of a dimension as seen from one table, for filter pickers, among the
+        rows that pass `filters` (NotApplicable if one cannot be applied from this table)."""
+        scope = Scope(self._context(), table)
         column = self._dimension(dimension, scope).label("value")
+        kept = [self._dimension(name, scope).in_(list(values)) for name, values in (filters or {}).items() if values]
         return (
             sa.select(column)
             .select_from(scope.selectable())
-            .where(column.isnot(None))
+            .where(column.isnot(None), *kept)
             .group_by(column)
             .order_by(column)
             .limit(limit)
