@@ -84,7 +84,9 @@ def render() -> None:
     scope = views.filters_text(filters, ctx.catalog)
     with downloads:
         _downloads(card, scope, movements, found)
-    st.caption(f"Filters: {scope} · change vs the week before, coloured by whether it went the metric's good way")
+    st.caption(
+        f"Filters: {state.plain(scope)} · change vs the week before, coloured by whether it went the metric's good way"
+    )
     _week_notes(ctx, card, found)
     if views.is_empty(card):
         st.info(
@@ -209,7 +211,7 @@ def _moved(row: ScorecardRow, ctx: state.Context, movement: drivers.Movement | N
         return
     if movement.decomposed:
         line = drivers.drivers_line(movement, row.format).split(": ", 1)[-1]
-        text = f"By {ctx.catalog.dimensions[movement.dimension].label.lower()}: {views.plain(line)}"
+        text = f"By {ctx.catalog.dimensions[movement.dimension].label.lower()}: {state.plain(line)}"
     else:
         text = "Not split into drivers"
     st.caption(text, help=movement.reason if not movement.decomposed else None)
@@ -222,7 +224,7 @@ def _card_notes(row: ScorecardRow, found: Sequence[notes.Note]) -> None:
     """The notes on this metric's week (the week's own notes sit above the cards), and which trend weeks have notes."""
     mine = [n for n in row_notes(found, row.metric, row.week) if n.metric == row.metric]
     for note in mine:
-        st.caption(f":material/edit_note: {views.plain(note.text)} — {views.plain(note.author)}")
+        st.caption(f":material/edit_note: {state.plain(note.text)} — {state.plain(note.author)}")
     trend_weeks = {p.week for p in row.trend}
     noted = sorted({n.week for n in found if n.metric == row.metric and n.week != row.week and n.week in trend_weeks})
     if noted:
@@ -236,8 +238,8 @@ def _week_notes(ctx: state.Context, card: Scorecard, found: Sequence[notes.Note]
         if week_notes:
             with st.container(gap=None):
                 for note in week_notes:
-                    st.markdown(f":material/edit_note: **Week note:** {views.plain(note.text)} — "
-                                f"{views.plain(note.author)}, {note.created_at:%d %b %H:%M} UTC")
+                    st.markdown(f":material/edit_note: **Week note:** {state.plain(note.text)} — "
+                                f"{state.plain(note.author)}, {note.created_at:%d %b %H:%M} UTC")
         st.space("stretch")
         if state.may_add_notes():
             with st.popover("Add a note", icon=":material/edit_note:"):

@@ -7,6 +7,7 @@ import io
 from collections.abc import Mapping, Sequence
 
 from scorecard.catalog import Catalog
+from scorecard.cells import safe_text
 from scorecard.drivers import Movement, drivers_line
 from scorecard.formatting import format_delta, format_value
 from scorecard.notes import Note
@@ -90,8 +91,14 @@ def scorecard_csv(card: Scorecard, notes: Sequence[Note] | None = None) -> str:
     semicolon-separated weekly values, oldest first. With `notes`, a last column `notes`: the
     texts of the notes on the metric's week and on the whole week, joined by " | "."""
     buffer = io.StringIO()
-    fields = [*REPORT_FIELDS, "notes"] if notes is not None else list(REPORT_FIELDS)
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    texts = [str(v) for row in card.rows for v in row.as_json().values() if isinstance(v, str)]
+    texts += [n.text for n in notes or ()]
+    writer = csv.DictWriter(
+        buffer,
+        fieldnames=[*REPORT_FIELDS, "notes"] if notes is not None else list(REPORT_FIELDS),
+        lineterminator="\n",
+        quoting=csv.QUOTE_ALL if any("\r" in t for t in texts) else csv.QUOTE_MINIMAL,  # 3.11 leaves \r bare
+    )
     writer.writeheader()
     for row in card.rows:
         data = row.as_json()
@@ -106,7 +113,10 @@ def scorecard_csv(card: Scorecard, notes: Sequence[Note] | None = None) -> str:
         )
         if notes is not None:
             data["notes"] = " | ".join(n.text for n in row_notes(notes, row.metric, card.week.label))
-        writer.writerow({key: "" if value is None else value for key, value in data.items()})
+        numeric = ("value", "previous", "delta", "target", "trend", "n")
+        writer.writerow(
+            {key: "" if value is None else value if key in numeric else safe_text(value) for key, value in data.items()}
+        )
     return buffer.getvalue()
 
 

@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from scorecard.cells import safe_text
 from scorecard.drivers import Movement, drivers_line
 from scorecard.notes import Note
 from scorecard.report import SECTIONS, row_notes
@@ -94,7 +95,7 @@ def table_csv(frame: pd.DataFrame, columns: Sequence[Column]) -> str:
     kept = [c for c in columns if c[0] in frame]
     writer.writerow([label for _, label, _ in kept])
     for values in zip(*[frame[c] for c, _, _ in kept], strict=True) if kept else []:
-        writer.writerow(["" if (v := cell_value(x)) is None else _csv_text(v) for x in values])
+        writer.writerow(["" if (v := cell_value(x)) is None else safe_text(_csv_text(v)) for x in values])
     return buffer.getvalue()
 
 
@@ -145,6 +146,9 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
         ws.freeze_panes = "A2"
         for row in sheet.rows:
             ws.append([cell_value(v) for v in row])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text from data is text, never a formula
         for (i, j), number_format in sheet.formats.items():
             ws.cell(row=i + 2, column=j + 1).number_format = number_format
         for j, header in enumerate(sheet.header):

@@ -463,15 +463,6 @@ def maturation_frame(curves: pd.DataFrame, dimension: str) -> pd.DataFrame:
 # --- notes and what moved ---------------------------------------------------------------------------
 
 
-_MARKDOWN_SPECIAL: Final = frozenset("\\`*_{}[]()#+-.!|<>~$:=\"'")
-
-
-def plain(text: str) -> str:
-    """Text from data (a note, a rep's name) made safe for Streamlit markdown: shown as typed,
-    never as formatting, links, colours or icons."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text.replace("\n", " "))
-
-
 def note_marks_frame(notes: Sequence[Note], periods: Sequence[cal.Period]) -> pd.DataFrame:
     """One row per period that carries notes: start, period (label), text (the notes, one per line)
     — the marks a trend chart draws. A note belongs to the period its week starts in."""

@@ -160,9 +160,3 @@ def test_note_marks_for_trend_charts(make_db):
     rule = chart["layer"][0]
     assert rule["mark"]["color"] == charts.NOTE_COLOR
     assert chart["datasets"][rule["data"]["name"]][0]["text"] == "Price list changed (ana)\nHoliday week (ben)"
-
-
-def test_plain_text_never_becomes_markdown():
-    assert views.plain("**x** [a](http://b) :red[c] $y$") == (
-        "\\*\\*x\\*\\* \\[a\\]\\(http\\://b\\) \\:red\\[c\\] \\$y\\$"
-    )

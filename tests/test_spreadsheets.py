@@ -57,6 +57,14 @@ def test_table_csv():
     ]
 
 
+def test_text_from_data_never_runs_as_a_formula():
+    frame = pd.DataFrame({"group": ["=HYPERLINK(\"http://x\")", "-5"], "n": [1, 2]})
+    columns = [("group", "Campaign", None), ("n", "Leads", "count")]
+    ws = load_workbook(io.BytesIO(spreadsheets.table_xlsx(frame, columns))).active
+    assert (ws["A2"].value, ws["A2"].data_type) == ('=HYPERLINK("http://x")', "s")
+    assert spreadsheets.table_csv(frame, columns).splitlines()[1:] == ['"\'=HYPERLINK(""http://x"")",1', "-5,2"]
+
+
 def test_sheet_names_are_valid_and_unique():
     sheets = [
         spreadsheets.Sheet("What: both/own [x]?", ("a",), ((1,),)),
