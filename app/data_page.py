@@ -230,6 +230,7 @@ def _status_section(db: Database) -> None:
         for f in ingest.freshness(db)
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+    state.frame_downloads(pd.DataFrame(rows), "freshness")
     st.subheader("Loads")
     history = ingest.load_history(db)
     if not history:
@@ -251,4 +252,11 @@ def _status_section(db: Database) -> None:
             ]
         ),
         hide_index=True,
+    )
+    state.frame_downloads(
+        pd.DataFrame(
+            [{"load": r.id, "when (UTC)": r.loaded_at, "kind": r.kind, "user": r.user, "files": ", ".join(r.files),
+              "accepted": r.accepted, "quarantined": r.quarantined} for r in history]  # fmt: skip
+        ),
+        "loads",
     )

@@ -63,6 +63,7 @@ def _browse(catalog: Catalog) -> None:
     st.divider()
     st.markdown("**All metrics**")
     st.dataframe(_summary(catalog), hide_index=True, width="stretch")
+    state.frame_downloads(_summary(catalog), "metrics")
 
 
 def _database_dialect() -> str:

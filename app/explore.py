@@ -92,12 +92,15 @@ def render() -> None:
         return
     st.subheader(f"{metric.label} by {grain}")
     st.caption(f"{first} to {last} · {state.plain(scope)}. {metric.description.strip()}")
+    marks = views.note_marks_frame(state.notes_between(ctx, periods[0].first, periods[-1].last, name), periods)
     st.altair_chart(
         charts.trend_chart(
-            trend, title=metric.label, unit=metric.format, target=_target(metric, periods[-1], filters)
+            trend, title=metric.label, unit=metric.format, target=_target(metric, periods[-1], filters), notes=marks
         ),
         width="stretch",
     )
+    if len(marks):
+        st.caption(f"Violet dotted lines: {len(marks)} {grain}(s) with notes; point at one to read them.")
     maturing = trend[~trend["mature"]]
     if len(maturing):
         st.caption(
@@ -188,6 +191,7 @@ def _breakdown(
         state.table(
             breakdown,
             [("group", label, None), ("value", metric.label, metric.format), ("n", "n", "count")],
+            name=f"{name}-by-{by}",
             height=min(38 + 35 * len(breakdown), 520),
         )
         low = int(breakdown["low_sample"].sum())

@@ -129,7 +129,9 @@ def _by_source(ctx: state.Context, frame: pd.DataFrame) -> None:
     st.altair_chart(charts.volume_quality_chart(frame, dimension_label=label, measures=measures, label_width=110))
     st.caption("Sorted by lead count. Green, amber, red: against the metric's target; blue: no target.")
     with st.expander("Table", icon=":material/table:"):
-        state.table(frame, [("group", label, None), *[(c, t, u) for c, t, u in measures]])
+        state.table(
+            frame, [("group", label, None), *[(c, t, u) for c, t, u in measures]], name="lead-quality-by-source"
+        )
 
 
 def _by_campaign(
@@ -171,7 +173,7 @@ def _by_campaign(
             )
     columns = [("group", label, None), *measures, *_measures(ctx, frame, views.CAMPAIGN_ECONOMICS)]
     with st.expander(f"All {len(frame)} campaigns", icon=":material/table:"):
-        state.table(frame, columns, height=420)
+        state.table(frame, columns, name="lead-quality-by-campaign", height=420)
 
 
 def _maturation(

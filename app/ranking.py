@@ -143,7 +143,7 @@ def render() -> None:
     columns += _context_columns(catalog, ranking, MAIN_CONTEXT)
     columns.append(("note", "Note", None))
     in_group = frame[frame["group"] == shown].reset_index(drop=True)
-    state.table(in_group, columns, height=min(40 + 35 * len(in_group), 640))
+    state.table(in_group, columns, name=f"ranking-{ranking.period.label}", height=min(40 + 35 * len(in_group), 640))
     _sql(ctx, rank_metric, ranking, filters)
     maturing = [_context_label(k, catalog.metric(ranking.context[k]).label).lower() for k in ranking.provisional]
     st.caption(
@@ -171,7 +171,7 @@ def render() -> None:
         ]
         detail += _context_columns(catalog, ranking, tuple(ranking.context))
         detail.append(("reason", "Note", None))
-        state.table(frame, detail, height=min(40 + 35 * len(frame), 640), key="ranking_detail")
+        state.table(frame, detail, name="ranking-detail", height=min(40 + 35 * len(frame), 640), key="ranking_detail")
 
 
 def _summary(period: cal.Period, ranked: list[RankedRep], rows: Sequence[RankedRep], tiers: list[str]) -> None:

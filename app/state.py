@@ -35,7 +35,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from app import auth
-from scorecard import access, config, metric_tests, preview, readiness
+from scorecard import access, config, drivers, metric_tests, notes, preview, readiness, spreadsheets
 from scorecard import filters as filter_checks
 from scorecard import periods as cal
 from scorecard import scorecard as weekly
@@ -701,8 +701,17 @@ def _date(text: str | None) -> dt.date | None:
 # --- tables --------------------------------------------------------------------------------------
 
 
-def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str | None]], **kwargs: Any) -> None:
-    """A read-only table: (column, label, unit or None for text) each; numbers formatted like the cards."""
+def table(
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str, str | None]],
+    *,
+    name: str = "table",
+    **kwargs: Any,
+) -> None:
+    """A read-only table: (column, label, unit or None for text) each; numbers formatted like the cards.
+
+    Under it, CSV and XLSX downloads of exactly these columns (`name` makes the file name and
+    the buttons' keys, so give each table on a page its own)."""
     shown = pd.DataFrame(index=frame.index)
     config: dict[str, Any] = {}
     for column, label, unit in columns:
@@ -717,6 +726,80 @@ def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str | None]], *
         shown[label] = numbers * 100 if unit == "percent" else numbers
         config[label] = st.column_config.NumberColumn(label, format=_PRINTF.get(unit, "%,.2f"))
     st.dataframe(shown, hide_index=True, column_config=config, **kwargs)
+    table_downloads(frame, columns, name)
+
+
+def table_downloads(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str | None]], name: str) -> None:
+    """CSV and XLSX buttons for a table: the shown columns, numbers as numbers with their formats."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "table"
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "CSV", lambda: spreadsheets.table_csv(frame, columns), f"{stem}.csv", "text/csv", on_click="ignore",
+            icon=":material/download:", key=f"{stem}_csv", type="tertiary", help="This table as CSV",
+        )  # fmt: skip
+        st.download_button(
+            "XLSX", lambda: spreadsheets.table_xlsx(frame, columns, title=name), f"{stem}.xlsx", XLSX_MIME,
+            on_click="ignore", icon=":material/download:", key=f"{stem}_xlsx", type="tertiary",
+            help="This table as an Excel workbook, numbers kept as numbers",
+        )  # fmt: skip
+
+
+def frame_downloads(frame: pd.DataFrame, name: str) -> None:
+    """CSV and XLSX buttons for a plain table (its own column names): numeric columns kept as
+    numbers (whole numbers with thousands separators), dates as dates, the rest as text."""
+    columns: list[tuple[str, str, str | None]] = []
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            columns.append((str(column), str(column), None))
+        else:
+            columns.append((str(column), str(column), "count" if pd.api.types.is_integer_dtype(values) else "number"))
+    table_downloads(frame.rename(columns=str), columns, name)
+
+
+XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- what moved and notes -----------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _movements(
+    _db: Database, _catalog: Catalog, _card: weekly.Scorecard, source: Source, week: str, filters: FilterKey,
+    window: str | None, dimension: str,
+) -> dict[str, drivers.Movement]:
+    found = drivers.for_card(_db, _catalog, _card, [dimension])
+    return {metric: by_dimension[dimension] for metric, by_dimension in found.items()}
+
+
+def movements_of(ctx: Context, card: weekly.Scorecard, dimension: str) -> dict[str, drivers.Movement]:
+    """What moved each row of the card shown (its week, scoped filters, window and settled weeks),
+    by one dimension; cached per source, week, filters, window and dimension."""
+    return _movements(
+        ctx.db, ctx.catalog, card, ctx.source, card.week.label, filter_key(card.filters), card.window, dimension
+    )
+
+
+def notes_of(ctx: Context, weeks: Sequence[cal.Period]) -> list[notes.Note]:
+    """Notes on these weeks. Not cached: a note added a moment ago shows at once, and the query is tiny."""
+    return notes.for_weeks(ctx.db, weeks)
+
+
+def notes_between(ctx: Context, first: dt.date, last: dt.date, metric: str | None = None) -> list[notes.Note]:
+    """Notes on the weeks starting in [first, last] (a metric's and the whole-week ones), uncached."""
+    return notes.between(ctx.db, first, last, metric)
+
+
+def signed_in_user() -> str | None:
+    """Who notes are recorded as written by: the signed-in person's address (in local mode, the
+    operating-system user); None outside a gated run."""
+    person = auth.current()
+    return person.user_name if person is not None else None
+
+
+def may_add_notes() -> bool:
+    """Whether this person may write notes (analysts and admins; everyone in local mode)."""
+    return access.can(auth.current(), "edit_notes")
 
 
 def page_header(title: str, caption: str) -> None:

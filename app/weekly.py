@@ -3,7 +3,10 @@
 Three sections (what marketing hands over, what sales does with it, what both own); per
 metric its value, target and status, the change since last week coloured by the metric's
 direction, a 12-week sparkline, its owners, a low-sample flag and, for cohort metrics,
-the cohort shown. Each card opens the metric's definition. Downloads: CSV, PNG, PDF.
+the cohort shown, the change's two biggest drivers by a chosen dimension and the notes on the
+week. Each card opens the metric's definition and "What moved" (the full breakdown and a
+waterfall). Notes can be added on a metric's week or the whole week. Downloads: CSV, XLSX,
+PNG, PDF.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import altair as alt
 import streamlit as st
 
 from app import definitions, state
-from scorecard import charts, views
+from scorecard import charts, drivers, notes, spreadsheets, views
 from scorecard import periods as cal
 from scorecard.formatting import format_delta, format_value
-from scorecard.report import SECTIONS, scorecard_csv
+from scorecard.report import SECTIONS, row_notes, scorecard_csv
 from scorecard.scorecard import TREND_WEEKS, Scorecard, ScorecardRow
+
+WHOLE_WEEK = "(whole week)"
 
 MAX_CARDS_PER_ROW = 4
 SECTION_NOTES: Mapping[str, str] = {
@@ -42,7 +48,7 @@ def render() -> None:
     choices = covered.weeks()
     weeks = {p.label: p for p in choices}
     state.outside_data_notice(covered, list(weeks), param="week", key="week_picker", grain="week")
-    picker, window_picker, downloads = st.columns([2, 2, 3], vertical_alignment="bottom")
+    picker, window_picker, by_picker, downloads = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
     with picker:
         label = state.url_choice(
             "Week",
@@ -66,19 +72,36 @@ def render() -> None:
             "quota attainment quarter to date and the rest by week.",
         )
     week = weeks[label]
+    dimensions = [d for d in drivers.CANDIDATE_DIMENSIONS if d in ctx.catalog.dimensions] or list(
+        ctx.catalog.dimensions
+    )
+    with by_picker:
+        by = state.url_choice(
+            "What moved, by",
+            dimensions,
+            param="moved_by",
+            default=drivers.DEFAULT_DIMENSION if drivers.DEFAULT_DIMENSION in dimensions else dimensions[0],
+            key="moved_by",
+            format_func=lambda d: ctx.catalog.dimensions[d].label,
+            help="Each card names the two values of this dimension that moved its number most since the week before.",
+        )
     if label == choices[0].label:
         state.data_ends_note(covered, label)
     chosen_window = None if window == OWN_WINDOW else window
     card = state.guarded(state.scorecard_of, ctx, week, filters, chosen_window)
     if card is None:
         return
+    movements = state.guarded(state.movements_of, ctx, card, by) or {}
+    trend_weeks = cal.weeks_ending(ctx.catalog.calendar, week, TREND_WEEKS)
+    found = state.notes_of(ctx, trend_weeks)
     scope = views.filters_text(filters, ctx.catalog)
     with downloads:
-        _downloads(card, scope)
+        _downloads(card, scope, movements, found)
     st.caption(
         f"Filters: {state.plain(scope)} · green, amber and red only where the data can support a verdict; "
         "grey cards say why not"
     )
+    _week_notes(ctx, card, found)
     if views.is_empty(card):
         st.info(
             f"Nothing matches these filters in the {TREND_WEEKS} weeks to {week.label}: no leads, deals or "
@@ -91,7 +114,7 @@ def render() -> None:
     for section, title in SECTIONS.items():
         rows = [r for r in card.rows if r.section == section]
         if rows:
-            _section(title, SECTION_NOTES.get(section, ""), rows, ctx, week, filters)
+            _section(title, SECTION_NOTES.get(section, ""), rows, ctx, week, filters, movements, found)
 
 
 OWN_WINDOW = "own"
@@ -137,20 +160,28 @@ def _widen(window: str) -> None:
     st.session_state["window_picker"] = window
 
 
-def _downloads(card: Scorecard, scope: str) -> None:
+def _downloads(
+    card: Scorecard, scope: str, movements: Mapping[str, drivers.Movement], found: Sequence[notes.Note]
+) -> None:
     title = f"Scorecard, week {card.week.label}"
     subtitle = f"{card.week.first:%d %b} to {card.week.last:%d %b %Y} · {scope}"
     stem = f"scorecard-{card.week.label}"
 
+    def figure() -> alt.LayerChart:
+        return charts.scorecard_figure(card, title=title, subtitle=subtitle, movements=movements, notes=found)
+
     def png() -> bytes:
-        return charts.to_png(charts.scorecard_figure(card, title=title, subtitle=subtitle))
+        return charts.to_png(figure())
 
     def pdf() -> bytes:
-        return charts.to_pdf(charts.scorecard_figure(card, title=title, subtitle=subtitle))
+        return charts.to_pdf(figure())
 
     with st.container(horizontal=True, horizontal_alignment="right", gap="small"):
-        st.download_button("CSV", scorecard_csv(card), f"{stem}.csv", "text/csv", on_click="ignore",
-                           icon=":material/table:", help="One row per metric, with its 12-week trend")
+        st.download_button("CSV", scorecard_csv(card, found), f"{stem}.csv", "text/csv", on_click="ignore",
+                           icon=":material/table:", help="One row per metric, with its 12-week trend and notes")
+        st.download_button("XLSX", lambda: spreadsheets.scorecard_xlsx(card, found, movements), f"{stem}.xlsx",
+                           state.XLSX_MIME, on_click="ignore", icon=":material/grid_on:",
+                           help="One sheet per section with the 12 trend weeks as columns, what moved and notes")
         st.download_button("PNG", png, f"{stem}.png", "image/png", on_click="ignore",
                            icon=":material/image:", help="The scorecard on one page, for slides")
         st.download_button("PDF", pdf, f"{stem}.pdf", "application/pdf", on_click="ignore",
@@ -164,6 +195,8 @@ def _section(
     ctx: state.Context,
     week: cal.Period,
     filters: Mapping[str, Sequence[str]],
+    movements: Mapping[str, drivers.Movement],
+    found: Sequence[notes.Note],
 ) -> None:
     st.subheader(title, divider="gray")
     if note:
@@ -173,7 +206,7 @@ def _section(
         columns = st.columns(per_row)
         for column, row in zip(columns, rows[start : start + per_row], strict=False):
             with column:
-                _card(row, ctx, week, filters)
+                _card(row, ctx, week, filters, movements.get(row.metric), found)
 
 
 def cards_per_row(count: int) -> int:
@@ -183,7 +216,12 @@ def cards_per_row(count: int) -> int:
 
 
 def _card(
-    row: ScorecardRow, ctx: state.Context, week: cal.Period, filters: Mapping[str, Sequence[str]]
+    row: ScorecardRow,
+    ctx: state.Context,
+    week: cal.Period,
+    filters: Mapping[str, Sequence[str]],
+    movement: drivers.Movement | None,
+    found: Sequence[notes.Note],
 ) -> None:
     metric = ctx.catalog.metrics.get(row.metric)
     with st.container(border=True, height="stretch", gap="small"):
@@ -230,6 +268,129 @@ def _card(
             )
         if not row.judgeable and row.reason:
             st.caption(f":material/block: Not judged: {state.plain(row.reason.removeprefix('not judged: '))}.")
+        _moved(row, ctx, movement)
+        _card_notes(row, found)
+
+
+def _moved(row: ScorecardRow, ctx: state.Context, movement: drivers.Movement | None) -> None:
+    """The change's two biggest drivers in one line, and the button to the full breakdown."""
+    if movement is None or movement.change is None or movement.change == 0:
+        return
+    if movement.decomposed:
+        line = drivers.drivers_line(movement, row.format).split(": ", 1)[-1]
+        text = f"By {ctx.catalog.dimensions[movement.dimension].label.lower()}: {state.plain(line)}"
+    else:
+        text = "Not split into drivers"
+    st.caption(text, help=movement.reason if not movement.decomposed else None)
+    if st.button("What moved", icon=":material/waterfall_chart:", key=f"moved_{row.metric}", type="tertiary",
+                 help=f"What moved {row.label}: the full breakdown and a waterfall"):
+        _moved_dialog(ctx, row, movement)
+
+
+def _card_notes(row: ScorecardRow, found: Sequence[notes.Note]) -> None:
+    """The notes on this metric's week (the week's own notes sit above the cards), and which trend weeks have notes."""
+    mine = [n for n in row_notes(found, row.metric, row.week) if n.metric == row.metric]
+    for note in mine:
+        st.caption(f":material/edit_note: {state.plain(note.text)} — {state.plain(note.author)}")
+    trend_weeks = {p.week for p in row.trend}
+    noted = sorted({n.week for n in found if n.metric == row.metric and n.week != row.week and n.week in trend_weeks})
+    if noted:
+        st.caption(":material/edit_note: Notes in the trend: " + ", ".join(w.split("-")[-1] for w in noted))
+
+
+def _week_notes(ctx: state.Context, card: Scorecard, found: Sequence[notes.Note]) -> None:
+    """Notes on the whole week, and the form to add one (on the week or on one metric)."""
+    week_notes = [n for n in found if n.week == card.week.label and n.metric is None]
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        if week_notes:
+            with st.container(gap=None):
+                for note in week_notes:
+                    st.markdown(f":material/edit_note: **Week note:** {state.plain(note.text)} — "
+                                f"{state.plain(note.author)}, {note.created_at:%d %b %H:%M} UTC")
+        st.space("stretch")
+        if state.may_add_notes():
+            with st.popover("Add a note", icon=":material/edit_note:"):
+                _note_form(ctx, card)
+
+
+def _note_form(ctx: state.Context, card: Scorecard) -> None:
+    labels = {r.metric: r.label for r in card.rows}
+    with st.form("add_note", clear_on_submit=True, border=False):
+        about = st.selectbox("About", [WHOLE_WEEK, *labels], format_func=lambda m: labels.get(m, m),
+                             help="A note on one metric's week, or on the week as a whole")
+        text = st.text_area(f"Note on {card.week.label}", max_chars=notes.MAX_LENGTH,
+                            placeholder="The Berlin trade show landed this week")
+        submitted = st.form_submit_button("Add note", icon=":material/add:")
+    if submitted:
+        author = notes.default_author(state.signed_in_user())
+        try:
+            notes.add(ctx.db, ctx.catalog, card.week, text or "", metric=None if about == WHOLE_WEEK else about,
+                      author=author)
+        except notes.NoteError as exc:
+            st.error(f"The note was not added: {exc}")
+            return
+        st.toast(f"Note added to {card.week.label} by {author}", icon=":material/check:")
+        st.rerun()
+
+
+@st.dialog("What moved", width="large")
+def _moved_dialog(ctx: state.Context, row: ScorecardRow, movement: drivers.Movement) -> None:
+    label = ctx.catalog.dimensions[movement.dimension].label
+    st.markdown(f"**{row.label}**: {format_value(movement.before, row.format)} in {movement.before_period} → "
+                f"{format_value(movement.after, row.format)} in {movement.after_period} "
+                f"({format_delta(movement.change, row.format)}), by {label.lower()}")
+    if not movement.decomposed:
+        st.info(f"Not split into drivers: {movement.reason}", icon=":material/info:")
+        return
+    judged = _judged(row)
+    st.altair_chart(
+        charts.waterfall_chart(drivers.waterfall_frame(movement), unit=row.format, direction=row.direction,
+                               judged=judged),
+        width="stretch",
+    )
+    if movement.method == "shift-share":
+        st.caption(
+            "Mix: the value's share of the denominator grew or shrank; rate: its own value changed. "
+            "Midpoint shift-share: mix = Δshare × mean rate, rate = Δrate × mean share; they add up exactly."
+        )
+    if not judged:
+        st.caption("Drivers are grey: this metric's status cannot be judged this week (no target, too few rows "
+                   "or not available), so no move is called good or bad.")
+    frame = drivers.slices_frame(movement)
+    unit = row.format
+    share = "percent"
+    state.table(
+        frame,
+        [
+            ("value", label, None),
+            ("before", f"{movement.before_period}", unit),
+            ("after", f"{movement.after_period}", unit),
+            ("weight_before", f"Share {movement.before_period}", share if movement.method == "shift-share" else None),
+            ("weight_after", f"Share {movement.after_period}", share if movement.method == "shift-share" else None),
+            ("n_before", f"n {movement.before_period}", "count"),
+            ("n_after", f"n {movement.after_period}", "count"),
+            ("mix", "Mix", unit),
+            ("rate", "Rate", unit),
+            ("total", "Contribution", unit),
+            ("status", "In both weeks?", None),
+        ]
+        if movement.method == "shift-share"
+        else [
+            ("value", label, None),
+            ("before", f"{movement.before_period}", unit),
+            ("after", f"{movement.after_period}", unit),
+            ("n_before", f"n {movement.before_period}", "count"),
+            ("n_after", f"n {movement.after_period}", "count"),
+            ("total", "Contribution", unit),
+            ("status", "In both weeks?", None),
+        ],
+        name=f"what-moved-{row.metric}-{movement.after_period}-by-{movement.dimension}",
+    )
+
+
+def _judged(row: ScorecardRow) -> bool:
+    """Whether a move may be called good or bad: the status is a verdict (value, target, enough rows)."""
+    return row.judgeable and row.note is None and row.status != "none" and not row.low_sample
 
 
 def _delta(row: ScorecardRow) -> str | None:

@@ -18,7 +18,9 @@ from typing import Any, Final
 import altair as alt
 import pandas as pd
 
+from scorecard.drivers import Movement, drivers_line
 from scorecard.formatting import format_delta, format_value
+from scorecard.notes import Note
 from scorecard.report import SECTIONS
 from scorecard.scorecard import Scorecard, ScorecardRow
 from scorecard.views import owners_text
@@ -121,8 +123,12 @@ def trend_chart(
     unit: str,
     target: float | None = None,
     height: int = 280,
+    notes: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """A metric over time: a line through each period's value, a dashed green target.
+
+    With `notes` (columns start, period, text; see `note_marks`) the periods that carry a note
+    get a violet dotted rule whose tooltip reads the notes.
 
     `frame` columns: period (label), start (date), value, value_text, n, low_sample,
     mature. Points of low-sample or still-maturing periods are drawn hollow and grey,
@@ -149,6 +155,8 @@ def trend_chart(
         fill=alt.Fill("solid:N", scale=alt.Scale(domain=[True, False], range=[ACCENT, "#ffffff"]), legend=None),
     )
     layers: list[alt.Chart] = [line, points]
+    if notes is not None and len(notes):
+        layers.insert(0, note_marks(notes))
     if target is not None:
         rule = pd.DataFrame({"target": [target], "text": [f"target {format_value(target, unit)}"]})
         layers.append(
@@ -460,15 +468,42 @@ _COLUMNS: Final = {  # left edge (or right edge for numbers) of each column, in 
     "n": 1100,
 }
 _SPARK_WIDTH: Final = 150
+_MOVED_LEFT: Final = 1130
+_MOVED_WIDTH: Final = 400
+_MOVED_CHARS: Final = 70
+_MAX_NOTES: Final = 12
+_NOTE_CHARS: Final = 180
+NOTE_COLOR: Final = "#7c3aed"
+"""Violet: a week that carries a note (never a verdict colour)."""
 
 
-def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.LayerChart:
+def _noted_weeks(notes: Sequence[Note]) -> dict[str | None, set[str]]:
+    out: dict[str | None, set[str]] = {}
+    for note in notes:
+        out.setdefault(note.metric, set()).add(note.week)
+    return out
+
+
+def scorecard_figure(
+    card: Scorecard,
+    *,
+    title: str,
+    subtitle: str,
+    movements: Mapping[str, Movement] | None = None,
+    notes: Sequence[Note] = (),
+) -> alt.LayerChart:
     """The weekly scorecard as one page: sections, values, targets, coloured changes, status, trends.
 
     Drawn as marks on a pixel grid so it renders the same in a browser and in vl-convert
     (PNG/PDF for a meeting). Each trend is scaled to its own row; the last point is the week shown.
+    With `movements` ({metric: Movement}) a "What moved" column gives each change's top two
+    drivers; with `notes`, weeks that carry a note are ringed on the trends and the week's
+    notes are listed under the table.
     """
+    page_width = _PAGE_WIDTH + (_MOVED_WIDTH if movements else 0)
+    noted = _noted_weeks(notes)
     texts: list[dict[str, Any]] = []
+    rings: list[dict[str, Any]] = []
     dots: list[dict[str, Any]] = []
     sparks: list[dict[str, Any]] = []
     reasons: list[str] = []
@@ -488,6 +523,9 @@ def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.Layer
     ):
         align = "right" if key in ("value", "target", "change", "n") else "left"
         texts.append(_text(_COLUMNS[key], y, heading, size=11, color=MUTED, align=align, weight="bold"))
+    if movements:
+        dimension = next(iter(movements.values())).dimension
+        texts.append(_text(_MOVED_LEFT, y, f"What moved (by {dimension})", size=11, color=MUTED, weight="bold"))
     y += 10
     rules = [{"y": y}]
     for section, heading in SECTIONS.items():
@@ -518,20 +556,42 @@ def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.Layer
                     f"{row.label}: judged on {row.settled}, the latest settled week; {row.week} so far "
                     f"{format_value(row.provisional, row.format)}, provisional"
                 )
-            sparks += _spark(row, _COLUMNS["trend"], y - 4)
+            spark = _spark(row, _COLUMNS["trend"], y - 4)
+            sparks += spark
+            weeks = noted.get(row.metric, set()) | noted.get(None, set())
+            rings += [p for p in spark if row.trend[p["i"]].week in weeks]
+            movement = (movements or {}).get(row.metric)
+            if movement is not None and movement.decomposed:
+                moved = drivers_line(movement, row.format)
+                texts.append(_text(_MOVED_LEFT, y, moved[:_MOVED_CHARS], size=10, color=MUTED))
+            elif movement is not None and movement.change:
+                texts.append(_text(_MOVED_LEFT, y, "not split into drivers (see the app)", size=10, color=MUTED))
             sample = f"{row.n:,}" + (" low" if row.low_sample else "")
             texts.append(_text(_COLUMNS["n"], y, sample, size=10, color=INK if row.low_sample else MUTED,
                                align="right", weight="bold" if row.low_sample else "normal"))
         y += 6
         rules.append({"y": y + 6})
+    shown = sorted((n for n in notes if n.week == card.week.label), key=lambda n: (n.metric is not None, n.created_at))
+    if shown:
+        labels = {r.metric: r.label for r in card.rows}
+        y += _ROW
+        texts.append(_text(_COLUMNS["label"], y, f"Notes on {card.week.label}", size=13, weight="bold", color=ACCENT))
+        for note in shown[:_MAX_NOTES]:
+            y += 18
+            about = "Whole week" if note.metric is None else labels.get(note.metric, note.metric)
+            texts.append(_text(_COLUMNS["label"], y, f"{about}: {note.line()}"[:_NOTE_CHARS], size=11))
+        if len(shown) > _MAX_NOTES:
+            y += 18
+            texts.append(_text(_COLUMNS["label"], y, f"… and {len(shown) - _MAX_NOTES} more", size=11, color=MUTED))
     y += _ROW
-    texts.append(_text(_COLUMNS["label"], y, _FOOTNOTE, size=10, color=MUTED))
+    footnote = _FOOTNOTE + (" Ringed weeks carry a note." if rings else "")
+    texts.append(_text(_COLUMNS["label"], y, footnote, size=10, color=MUTED))
     for reason in reasons:
         y += 16
         texts.append(_text(_COLUMNS["label"], y, _clip(reason, 190), size=10, color=MUTED))
     height = int(y + 16)
 
-    x_scale = alt.Scale(domain=[0, _PAGE_WIDTH], range=[0, _PAGE_WIDTH], nice=False, zero=False)
+    x_scale = alt.Scale(domain=[0, page_width], range=[0, page_width], nice=False, zero=False)
     y_scale = alt.Scale(domain=[0, height], range=[0, height], nice=False, zero=False)
 
     def xy(chart: alt.Chart, x: str = "x", y_field: str = "y") -> alt.Chart:
@@ -542,7 +602,7 @@ def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.Layer
     layers: list[alt.Chart] = [
         alt.Chart(pd.DataFrame(rules))
         .mark_rule(color=RULE, strokeWidth=1)
-        .encode(y=alt.Y("y:Q", scale=y_scale, axis=None), x=alt.value(0), x2=alt.value(_PAGE_WIDTH)),
+        .encode(y=alt.Y("y:Q", scale=y_scale, axis=None), x=alt.value(0), x2=alt.value(page_width)),
     ]
     frame = pd.DataFrame(texts)
     for (size, weight, align), part in frame.groupby(["size", "weight", "align"], sort=False):
@@ -563,9 +623,12 @@ def scorecard_figure(card: Scorecard, *, title: str, subtitle: str) -> alt.Layer
         last = spark_frame[spark_frame["last"]]
         layers.append(xy(alt.Chart(last).mark_circle(size=22, opacity=1).encode(
             color=alt.Color("color:N", scale=None))))
+    if rings:
+        layers.append(xy(alt.Chart(pd.DataFrame(rings)).mark_point(
+            shape="circle", size=70, filled=False, strokeWidth=1.5, color=NOTE_COLOR)))
     return (
         alt.LayerChart(layer=layers)
-        .properties(width=_PAGE_WIDTH, height=height, background="#ffffff", padding=12)
+        .properties(width=page_width, height=height, background="#ffffff", padding=12)
         .configure_view(stroke=None)
     )
 
@@ -631,3 +694,71 @@ def to_pdf(chart: alt.TopLevelMixin) -> bytes:
     import vl_convert
 
     return bytes(vl_convert.vegalite_to_pdf(chart.to_dict()))
+
+
+# --- what moved ----------------------------------------------------------------------------------
+
+
+def waterfall_chart(
+    frame: pd.DataFrame,
+    *,
+    unit: str,
+    direction: str,
+    judged: bool = True,
+    height: int = 320,
+) -> alt.LayerChart:
+    """From last week's value to this week's, one floating bar per driver (`drivers.waterfall_frame`).
+
+    The two end bars are blue. A driver is green when it moved the metric its good way and red
+    when the bad way, but only when `judged` (the metric's status can be read as a verdict);
+    otherwise drivers are grey, so a change the data cannot support is never coloured.
+    """
+    data = frame.assign(
+        color=[
+            ACCENT if kind != "driver" else (
+                NEUTRAL if not judged or amount == 0 else GOOD if (amount > 0) == (direction == "higher_is_better")
+                else BAD
+            )
+            for kind, amount in zip(frame["kind"], frame["contribution"], strict=True)
+        ],
+        amount_text=[
+            format_value(v, unit) if kind != "driver" else format_delta(v, unit)
+            for kind, v in zip(frame["kind"], frame["contribution"], strict=True)
+        ],
+    )
+    x = alt.X("step:N", sort=list(data["step"]), title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160))
+    bars = (
+        alt.Chart(data)
+        .mark_bar(cornerRadius=2)
+        .encode(
+            x=x,
+            y=alt.Y("low:Q", axis=axis(unit, None), scale=alt.Scale(zero=unit in ("count", "currency"))),
+            y2="high:Q",
+            color=alt.Color("color:N", scale=None),
+            tooltip=[
+                alt.Tooltip("step:N", title="Step"),
+                alt.Tooltip("amount_text:N", title="Amount"),
+                alt.Tooltip("effect:N", title="Effect"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(data)
+        .mark_text(dy=-6, fontSize=11, color=INK, baseline="bottom")
+        .encode(x=x, y="high:Q", text="amount_text:N")
+    )
+    return alt.LayerChart(layer=[bars, labels]).properties(height=height)
+
+
+def note_marks(frame: pd.DataFrame) -> alt.Chart:
+    """Violet ticks at the periods that carry notes, the notes in the tooltip (a layer for `trend_chart`).
+
+    `frame` columns: start (date), period (label), text (the notes, one per line)."""
+    return (
+        alt.Chart(frame.assign(start=pd.to_datetime(frame["start"])))
+        .mark_rule(color=NOTE_COLOR, strokeDash=[2, 3], strokeWidth=1.5)
+        .encode(
+            x="start:T",
+            tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("text:N", title="Notes")],
+        )
+    )

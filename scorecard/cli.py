@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from scorecard import config
 from scorecard.access_cli import register_access
@@ -252,9 +252,10 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _report(args: argparse.Namespace) -> int:
     import json
 
+    from scorecard import notes
     from scorecard import scorecard as weekly
     from scorecard.compiler import CompileError
-    from scorecard.report import scorecard_csv, scorecard_table
+    from scorecard.report import movers_table, notes_text, row_notes, scorecard_csv, scorecard_table
 
     catalog = _catalog(args)
     filters = _as_person(args, _filters(args, catalog))
@@ -267,13 +268,44 @@ def _report(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     if note:
         print(note, file=sys.stderr)
+    movements = _movements(args, db, catalog, card)
+    week_notes = notes.for_weeks(db, [card.week])
     if args.format == "json":
-        print(json.dumps([row.as_json() for row in card.rows], indent=2))
+        out = []
+        for row in card.rows:
+            data = _with_drivers(row.as_json(), movements.get(row.metric, {}))
+            data["notes"] = [n.as_json() for n in row_notes(week_notes, row.metric, card.week.label)]
+            out.append(data)
+        print(json.dumps(out, indent=2))
     elif args.format == "csv":
-        sys.stdout.write(scorecard_csv(card))
+        sys.stdout.write(scorecard_csv(card, week_notes))
     else:
         print(scorecard_table(card))
+        for block in (movers_table(card, movements), notes_text(card, week_notes)):
+            if block:
+                print(block)
     return 0
+
+
+def _movements(args: argparse.Namespace, db: Database, catalog: Catalog, card: Any) -> dict[str, Any]:
+    """What moved each metric, by the --drivers-by dimensions (default: region); {} with --drivers-by none."""
+    from scorecard import drivers
+
+    chosen = args.drivers_by or [drivers.DEFAULT_DIMENSION]
+    if chosen == ["none"] or args.format == "csv":
+        return {}
+    for dim in chosen:
+        if dim not in catalog.dimensions:
+            raise CommandError(f"--drivers-by {dim!r}: unknown dimension; dimensions: {', '.join(catalog.dimensions)}")
+    return drivers.for_card(db, catalog, card, chosen)
+
+
+def _with_drivers(data: dict[str, Any], movements: Mapping[str, Any]) -> dict[str, Any]:
+    from scorecard import drivers
+
+    if not movements:
+        return data
+    return {**data, "drivers": drivers.report_drivers(movements), "drivers_note": drivers.report_note(movements)}
 
 
 def _as_person(args: argparse.Namespace, filters: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -314,6 +346,12 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "(default: each metric's own window, usually the week)",
     )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--drivers-by",
+        action="append",
+        metavar="DIM",
+        help="break each change down by this dimension (repeat for more; default region; 'none' to skip)",
+    )
     p.set_defaults(handler=_report)
 
 
@@ -633,6 +671,167 @@ def _add_test(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_test)
 
 
+# --- note ---------------------------------------------------------------------------------
+
+
+def _note(args: argparse.Namespace) -> int:
+    from scorecard import notes
+
+    db = _existing_database(args)
+    if args.action == "delete":
+        if not args.args:
+            raise CommandError("note delete ID: give the id `note list` shows")
+        for note_id in args.args:
+            if not notes.delete(db, note_id):
+                raise CommandError(f"no note with id {note_id!r}")
+            print(f"deleted note {note_id}")
+        return 0
+    catalog = _catalog(args)
+    if args.action == "add":
+        if not args.args:
+            raise CommandError('note add "TEXT": give the note\'s text')
+        week = _week(args, catalog)
+        try:
+            note = notes.add(db, catalog, week, " ".join(args.args), metric=args.metric, author=args.author)
+        except notes.NoteError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"added note {note.id} on {note.week}" + (f" ({note.metric})" if note.metric else " (whole week)"))
+        return 0
+    shown = notes.for_weeks(db, [_week(args, catalog)], args.metric) if args.week else notes.all_notes(db)
+    if args.metric and not args.week:
+        shown = [n for n in shown if n.metric in (args.metric, None)]
+    for note in shown:
+        print(f"{note.id}  {note.week}  {note.metric or '(week)'}  {note.line()}")
+    return 0
+
+
+def _add_note(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("note", help="add, list or delete notes on a week (a note never changes a number)")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text_help in (
+        ("add", "the note's text"),
+        ("list", None),
+        ("delete", "ids of the notes to delete (as `note list` shows them)"),
+    ):
+        a = actions.add_parser(action, help=f"{action} notes")
+        if text_help:
+            a.add_argument("args", nargs="+", help=text_help)
+        else:
+            a.set_defaults(args=[])
+        _add_db(a)
+        _add_metrics(a)
+        if action != "delete":
+            a.add_argument("--week", help="YYYY-Www or a date in the week (add: default the last complete week)")
+            a.add_argument("--metric", help="the metric the note is about (default: the whole week)")
+        if action == "add":
+            a.add_argument("--author", help="who writes it (default: the operating-system user)")
+        a.set_defaults(handler=_note)
+
+
+# --- send ---------------------------------------------------------------------------------
+
+
+def _send(args: argparse.Namespace) -> int:
+    import os
+
+    from scorecard import charts, drivers, mail, notes, periods, views
+    from scorecard import scorecard as weekly
+    from scorecard.compiler import CompileError
+    from scorecard.report import scorecard_csv
+
+    def step(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    try:
+        to = mail.recipients(args.to or [])
+        smtp_url = args.smtp or os.environ.get(mail.SMTP_ENV)
+        sender = args.sender or os.environ.get(mail.FROM_ENV)
+        if not args.out and not smtp_url:
+            raise CommandError(f"no SMTP server: give --smtp smtp://[user:password@]host:port or ${mail.SMTP_ENV}")
+        if not sender:
+            raise CommandError(f"no sender: give --from scorecard@example.com or ${mail.FROM_ENV}")
+        settings = mail.parse_smtp_url(smtp_url) if smtp_url else None
+    except mail.MailError as exc:
+        raise CommandError(str(exc)) from None
+    catalog = _catalog(args)
+    filters = _as_person(args, _filters(args, catalog))
+    dimension = args.drivers_by or drivers.DEFAULT_DIMENSION
+    if dimension not in catalog.dimensions:
+        known = ", ".join(catalog.dimensions)
+        raise CommandError(f"--drivers-by {dimension!r}: unknown dimension; dimensions: {known}")
+    db = _existing_database(args)
+    _check_filters(db, catalog, filters)
+    week, note = _data_week(args, catalog, db)
+    if note:
+        step(note)
+    step(f"building the scorecard for {week.label}...")
+    try:
+        card = weekly.build(db, catalog, week, filters)
+    except CompileError as exc:
+        raise CommandError(str(exc)) from None
+    step(f"working out what moved, by {dimension}...")
+    moved = drivers.for_card(db, catalog, card, [dimension])
+    movements = {metric: by_dim[dimension] for metric, by_dim in moved.items()}
+    found = notes.for_weeks(db, periods.weeks_ending(catalog.calendar, week, weekly.TREND_WEEKS))
+    scope = views.filters_text(filters, catalog)
+    app_url = args.app_url or os.environ.get(mail.APP_URL_ENV)
+    link = mail.app_link(app_url, week.label, card.filters, dimension) if app_url else None
+    step("rendering the one-page PDF and PNG...")
+    figure = charts.scorecard_figure(
+        card,
+        title=f"Scorecard, week {week.label}",
+        subtitle=f"{week.first:%d %b} to {week.last:%d %b %Y} · {scope}",
+        movements=movements,
+        notes=found,
+    )
+    stem = f"scorecard-{week.label}"
+    attachments = [
+        mail.Attachment(f"{stem}.pdf", charts.to_pdf(figure), "application/pdf"),
+        mail.Attachment(f"{stem}.png", charts.to_png(figure), "image/png"),
+        mail.Attachment(f"{stem}.csv", scorecard_csv(card, found).encode("utf-8"), "text/csv"),
+    ]
+    try:
+        message = mail.compose(
+            sender=sender,
+            to=to,
+            subject_line=mail.subject(card, scope),
+            body=mail.summary(card, scope=scope, movements=movements, notes=found, link=link),
+            attachments=attachments,
+        )
+        if args.out:
+            from pathlib import Path
+
+            Path(args.out).write_bytes(bytes(message))
+            print(f"wrote {args.out} ({len(to)} recipient(s), not sent)")
+            return 0
+        assert settings is not None
+        step(f"sending through {settings.display()}...")
+        mail.send(message, settings, cafile=args.smtp_ca or os.environ.get(mail.CA_ENV))
+    except mail.MailError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"sent \"{message['Subject']}\" to {', '.join(to)} through {settings.display()}")
+    return 0
+
+
+def _add_send(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("send", help="e-mail the weekly scorecard (summary, PDF/PNG one-pager, CSV)")
+    _add_db(p)
+    _add_metrics(p)
+    p.add_argument("--week", help="YYYY-Www or a date in the week (default: the last complete week)")
+    p.add_argument("--to", action="append", metavar="ADDRESSES", help="a@x.com,b@y.com (repeatable)")
+    _add_filter(p)
+    p.add_argument(
+        "--smtp", help="smtp://[user:password@]host[:port] (STARTTLS) or smtps://... (default: $SCORECARD_SMTP_URL)"
+    )
+    p.add_argument("--from", dest="sender", help="sender address (default: $SCORECARD_MAIL_FROM)")
+    p.add_argument("--app-url", help="base address of the dashboard for the link (default: $SCORECARD_APP_URL)")
+    p.add_argument("--drivers-by", help="dimension the movers are broken down by (default: region)")
+    p.add_argument("--smtp-ca", help="CA certificate file to trust for the SMTP server (default: $SCORECARD_SMTP_CA)")
+    p.add_argument("--out", help="write the message to this .eml file instead of sending it")
+    _add_as_person(p)
+    p.set_defaults(handler=_send)
+
+
 REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_info,
@@ -647,6 +846,8 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_record,
     _add_revert,
     _add_test,
+    _add_note,
+    _add_send,
     register_import,
     register_export,
     register_access,

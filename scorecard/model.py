@@ -198,6 +198,19 @@ loads = sa.Table(
     comment="One row per data load; the latest id is the database's data version.",
 )
 
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True, autoincrement=False),
+    sa.Column("week", sa.String(10), nullable=False, comment="the week's label, e.g. 2026-W48"),
+    sa.Column("week_start", sa.Date, nullable=False),
+    sa.Column("metric", sa.String(64), comment="null: a note on the whole week"),
+    sa.Column("text", sa.String(500), nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC"),
+    comment="Notes on a week or on one metric's week (scorecard.notes); never change a number.",
+)
+
 # Indexes for the filters and joins metrics run: time anchors and references.
 for _table, _columns in {
     leads: ("created_at", "mql_at", "campaign_id", "account_id", "owner_rep_id", "opportunity_id"),
@@ -205,6 +218,7 @@ for _table, _columns in {
     activities: ("occurred_at", "lead_id", "opportunity_id", "rep_id"),
     campaigns: ("start_date",),
     quotas: ("period_start",),
+    notes: ("week_start",),
 }.items():
     for _column in _columns:
         sa.Index(f"ix_{_table.name}_{_column}", _table.c[_column])

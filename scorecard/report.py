@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 
 from scorecard.catalog import Catalog
 from scorecard.cells import safe_text
+from scorecard.drivers import Movement, drivers_line
 from scorecard.formatting import format_delta, format_value
+from scorecard.notes import Note
 from scorecard.ranking import Ranking
 from scorecard.readiness import Readiness, fill_text
 from scorecard.scorecard import REPORT_FIELDS, Scorecard
@@ -83,14 +86,16 @@ def scorecard_table(card: Scorecard) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def scorecard_csv(card: Scorecard) -> str:
+def scorecard_csv(card: Scorecard, notes: Sequence[Note] | None = None) -> str:
     """One row per metric with the JSON report's fields; owners joined by "|", the trend as
-    semicolon-separated weekly values, oldest first."""
+    semicolon-separated weekly values, oldest first. With `notes`, a last column `notes`: the
+    texts of the notes on the metric's week and on the whole week, joined by " | "."""
     buffer = io.StringIO()
     texts = [str(v) for row in card.rows for v in row.as_json().values() if isinstance(v, str)]
+    texts += [n.text for n in notes or ()]
     writer = csv.DictWriter(
         buffer,
-        fieldnames=REPORT_FIELDS,
+        fieldnames=[*REPORT_FIELDS, "notes"] if notes is not None else list(REPORT_FIELDS),
         lineterminator="\n",
         quoting=csv.QUOTE_ALL if any("\r" in t for t in texts) else csv.QUOTE_MINIMAL,  # 3.11 leaves \r bare
     )
@@ -106,6 +111,8 @@ def scorecard_csv(card: Scorecard) -> str:
             owners="|".join(row.owners),
             trend=";".join(_num(p.value) for p in row.trend),
         )
+        if notes is not None:
+            data["notes"] = " | ".join(n.text for n in row_notes(notes, row.metric, card.week.label))
         numeric = ("value", "previous", "delta", "target", "trend", "n")
         writer.writerow(
             {key: "" if value is None else value if key in numeric else safe_text(value) for key, value in data.items()}
@@ -151,6 +158,42 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
         )
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def movers_table(card: Scorecard, movements: Mapping[str, Mapping[str, Movement]]) -> str:
+    """'What moved': per metric that changed, the change and its two biggest drivers per dimension."""
+    lines = []
+    for row in card.rows:
+        for movement in movements.get(row.metric, {}).values():
+            if movement.change is None or movement.change == 0:
+                continue
+            text = drivers_line(movement, row.format)
+            if movement.reason and movement.method == "none":
+                text += " (not broken down: " + movement.reason + ")"
+            lines.append(f"  {row.label} by {movement.dimension}: {text}")
+    if not lines:
+        return ""
+    return "What moved since the week before\n" + "\n".join(lines) + "\n"
+
+
+def row_notes(notes: Sequence[Note], metric: str, week: str) -> list[Note]:
+    """The notes a scorecard row carries: on its metric in that week, then those on the whole week."""
+    mine = [n for n in notes if n.week == week and n.metric == metric]
+    return mine + [n for n in notes if n.week == week and n.metric is None]
+
+
+def notes_text(card: Scorecard, notes: Sequence[Note]) -> str:
+    """'Notes on 2026-W48' with one line per note of the week shown (week notes first)."""
+    labels = {r.metric: r.label for r in card.rows}
+    shown = [n for n in notes if n.week == card.week.label]
+    if not shown:
+        return ""
+    shown.sort(key=lambda n: (n.metric is not None, labels.get(n.metric or "", n.metric or ""), n.created_at))
+    lines = [f"Notes on {card.week.label}"]
+    for note in shown:
+        about = "whole week" if note.metric is None else labels.get(note.metric, note.metric)
+        lines.append(f"  {about}: {note.line()}")
     return "\n".join(lines) + "\n"
 
 

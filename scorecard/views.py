@@ -19,7 +19,9 @@ from scorecard import periods as cal
 from scorecard.catalog import Catalog
 from scorecard.compiler import Query
 from scorecard.definitions import Calendar, CohortMetric, MetricBase, RankMetric
+from scorecard.drivers import Movement, slices_frame
 from scorecard.formatting import format_value
+from scorecard.notes import Note
 from scorecard.ranking import NOT_TIERED, Ranking
 from scorecard.readiness import Readiness, settles_after
 from scorecard.scorecard import (
@@ -485,6 +487,35 @@ def maturation_frame(curves: pd.DataFrame, dimension: str) -> pd.DataFrame:
     )
     out["share_text"] = [format_value(v, "percent") for v in out["share"]]
     return out
+
+
+# --- notes and what moved ---------------------------------------------------------------------------
+
+
+def note_marks_frame(notes: Sequence[Note], periods: Sequence[cal.Period]) -> pd.DataFrame:
+    """One row per period that carries notes: start, period (label), text (the notes, one per line)
+    — the marks a trend chart draws. A note belongs to the period its week starts in."""
+    rows = []
+    for period in periods:
+        inside = [n for n in notes if period.first <= n.week_start <= period.last]
+        if inside:
+            text = "\n".join(f"{n.text} ({n.author})" for n in inside)
+            rows.append({"start": period.first, "period": period.label, "text": text})
+    return pd.DataFrame(rows, columns=["start", "period", "text"])
+
+
+def note_line(note: Note, catalog: Catalog | None = None) -> str:
+    """'Win rate: Berlin trade show landed — ana, 30 Nov 09:12' (plain text)."""
+    about = ""
+    if note.metric is not None:
+        known = catalog is not None and note.metric in catalog.metrics
+        about = (catalog.metrics[note.metric].label if catalog is not None and known else note.metric) + ": "
+    return f"{about}{note.text} — {note.author}, {note.created_at:%d %b %H:%M} UTC"
+
+
+def moved_frame(movement: Movement) -> pd.DataFrame:
+    """The "What moved" table: the slices' values before and after, their shares, mix, rate and total."""
+    return slices_frame(movement)
 
 
 def readiness_frames(report: Readiness) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -161,10 +161,10 @@ def test_scorecard_definition_opens_yaml_and_sql(open_page: PageRunner) -> None:
 
 
 @pytest.mark.usefixtures("dashboard_db")
-def test_scorecard_offers_csv_png_and_pdf(open_page: PageRunner) -> None:
+def test_scorecard_offers_csv_xlsx_png_and_pdf(open_page: PageRunner) -> None:
     app = ok(open_page("scorecard"))
     labels = [b.label for b in app.get("download_button")]
-    assert labels == ["CSV", "PNG", "PDF"]
+    assert labels == ["CSV", "XLSX", "PNG", "PDF"]
 
 
 # --- explore ------------------------------------------------------------------------------------------

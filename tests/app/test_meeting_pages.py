@@ -1,0 +1,101 @@
+"""The weekly meeting on the dashboard (AppTest): drivers under the cards, notes added and shown,
+CSV and XLSX under every table, note marks on Explore's trend."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from dashboard_helpers import PageRunner
+from streamlit.testing.v1 import AppTest
+
+from scorecard import charts, drivers, notes, periods
+from scorecard.catalog import load_catalog
+from scorecard.config import DEFAULT_METRICS
+from scorecard.db import Database
+from scorecard.engine import Runner
+
+
+def ok(app: AppTest) -> AppTest:
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    return app
+
+
+def captions(app: AppTest) -> list[str]:
+    return [str(c.value) for c in app.caption]
+
+
+@pytest.fixture
+def own_db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the session's demo database that this test may write notes into."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_db, path)
+    monkeypatch.setenv("SCORECARD_DB", str(path))
+    monkeypatch.delenv("SCORECARD_METRICS", raising=False)
+    return path
+
+
+def test_cards_name_their_drivers(own_db: Path, open_page: PageRunner) -> None:
+    app = ok(open_page("scorecard", moved_by="source"))
+    week = app.selectbox(key="week_picker").value
+    assert app.selectbox(key="moved_by").value == "source" and app.query_params["moved_by"] == "source"
+    catalog = load_catalog(DEFAULT_METRICS)
+    db = Database.open(own_db)
+    movement = drivers.decompose(
+        Runner(db, catalog), catalog, "bookings", periods.parse_week(catalog.calendar, week), "source"
+    )
+    assert movement.decomposed
+    line = drivers.drivers_line(movement, "currency").split(": ", 1)[1]
+    shown = [c for c in captions(app) if c.startswith("By lead source: ")]
+    assert any(c.replace("\\", "") == f"By lead source: {line}" for c in shown), shown
+    assert "Not split into drivers" in captions(app)  # the medians and derived metrics say so
+    moved_buttons = [b for b in app.button if b.key and b.key.startswith("moved_")]
+    assert "moved_bookings" in [b.key for b in moved_buttons]
+
+
+def test_a_note_added_on_the_page_is_stored_and_shown(own_db: Path, open_page: PageRunner) -> None:
+    app = ok(open_page("scorecard"))
+    week = app.selectbox(key="week_picker").value
+    app.selectbox[-1].select("win_rate")
+    app.text_area[0].input("Berlin *trade* show [landed](http://x)")
+    app.button[[b.label for b in app.button].index("Add note")].click()
+    app = ok(app.run())
+    stored = notes.for_weeks(Database.open(own_db), [periods.parse_week(load_catalog(DEFAULT_METRICS).calendar, week)])
+    assert [(n.metric, n.text, n.author) for n in stored] == [
+        ("win_rate", "Berlin *trade* show [landed](http://x)", notes.default_author())
+    ]
+    # Shown as typed through state.plain: markdown characters escaped, the address broken by a word
+    # joiner, so nothing becomes bold or a link.
+    shown = [c for c in captions(app) if "Berlin" in c]
+    expected = ":material/edit_note: Berlin \\*trade\\* show \\[landed\\](http:/\u2060/x) — "
+    assert shown == [expected + notes.default_author()]
+
+
+def test_an_empty_note_is_refused_on_the_page(own_db: Path, open_page: PageRunner) -> None:
+    app = ok(open_page("scorecard"))
+    app.text_area[0].input("   ")
+    app.button[[b.label for b in app.button].index("Add note")].click()
+    app = app.run()
+    assert [e.value for e in app.error] == ["The note was not added: a note needs some text"]
+    assert notes.all_notes(Database.open(own_db)) == []
+
+
+def test_every_table_downloads_as_csv_and_xlsx(own_db: Path, open_page: PageRunner) -> None:
+    for page in ("explore", "ranking", "lead-quality", "definitions", "data"):
+        app = ok(open_page(page))
+        labels = [b.label for b in app.get("download_button")]
+        assert labels.count("CSV") == labels.count("XLSX") == len(app.dataframe) >= 1, (page, labels)
+
+
+def test_explore_marks_weeks_with_notes(own_db: Path, open_page: PageRunner) -> None:
+    catalog = load_catalog(DEFAULT_METRICS)
+    db = Database.open(own_db)
+    week = periods.last_complete_week(catalog.calendar)
+    notes.add(db, catalog, week, "Price list changed", metric="bookings", author="ana")
+    notes.add(db, catalog, week, "About win rate only", metric="win_rate", author="ana")
+    app = ok(open_page("explore", metric="bookings"))
+    spec = app.get("vega_lite_chart")[0].proto.spec
+    assert charts.NOTE_COLOR in spec  # the data itself travels beside the spec; see tests/test_notes.py
+    assert "Violet dotted lines: 1 week(s) with notes; point at one to read them." in captions(app)

@@ -1,0 +1,253 @@
+"""`python -m scorecard send` end to end against a real SMTP server (aiosmtpd) started by the test:
+plain, and STARTTLS with a login over a self-signed certificate generated here."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import email
+import io
+import ipaddress
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from scorecard import mail, notes, periods
+from scorecard.catalog import load_catalog
+from scorecard.config import DEFAULT_METRICS, PROJECT_ROOT
+from scorecard.db import Database
+from tests.fixtures import tiny
+
+
+@dataclass
+class Inbox:
+    """What the SMTP server received: one entry per message, with the session's TLS and login."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    logins: list[tuple[str, bool]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.messages.append(
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "content": envelope.original_content or envelope.content,
+                "tls": session.ssl is not None,
+                "authenticated": bool(session.authenticated),
+            }
+        )
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost, and its key (PEM files)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mail") / "tiny.duckdb"
+    db = tiny.load(Database.open(path))
+    catalog = load_catalog(DEFAULT_METRICS)
+    week = periods.parse_week(catalog.calendar, "2026-W03")
+    notes.add(db, catalog, week, "Berlin trade show landed", metric="bookings", author="ana",
+              now=dt.datetime(2026, 1, 19, 8, 0))  # fmt: skip
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def plain_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[Inbox, int, Path]]:
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"ana", b"s3cr:t@")
+        inbox.logins.append((auth_data.login.decode(), ok))
+        return AuthResult(success=ok, handled=False)
+
+    port = _free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        yield inbox, port, cert
+    finally:
+        controller.stop()
+
+
+def _send(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCORECARD_")}
+    return subprocess.run(
+        [sys.executable, "-m", "scorecard", "send", "--db", str(db), *args],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, env={**clean, **(env or {})}, check=False, timeout=300,
+    )  # fmt: skip
+
+
+def _parts(message: Message) -> dict[str, Message]:
+    return {part.get_filename() or "body": part for part in message.walk() if not part.is_multipart()}
+
+
+def test_send_delivers_summary_and_attachments(tiny_db: Path, plain_server: tuple[Inbox, int]):
+    inbox, port = plain_server
+    done = _send(
+        tiny_db, "--week", "2026-W03", "--to", "exec@example.com,cfo@example.com",
+        "--smtp", f"smtp://127.0.0.1:{port}", "--app-url", "https://scorecard.example.com/",
+        env={"SCORECARD_MAIL_FROM": "Scorecard <bot@example.com>"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "sent " in done.stdout and "building the scorecard for 2026-W03" in done.stderr
+    assert len(inbox.messages) == 1
+    got = inbox.messages[0]
+    assert got["from"] == "bot@example.com" and got["to"] == ["exec@example.com", "cfo@example.com"]
+    message = email.message_from_bytes(got["content"])
+    # Judged in W03 with a target: quota attainment (quarter to date, Jan 1-18: bookings O1 1000 + O2 5000
+    # + O5 3000 = 9000 against 18 days of R1 1000 + R2 500 a day = 27000: 33.3%, red against 100%) and
+    # pipeline coverage (open deals at the end of W03: O6 600 against 13 weeks of quota, 10,500 a week:
+    # 0.0044x, red against 3x). The other metrics are below their minimum sample.
+    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 2 off target"
+    assert message["To"] == "exec@example.com, cfo@example.com"
+    parts = _parts(message)
+    assert sorted(parts) == ["body", "scorecard-2026-W03.csv", "scorecard-2026-W03.pdf", "scorecard-2026-W03.png"]
+    body = parts["body"].get_payload(decode=True).decode().replace("\r\n", "\n")
+    assert "On target (0):\n  (none)\n" in body
+    assert (
+        "Off target (2):\n  - Quota attainment: 33.3% (target 100.0%)\n  - Pipeline coverage: 0.00x (target 3.00x)\n"
+        in body
+    )
+    # Bookings: won O1 1000 (NA) in W02; O2 5000 + O5 3000 (both EMEA) in W03.
+    assert "  * Bookings: $1,000 -> $8,000, +$7,000: EMEA +$8,000 (total), NA -$1,000 (total) (by region)" in body
+    assert "  ~ Win rate: only 3 deals in the week; at least 10 are needed to judge" in body
+    assert "Notes on 2026-W03\n  Bookings: Berlin trade show landed (ana, 2026-01-19 08:00 UTC)" in body
+    assert "Open this view in the app: https://scorecard.example.com/?week=2026-W03&moved_by=region" in body
+    assert parts["scorecard-2026-W03.pdf"].get_content_type() == "application/pdf"
+    assert parts["scorecard-2026-W03.pdf"].get_payload(decode=True)[:5] == b"%PDF-"
+    assert parts["scorecard-2026-W03.png"].get_payload(decode=True)[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = list(csv.DictReader(io.StringIO(parts["scorecard-2026-W03.csv"].get_payload(decode=True).decode())))
+    bookings = next(r for r in rows if r["metric"] == "bookings")
+    assert (bookings["value"], bookings["previous"], bookings["notes"]) == ("8000", "1000", "Berlin trade show landed")
+
+
+def test_send_with_starttls_and_login(tiny_db: Path, tls_server: tuple[Inbox, int, Path]):
+    inbox, port, cert = tls_server
+    common = ["--week", "2026-W03", "--to", "exec@example.com", "--from", "bot@example.com", "--smtp-ca", str(cert)]
+    wrong = _send(tiny_db, *common, "--smtp", f"smtp://ana:nope@127.0.0.1:{port}")
+    assert wrong.returncode == 1 and "refused the login for ana: 535" in wrong.stderr and "nope" not in wrong.stderr
+    assert inbox.messages == []
+    # The password has ':' and '@' in it, written percent-encoded in the URL.
+    done = _send(tiny_db, *common, env={"SCORECARD_SMTP_URL": f"smtp://ana:s3cr%3At%40@127.0.0.1:{port}"})
+    assert done.returncode == 0, done.stderr
+    assert len(inbox.messages) == 1 and inbox.messages[0]["tls"] and inbox.messages[0]["authenticated"]
+    # The wrong password was refused (smtplib tries each mechanism the server offers), the right one taken.
+    assert inbox.logins[-1] == ("ana", True) and set(inbox.logins[:-1]) == {("ana", False)}
+    message = email.message_from_bytes(inbox.messages[0]["content"])
+    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 2 off target"
+    # Without the certificate to trust, TLS fails and nothing is sent.
+    untrusted = _send(tiny_db, *common[:-2], "--smtp", f"smtp://ana:s3cr%3At%40@127.0.0.1:{port}")
+    assert untrusted.returncode == 1 and "TLS failed" in untrusted.stderr and len(inbox.messages) == 1
+
+
+def test_password_never_goes_in_clear(tiny_db: Path, plain_server: tuple[Inbox, int]):
+    inbox, port = plain_server  # this server offers no STARTTLS
+    done = _send(tiny_db, "--to", "a@example.com", "--from", "bot@example.com", "--week", "2026-W03",
+                 "--smtp", f"smtp://ana:secret@127.0.0.1:{port}")  # fmt: skip
+    assert done.returncode == 1 and "does not offer STARTTLS; refusing to send the password" in done.stderr
+    assert "secret" not in done.stderr and inbox.messages == []
+
+
+def test_bad_arguments_are_plain_errors(tiny_db: Path):
+    assert "no SMTP server" in _send(tiny_db, "--to", "a@example.com", "--from", "b@example.com").stderr
+    assert "'nobody' is not an e-mail address" in _send(tiny_db, "--to", "nobody", "--smtp", "smtp://h").stderr
+    assert "no sender" in _send(tiny_db, "--to", "a@example.com", "--smtp", "smtp://h").stderr
+
+
+def test_smtp_urls():
+    s = mail.parse_smtp_url("smtp://mailer:p%40ss@mail.example.com")
+    assert (s.host, s.port, s.user, s.password, s.security) == ("mail.example.com", 587, "mailer", "p@ss", "starttls")
+    assert mail.parse_smtp_url("smtps://mail.example.com").port == 465
+    assert mail.parse_smtp_url("smtps://mail.example.com").security == "tls"
+    assert mail.parse_smtp_url("smtp://h:25?starttls=never").security == "none"
+    assert mail.parse_smtp_url("smtp://h:25?starttls=require").require_tls
+    assert mail.parse_smtp_url("smtp://u:secret@h:25").display() == "smtp://u@h:25"
+    for bad, message in (
+        ("http://h", "write smtp://"),
+        ("smtp://", "no host"),
+        ("smtp://h:x", "port is not a number"),
+        ("smtp://h?tls=1", "unknown option(s) tls"),
+        ("smtp://u:secret@h:x", "smtp://u:***@h:x"),
+    ):
+        with pytest.raises(mail.MailError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
+            mail.parse_smtp_url(bad)
+    assert mail.recipients(["a@x.com, b@y.org", "a@x.com"]) == ["a@x.com", "b@y.org"]
+    assert mail.app_link("http://h/", "2026-W03", {"region": ["NA", "EMEA"]}) == (
+        "http://h/?week=2026-W03&region=EMEA&region=NA"
+    )
