@@ -298,7 +298,7 @@ def _previews(previews: list[preview.MetricPreview]) -> None:
             ]
             if "colour now" in frame:
                 columns += [("colour now", "Colour now", None), ("colour proposed", "Proposed colour", None)]
-            state.table(frame, columns, height=300)
+            state.table(frame, columns, name=f"preview-{item.metric}", height=300)
 
 
 # --- save and conflicts ------------------------------------------------------------------------
