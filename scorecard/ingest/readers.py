@@ -318,6 +318,11 @@ def _read_csv(
     all_numbers = np.arange(header_row + 1, header_row + 1 + table.num_rows + len(bad), dtype=np.int64)
     rows = np.setdiff1d(all_numbers, bad_numbers, assume_unique=True)[: table.num_rows]
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
+    if len(headers) != frame.shape[1]:  # e.g. a header line of only carriage returns and NULs
+        raise ReadError(
+            f"{name}: the header row has {len(headers)} names but the rows have {frame.shape[1]} cells; "
+            "check the file's delimiter and line endings"
+        )
     frame.columns = pd.Index(headers)
     blank = frame.isna().all(axis=1).to_numpy()
     lines = [BadLine(b[0], b[2], f"expected {width} cells, found {b[1]}") for b in bad]

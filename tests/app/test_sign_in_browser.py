@@ -231,7 +231,9 @@ def test_sign_in_scope_refusal_and_sign_out_in_chromium(servers: str) -> None:
             _settle(page)
             assert page.locator("h1").first.inner_text().strip() == "Access"
             page.screenshot(path=str(OUTPUT / "sign-in-admin-access.png"), full_page=True)
-            assert page.get_by_test_id("stDataFrame").count() == 1  # the rules (drawn on a canvas)
+            # The rules table is drawn on a canvas loaded after the script run: wait for it to mount.
+            page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+            assert page.get_by_test_id("stDataFrame").count() == 1
             lookup = page.get_by_label("What would this person see?")
             lookup.fill("lena@example.com")
             lookup.press("Enter")
