@@ -19,7 +19,9 @@ import streamlit as st
 
 from app import auth, state
 from scorecard import charts, config, ingest, readiness, views
+from scorecard.catalog import Catalog
 from scorecard.db import Database, DatabaseError
+from scorecard.readiness import Readiness
 
 PREVIEW_ROWS = 200
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx"]
@@ -106,7 +108,7 @@ def _import_section(db: Database) -> None:
         st.success(f"Imported {last.plan.accepted:,} rows (load {last.load_id}); every page now shows them.")
         catalog = state.catalog()
         if catalog is not None:
-            ready, total = readiness.check(db, catalog).scorecard_counts()
+            ready, total = _readiness_of(db, catalog).scorecard_counts()
             st.info(f"Your data now supports {ready} of {total} scorecard metrics: the tab 'What your data "
                     "supports' says what the others need.", icon=":material/fact_check:")
         _show_result(last, heading="Last import")
@@ -185,6 +187,17 @@ def _show_result(result: ingest.ImportResult, heading: str) -> None:
 # --- what the data supports ----------------------------------------------------------------------------
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _readiness(_db: Database, _catalog: Catalog, target: str, data_version: str, catalog_version: str) -> Readiness:
+    return readiness.check(_db, _catalog)
+
+
+def _readiness_of(db: Database, catalog: Catalog) -> Readiness:
+    """The readiness report, computed once per database state and catalog (the import notice and the
+    tab of the same run share it)."""
+    return _readiness(db, catalog, db.display(), db.data_version(), catalog.version)
+
+
 def _readiness_section(db: Database) -> None:
     """`python -m scorecard doctor` on the page: which metrics the data supports, and what the rest need."""
     catalog = state.catalog()
@@ -192,7 +205,7 @@ def _readiness_section(db: Database) -> None:
         st.caption("Import data (or build the demo) to see which metrics it supports.")
         return
     try:
-        report = readiness.check(db, catalog)
+        report = _readiness_of(db, catalog)
     except DatabaseError as exc:
         st.error(f"Cannot read the database: {exc}")
         return
