@@ -8,6 +8,7 @@ test-output/. The server is always terminated. Needs the Debian `chromium` packa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -51,12 +52,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard served on a free port against the demo database; stopped afterwards, whatever happens."""
+@contextlib.contextmanager
+def serve(db_path: Path, log_path: Path) -> Iterator[str]:
+    """The dashboard served on a free port against `db_path`; stopped afterwards, whatever happens."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "SCORECARD_DB": str(demo_db)}
+    env = {**os.environ, "SCORECARD_DB": str(db_path)}
     env.pop("SCORECARD_METRICS", None)
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard.py",
@@ -70,6 +70,13 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             yield f"http://127.0.0.1:{port}"
         finally:
             _stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on the demo database."""
+    with serve(demo_db, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
 
 
 def _wait_until_healthy(port: int, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60) -> None:

@@ -3,17 +3,14 @@ on an export with only won deals, no activities and no quotas; unmatched filters
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import ROOT, PageRunner
+from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
-from test_dashboard_browser import CHROMIUM, LAUNCH_ARGS, OUTPUT, _free_port, _settle, _stop, _wait_until_healthy
+from test_dashboard_browser import CHROMIUM, LAUNCH_ARGS, OUTPUT, _settle, serve
 
 from scorecard import periods, readiness
 from scorecard import scorecard as weekly
@@ -104,22 +101,8 @@ def test_the_window_is_kept_in_the_address(open_page: PageRunner) -> None:
 
 @pytest.fixture(scope="module")
 def won_server(only_won: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit-won") / "server.log"
-    env = {**os.environ, "SCORECARD_DB": str(only_won)}
-    env.pop("SCORECARD_METRICS", None)
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard.py",
-        "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        try:
-            _wait_until_healthy(port, process, log_path)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            _stop(process)
+    with serve(only_won, tmp_path_factory.mktemp("streamlit-won") / "server.log") as url:
+        yield url
 
 
 @pytest.mark.browser
