@@ -176,3 +176,18 @@ def test_load_policy_reads_a_file_and_reports_a_missing_one(tmp_path: Path) -> N
     assert len(access.load_policy(path).rules) == 5
     with pytest.raises(AccessError, match="file not found"):
         access.load_policy(tmp_path / "nope.yaml")
+
+
+def test_mail_problems_keep_a_scorecard_from_people_it_would_show_too_much(policy: access.AccessPolicy) -> None:
+    everyone = ["admin@example.com", "lena@example.com", "ceo@example.com", "x@nowhere.io"]
+    assert access.mail_problems(policy, everyone, {}) == [
+        "lena@example.com may see only Region: APAC, EMEA; Team: sales, but this scorecard shows every region; "
+        "send them their own view (--as lena@example.com)",
+        "x@nowhere.io: x@nowhere.io is not in the access list. Ask an admin to add you to access.yaml.",
+    ]
+    assert access.mail_problems(policy, ["lena@example.com"], {"region": ["EMEA", "NA"], "team": ["sales"]}) == [
+        "lena@example.com may see only Region: APAC, EMEA; Team: sales, but this scorecard shows region NA; "
+        "send them their own view (--as lena@example.com)"
+    ]
+    lena = access.principal_for(policy, "lena@example.com")
+    assert access.mail_problems(policy, ["lena@example.com", "ceo@example.com"], access.narrow(lena, {})) == []
