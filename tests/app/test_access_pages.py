@@ -311,3 +311,33 @@ def test_a_failing_page_says_what_to_do_and_shows_no_traceback() -> None:
     (box,) = app.exception  # Streamlit records it, redacted by client.showErrorDetails = "none"
     assert "redacted" in str(box.message)
     assert "secret detail" not in str(box.message) and not box.stack_trace
+
+
+def test_an_admin_edits_the_access_file_safely(signed_in: Runner, access_file: Path) -> None:
+    app = signed_in("boss@example.com", "access")
+    assert app.text_area(key="access_text").value == ACCESS
+
+    app.text_area(key="access_text").input(ACCESS.replace("role: analyst", "role: wizard")).run()
+    app.button(key="access_save").click().run()
+    assert "Not saved" in texts(app, "error")[0] and f"{access_file}:3: role 'wizard'" in texts(app, "error")[0]
+    assert access_file.read_text(encoding="utf-8") == ACCESS
+
+    demoted = ACCESS.replace("boss@example.com, role: admin", "boss@example.com, role: analyst")
+    app.text_area(key="access_text").input(demoted)
+    app.button(key="access_save").click().run()
+    assert "take away your own right to manage access" in texts(app, "error")[0]
+    assert access_file.read_text(encoding="utf-8") == ACCESS
+
+    added = ACCESS + "  - {email: sam@team.org, role: analyst}\n"
+    access_file.write_text(ACCESS + "# edited on the server\n", encoding="utf-8")  # someone else saves first
+    app.text_area(key="access_text").input(added)
+    app.button(key="access_save").click().run()
+    assert "changed since you opened it" in texts(app, "error")[0]
+    assert access_file.read_text(encoding="utf-8").endswith("# edited on the server\n")
+
+    app = signed_in("boss@example.com", "access")  # reloaded: now saves
+    app.text_area(key="access_text").input(added)
+    app.button(key="access_save").click().run()
+    assert not app.error and "Saved access.yaml: 5 entries" in texts(app, "success")[0]
+    assert access_file.read_text(encoding="utf-8") == added
+    assert "sam@team.org · Analyst" in " ".join(texts(signed_in("sam@team.org").sidebar, "caption"))
