@@ -137,7 +137,7 @@ def _run(page: StreamlitPage) -> None:
         reference = uuid.uuid4().hex[:8]
         logging.getLogger("scorecard.dashboard").exception("page %s failed (reference %s)", page.title, reference)
         st.error(
-            f"**This page failed** (reference `{reference}`). Nothing was changed. Reload the page or go "
+            f"**This page failed** (reference `{reference}`). Reload the page or go "
             "back a step; if it happens again, tell your admin the reference, which the server log "
             "records with the details.",
             icon=":material/error:",

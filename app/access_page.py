@@ -7,12 +7,16 @@ person see?" before they try.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from app import auth, state
 from scorecard import access
-from scorecard.access import AccessDenied
+from scorecard.access import AccessDenied, AccessError, Principal
+from scorecard.access_store import AccessConflict, current_text, save_policy
+from scorecard.history import content_hash
 
 
 def render() -> None:
@@ -34,6 +38,8 @@ def render() -> None:
             + "\n".join(f"- `{problem}`" for problem in read.problems[:50]),
             icon=":material/error:",
         )
+    _editor(me, read.path)
+    if read.policy is None:
         return
     rules = read.policy.rules
     frame = pd.DataFrame(
@@ -59,3 +65,35 @@ def render() -> None:
         else:
             allowed = [p for p in access.PERMISSIONS if access.can(person, p)]
             st.success(f"{auth.plain(person.describe())} — may: {', '.join(allowed)}", icon=":material/person:")
+
+
+def _editor(me: Principal, path: Path) -> None:
+    """The access file as text: save checks it, refuses conflicts and never locks its editor out."""
+    on_disk = current_text(path)
+    with st.expander("Edit the access file", icon=":material/edit:", expanded=not on_disk):
+        if "access_loaded" not in st.session_state or st.session_state.get("access_reload"):
+            st.session_state["access_loaded"] = content_hash(on_disk)
+            st.session_state["access_text"] = on_disk or _STARTER
+            st.session_state["access_reload"] = False
+        text = st.text_area("access.yaml", key="access_text", height=320, label_visibility="collapsed")
+        if not st.button("Save", type="primary", icon=":material/save:", key="access_save"):
+            return
+        try:
+            policy = save_policy(path, text, me, st.session_state["access_loaded"])
+        except AccessError as exc:
+            st.error("Not saved; the file is as it was:\n\n" + "\n".join(f"- `{issue}`" for issue in exc.issues))
+            return
+        except (AccessDenied, AccessConflict) as exc:
+            st.error(f"Not saved: {exc}", icon=":material/block:")
+            return
+        st.session_state["access_reload"] = True
+        st.success(f"Saved {path.name}: {len(policy.rules)} entries. It applies from each person's next click.")
+
+
+_STARTER = """\
+version: 1
+users:
+  - {email: you@example.com, role: admin}
+  # - {email: lead@example.com, role: team_lead, scope: {region: [EMEA]}}
+  # - {email: "*@example.com", role: executive}
+"""

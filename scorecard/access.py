@@ -264,6 +264,32 @@ def visible_values(principal: Principal | None, dimension: str, values: Sequence
     return list(values) if allowed is None else [value for value in values if value in allowed]
 
 
+def mail_problems(
+    policy: AccessPolicy, recipients: Sequence[str], filters: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """Why a scorecard under `filters` may not be e-mailed to these recipients, one line each: an
+    address the access file does not list, or a person the filters would show rows outside their
+    scope (send them their own view: `report --as ADDRESS`, `access.narrow`)."""
+    problems: list[str] = []
+    for email in recipients:
+        try:
+            person = principal_for(policy, email)
+        except AccessDenied as exc:
+            problems.append(f"{email}: {exc}")
+            continue
+        for dim, allowed in person.scope:
+            asked = [str(v) for v in filters.get(dim, ())]
+            outside = [v for v in asked if v not in allowed]
+            if not asked or outside:
+                shown = f"{dim} {', '.join(outside)}" if outside else f"every {dim}"
+                problems.append(
+                    f"{person.user_name} may see only {scope_text(person.scope)}, but this scorecard shows {shown}; "
+                    f"send them their own view (--as {person.user_name})"
+                )
+                break
+    return problems
+
+
 def scope_problems(principal: Principal, dimensions: Collection[str]) -> list[str]:
     """Scope dimensions the catalog does not have (a person so scoped must see nothing)."""
     return [

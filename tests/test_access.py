@@ -176,3 +176,33 @@ def test_load_policy_reads_a_file_and_reports_a_missing_one(tmp_path: Path) -> N
     assert len(access.load_policy(path).rules) == 5
     with pytest.raises(AccessError, match="file not found"):
         access.load_policy(tmp_path / "nope.yaml")
+
+
+def test_mail_problems_keep_a_scorecard_from_people_it_would_show_too_much(policy: access.AccessPolicy) -> None:
+    everyone = ["admin@example.com", "lena@example.com", "ceo@example.com", "x@nowhere.io"]
+    assert access.mail_problems(policy, everyone, {}) == [
+        "lena@example.com may see only Region: APAC, EMEA; Team: sales, but this scorecard shows every region; "
+        "send them their own view (--as lena@example.com)",
+        "x@nowhere.io: x@nowhere.io is not in the access list. Ask an admin to add you to access.yaml.",
+    ]
+    assert access.mail_problems(policy, ["lena@example.com"], {"region": ["EMEA", "NA"], "team": ["sales"]}) == [
+        "lena@example.com may see only Region: APAC, EMEA; Team: sales, but this scorecard shows region NA; "
+        "send them their own view (--as lena@example.com)"
+    ]
+    lena = access.principal_for(policy, "lena@example.com")
+    assert access.mail_problems(policy, ["lena@example.com", "ceo@example.com"], access.narrow(lena, {})) == []
+
+
+def test_only_an_admin_saves_the_access_file_and_a_local_admin_cannot_lock_out(tmp_path: Path) -> None:
+    from scorecard.access_store import save_policy
+    from scorecard.history import content_hash
+
+    path = tmp_path / "access.yaml"
+    analyst = Principal(name="ana", role="analyst", mode="signed_in", email="ana@example.com")
+    with pytest.raises(AccessDenied, match="only admins may manage access"):
+        save_policy(path, POLICY, analyst, content_hash(""))
+    assert not path.exists()
+    # Local mode has no signed-in address to lock out: the first file can name anyone.
+    save_policy(path, "users:\n  - {email: a@b.co, role: admin}\n", access.local_principal("jo"), content_hash(""))
+    assert access.load_policy(path).rules[0].pattern == "a@b.co"
+    assert not list(tmp_path.glob(".access.yaml.*.tmp")), "no temporary file left behind"

@@ -273,3 +273,71 @@ def test_an_import_records_the_signed_in_admin(
     assert not app.exception, [e.value for e in app.exception]
     with duckdb.connect(str(db_path), read_only=True) as conn:
         assert conn.execute("select kind, user_name from loads").fetchall() == [("import", "boss@example.com")]
+
+
+def test_a_metric_that_cannot_take_the_scope_shows_no_value(
+    signed_in: Runner, access_file: Path, dashboard_db: Path
+) -> None:
+    access_file.write_text(
+        ACCESS + "  - {email: sam@team.org, role: team_lead, scope: {team: [sales]}}\n", encoding="utf-8"
+    )
+    app = signed_in("sam@team.org")
+    assert not app.exception
+    values = {m.label: str(m.value) for m in app.metric}
+    assert not re.search(r"\d", values["Cost per won deal"]), values["Cost per won deal"]  # campaign spend has no team
+    assert re.search(r"\d", values["Leads created"])
+    assert "Cost per won deal" in " ".join(texts(app, "caption"))
+
+
+def _failing_page(root: str) -> None:
+    import sys
+
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import streamlit as st
+
+    import dashboard
+
+    def broken() -> None:
+        raise RuntimeError("secret detail /srv/scorecard/data.duckdb")
+
+    dashboard._run(st.navigation([st.Page(broken, title="Broken", url_path="broken")]))
+
+
+def test_a_failing_page_says_what_to_do_and_shows_no_traceback() -> None:
+    app = AppTest.from_function(_failing_page, args=(str(ROOT),), default_timeout=60).run()
+    message = texts(app, "error")[0]
+    assert message.startswith("**This page failed** (reference `") and "tell your admin the reference" in message
+    (box,) = app.exception  # Streamlit records it, redacted by client.showErrorDetails = "none"
+    assert "redacted" in str(box.message)
+    assert "secret detail" not in str(box.message) and not box.stack_trace
+
+
+def test_an_admin_edits_the_access_file_safely(signed_in: Runner, access_file: Path) -> None:
+    app = signed_in("boss@example.com", "access")
+    assert app.text_area(key="access_text").value == ACCESS
+
+    app.text_area(key="access_text").input(ACCESS.replace("role: analyst", "role: wizard")).run()
+    app.button(key="access_save").click().run()
+    assert "Not saved" in texts(app, "error")[0] and f"{access_file}:3: role 'wizard'" in texts(app, "error")[0]
+    assert access_file.read_text(encoding="utf-8") == ACCESS
+
+    demoted = ACCESS.replace("boss@example.com, role: admin", "boss@example.com, role: analyst")
+    app.text_area(key="access_text").input(demoted)
+    app.button(key="access_save").click().run()
+    assert "take away your own right to manage access" in texts(app, "error")[0]
+    assert access_file.read_text(encoding="utf-8") == ACCESS
+
+    added = ACCESS + "  - {email: sam@team.org, role: analyst}\n"
+    access_file.write_text(ACCESS + "# edited on the server\n", encoding="utf-8")  # someone else saves first
+    app.text_area(key="access_text").input(added)
+    app.button(key="access_save").click().run()
+    assert "changed since you opened it" in texts(app, "error")[0]
+    assert access_file.read_text(encoding="utf-8").endswith("# edited on the server\n")
+
+    app = signed_in("boss@example.com", "access")  # reloaded: now saves
+    app.text_area(key="access_text").input(added)
+    app.button(key="access_save").click().run()
+    assert not app.error and "Saved access.yaml: 5 entries" in texts(app, "success")[0]
+    assert access_file.read_text(encoding="utf-8") == added
+    assert "sam@team.org · Analyst" in " ".join(texts(signed_in("sam@team.org").sidebar, "caption"))
