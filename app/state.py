@@ -442,7 +442,11 @@ def options_of(ctx: Context, dimension: str) -> list[str]:
     """The values a dimension takes in the rows the person may see: a filter's choices."""
     principal = auth.current()
     scope = principal.scope if principal is not None else ()
-    return access.visible_values(principal, dimension, _options(ctx.db, ctx.catalog, ctx.source, dimension, scope))
+    try:
+        values = _options(ctx.db, ctx.catalog, ctx.source, dimension, scope)
+    except sa.exc.DBAPIError:  # a damaged or vanished database: the page itself says what is wrong
+        return []
+    return access.visible_values(principal, dimension, values)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

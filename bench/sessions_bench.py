@@ -93,6 +93,8 @@ async def _problems(page: object) -> list[str]:
 async def _session(browser: object, url: str, rounds: int, index: int, result: Result, halfway: asyncio.Event,
                    done: asyncio.Event, expect_source: str | None) -> None:  # fmt: skip
     context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context.set_default_timeout(180_000)  # a loaded machine is slow, not broken: errors are what the page shows
+    context.set_default_navigation_timeout(180_000)
     page = await context.new_page()
     crashes: list[str] = []
     page.on("pageerror", lambda error: crashes.append(str(error)))
@@ -125,7 +127,7 @@ async def _session(browser: object, url: str, rounds: int, index: int, result: R
                 result.saw_import += 1
             result.errors += [f"session {index}, after the import: {p}" for p in await _problems(page)]
     except Exception as exc:  # noqa: BLE001 - a session that stops answering is an error to count
-        result.errors.append(f"session {index}: {type(exc).__name__}: {str(exc)[:200]}")
+        result.errors.append(f"session {index}: {type(exc).__name__}: {str(exc)[:300]}")
         halfway.set()
     finally:
         result.errors += [f"session {index}: page error {c[:200]}" for c in crashes]

@@ -13,9 +13,11 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from scorecard import config
 from scorecard.access_cli import register_access
-from scorecard.db import Database, DatabaseError
+from scorecard.db import Database, DatabaseError, failure_reason
 from scorecard.definitions import WINDOWS
 from scorecard.ingest.cli import register_export, register_import
 
@@ -870,6 +872,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except (CommandError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except sa.exc.DBAPIError as exc:  # the database failed mid-command: damaged, locked, gone away
+        print(f"error: the database failed: {failure_reason(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

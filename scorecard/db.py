@@ -84,6 +84,11 @@ def _file_problem(path: Path, dialect: str) -> Presence | None:
     return None
 
 
+def failure_reason(exc: BaseException) -> str:
+    """A driver failure in one line: the driver's own words (first lines) and a hint for the usual causes."""
+    return _reason(exc)
+
+
 def _reason(exc: BaseException) -> str:
     """The driver's own words, first lines only, with a hint for the usual causes."""
     original = getattr(exc, "orig", None) or exc
@@ -98,7 +103,10 @@ def _reason(exc: BaseException) -> str:
         hint = "check the user name and password in the URL"
     elif "does not exist" in lower and "database" in lower:
         hint = "create the database first, or fix its name in the URL"
-    elif "not a valid duckdb" in lower or "file is not a database" in lower or "malformed" in lower:
+    elif any(
+        words in lower
+        for words in ("not a valid duckdb", "file is not a database", "malformed", "could not read enough bytes")
+    ):
         hint = "the file is damaged or not a database; restore it from a backup or build a new one"
     else:
         hint = ""

@@ -172,3 +172,15 @@ def test_postgresql_stopped_and_started_again(
     app.run()
     assert _serving(app), _errors(app)
     assert Database.open(url).exists()
+
+
+def test_a_damaged_database_then_a_good_one(open_page: PageRunner, db_env: Path, demo_db: Path) -> None:
+    data = demo_db.read_bytes()
+    db_env.write_bytes(data[: len(data) // 3])
+    for page in PAGES[:4]:
+        app = open_page(page)
+        errors = _errors(app)  # no exception box; a notice naming the damage
+        assert "Could not read" in errors or "cannot be used" in errors, (page, errors)
+    shutil.copy(demo_db, db_env)
+    app.run()
+    assert _serving(app)

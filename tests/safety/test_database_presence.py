@@ -164,3 +164,16 @@ def test_demo_arguments_out_of_range_are_one_line(
     assert time.perf_counter() - started < 5
     assert words in capsys.readouterr().err
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_a_damaged_database_is_one_line_not_a_traceback(
+    scorecard_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A DuckDB file cut to a third (a disk that filled up, a copy interrupted): its header still reads."""
+    damaged = tmp_path / "damaged.duckdb"
+    data = scorecard_file.read_bytes()
+    damaged.write_bytes(data[: len(data) // 3])
+    assert main(["report", "--db", str(damaged)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert "damaged" in err or "cannot" in err

@@ -96,7 +96,7 @@ CELLS = st.one_of(
 )  # fmt: skip
 
 
-@FAST
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(CELLS, min_size=1, max_size=20))
 def test_cell_parsers_flag_bad_text_instead_of_raising(cells: list[str]) -> None:
     series = pd.Series(cells, dtype=parse.TEXT)

@@ -1,4 +1,4 @@
-"""Hostile YAML: every loader (catalog, mapping) refuses it with PATH:LINE, quickly, before building anything."""
+"""Hostile YAML: every loader (catalog, mapping, access file) refuses it with PATH:LINE, before building anything."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from scorecard import yamlsource
+from scorecard.access import AccessError, parse_policy
 from scorecard.catalog import check_text, load_catalog
 from scorecard.ingest.mapping import MappingError, load_mapping, load_mapping_text
 
@@ -69,7 +70,13 @@ def _mapping_issues(text: str, file: str) -> list[str]:
     return [str(i) for i in caught.value.issues]
 
 
-LOADERS: dict[str, Loader] = {"catalog": _catalog_issues, "mapping": _mapping_issues}
+def _access_issues(text: str, file: str) -> list[str]:
+    with pytest.raises(AccessError) as caught:
+        parse_policy(text, file)
+    return [str(i) for i in caught.value.issues]
+
+
+LOADERS: dict[str, Loader] = {"catalog": _catalog_issues, "mapping": _mapping_issues, "access": _access_issues}
 
 
 @pytest.mark.parametrize("loader", LOADERS)
