@@ -82,10 +82,12 @@ def render() -> None:
         return
     if not ranking.rows:
         st.info(
-            f"No rep has a quota in {label} with these filters ({views.filters_text(filters, catalog)}).",
+            f"No rep has a value to rank on in {label} with these filters ({views.filters_text(filters, catalog)}).",
             icon=":material/filter_alt_off:",
         )
         return
+    for note in ranking.notes:
+        st.info(note[0].upper() + note[1:] + ".", icon=":material/swap_horiz:")
     attainment = catalog.metric(ranking.of)
     tiers = [t.name for t in rank_metric.tiers]
     ranked = [r for r in ranking.rows if r.rank is not None]
@@ -100,7 +102,8 @@ def render() -> None:
         if len(names) > 1:
             shown = st.selectbox("Peer group shown in the chart", names, key="chart_group")
         bars = views.attainment_frame(ranking, attainment.format, group=shown if len(names) > 1 else None)
-        st.altair_chart(charts.attainment_chart(bars, tiers=tiers, unit=attainment.format), width="stretch")
+        chart = charts.attainment_chart(bars, tiers=tiers, unit=attainment.format, title=attainment.label)
+        st.altair_chart(chart, width="stretch")
         hidden = sum(1 for r in ranking.rows if r.value is not None and (len(names) == 1 or r.group == shown))
         if hidden > len(bars):
             st.caption(f"The best and worst {len(bars) // 2} of {hidden} reps; the table lists everyone.")

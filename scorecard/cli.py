@@ -326,6 +326,9 @@ def _ranking(args: argparse.Namespace) -> int:
         raise CommandError(str(exc).strip("'\"")) from None
     if covered.ends_early and not args.period:
         print(f"note: data ends {covered.last_day}; showing {period.label} (give --period to choose)", file=sys.stderr)
+    if args.format != "table":  # the table prints them; CSV and JSON stay data only
+        for line in ranking.notes:
+            print(f"note: {line}", file=sys.stderr)
     frame = ranking.frame()
     if args.format == "csv":
         sys.stdout.write(frame.to_csv(index=False))

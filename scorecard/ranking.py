@@ -46,6 +46,8 @@ class Ranking:
     period: cal.Period
     group_by: str | None
     rows: tuple[RankedRep, ...]
+    notes: tuple[str, ...] = ()
+    """What the ranking had to do without: a fallback metric, a minimum activity not applied."""
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -127,16 +129,32 @@ def forced_ranking(
         period = cal.make_period(catalog.calendar, period.first, today, period.grain, period.label + " to date")
     dims = [rank_metric.by] + ([group_dim] if group_dim and group_dim != rank_metric.by else [])
     query = Query.build((period,), group_by=dims, filters=filters, as_of=period.end)
-    values = runner.run(rank_metric.of, query)
-    activity: dict[str, float] = {}
-    if rank_metric.min_activity:
-        act = runner.run(
-            rank_metric.min_activity.metric, Query.build((period,), group_by=[rank_metric.by], filters=filters)
+    notes: list[str] = []
+    ranked_on, values = _first_with_values(runner, rank_metric, query)
+    if ranked_on != rank_metric.of:
+        skipped = ", ".join(
+            catalog.metric(m).label.lower() for m in rank_metric.candidates[: rank_metric.candidates.index(ranked_on)]
         )
+        notes.append(
+            f"ranked on {catalog.metric(ranked_on).label.lower()}: no rep has a value of {skipped} in {period.label}"
+        )
+    minimum = rank_metric.min_activity
+    activity: dict[str, float] = {}
+    if minimum:
+        act = runner.run(minimum.metric, Query.build((period,), group_by=[rank_metric.by], filters=filters))
         activity = {
-            str(r): float(v) for r, v in zip(act[f"d_{rank_metric.by}"], act["value"], strict=True) if r is not None
+            str(r): float(v)
+            for r, v in zip(act[f"d_{rank_metric.by}"], act["value"], strict=True)
+            if r is not None and not pd.isna(v)
         }
-    direction_high = catalog.metric(rank_metric.of).direction == "higher_is_better"
+        if not any(activity.values()):  # nothing logged at all: the data has no activity, not idle reps
+            notes.append(
+                f"no {catalog.metric(minimum.metric).label.lower()} in {period.label}, so the minimum of "
+                f"{minimum.at_least:g} is not applied"
+            )
+            minimum = None
+    direction_high = catalog.metric(ranked_on).direction == "higher_is_better"
+    no_value = "no value (no quota?)" if ranked_on == "quota_attainment" else "no value"
     rows: list[RankedRep] = []
     by_col = f"d_{rank_metric.by}"
     group_col = f"d_{group_dim}" if group_dim else None
@@ -146,12 +164,10 @@ def forced_ranking(
         eligible: list[tuple[str, float]] = []
         for rep, value in zip(members[by_col], members["value"], strict=True):
             rep_name = str(rep)
-            acts = activity.get(rep_name, 0.0) if rank_metric.min_activity else None
+            acts = activity.get(rep_name, 0.0) if minimum else None
             if value is None or pd.isna(value):
-                rows.append(
-                    RankedRep(rep_name, str(group_name), None, None, None, NOT_RANKED, acts, "no value (no quota?)")
-                )
-            elif rank_metric.min_activity and (acts or 0.0) < rank_metric.min_activity.at_least:
+                rows.append(RankedRep(rep_name, str(group_name), None, None, None, NOT_RANKED, acts, no_value))
+            elif minimum and (acts or 0.0) < minimum.at_least:
                 rows.append(
                     RankedRep(
                         rep_name,
@@ -161,7 +177,7 @@ def forced_ranking(
                         None,
                         NOT_RANKED,
                         acts,
-                        f"below minimum activity ({acts:g} < {rank_metric.min_activity.at_least:g})",
+                        f"below minimum activity ({acts:g} < {minimum.at_least:g})",
                     )
                 )
             else:
@@ -181,11 +197,24 @@ def forced_ranking(
                     rank,
                     percentile,
                     tier,
-                    activity.get(rep_name) if rank_metric.min_activity else None,
+                    activity.get(rep_name) if minimum else None,
                 )
             )
     rows.sort(key=lambda r: (r.group, r.rank is None, r.rank or 0, r.rep))
-    return Ranking(rank_metric.name, rank_metric.of, period, group_dim, tuple(rows))
+    return Ranking(rank_metric.name, ranked_on, period, group_dim, tuple(rows), tuple(notes))
+
+
+def _first_with_values(runner: Runner, rank_metric: RankMetric, query: Query) -> tuple[str, pd.DataFrame]:
+    """The first of the rank metric's candidates that gives some rep a value (else the first)."""
+    first: tuple[str, pd.DataFrame] | None = None
+    for name in rank_metric.candidates:
+        values = runner.run(name, query)
+        if first is None:
+            first = (name, values)
+        if values["value"].notna().any():
+            return name, values
+    assert first is not None
+    return first
 
 
 def _rank_metric(catalog: Catalog, name: str | None) -> RankMetric:

@@ -113,6 +113,7 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
     lines = [
         f"Forced ranking on {catalog.metric(ranking.of).label} for {ranking.period.label}"
         f" ({ranking.period.first} to {ranking.period.last}), peer group: {ranking.group_by or 'everyone'}",
+        *(f"Note: {note}" for note in ranking.notes),
         "",
     ]
     header = ("Rep", "Group", "Value", "Rank", "Percentile", "Tier", "Note")
