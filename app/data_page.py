@@ -18,8 +18,10 @@ import pandas as pd
 import streamlit as st
 
 from app import state
-from scorecard import config, ingest
+from scorecard import config, ingest, readiness
+from scorecard.catalog import Catalog
 from scorecard.db import Database, DatabaseError
+from scorecard.readiness import Readiness
 
 PREVIEW_ROWS = 200
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx"]
@@ -93,6 +95,7 @@ def _import_section(db: Database) -> None:
     last = st.session_state.get("data_last_import")
     if last is not None and not uploads:
         st.success(f"Imported {last.plan.accepted:,} rows (load {last.load_id}); every page now shows them.")
+        _readiness(db)
         _show_result(last, heading="Last import")
     if not uploads or mapping is None:
         return
@@ -132,6 +135,25 @@ def _import_section(db: Database) -> None:
         st.session_state["data_upload_round"] = round_ + 1
         st.session_state.pop("data_preview", None)
         st.rerun()
+
+
+@st.cache_data(show_spinner="Checking which metrics the data supports...", max_entries=16)
+def _readiness_report(_db: Database, _catalog: Catalog, target: str, version: str, catalog_version: str) -> Readiness:
+    return readiness.check(_db, _catalog)
+
+
+def _readiness(db: Database) -> None:
+    """Which scorecard metrics the data now supports, and what each of the others needs."""
+    served = state.catalog_state().catalog
+    if served is None or not db.exists():
+        return
+    report = _readiness_report(db, served, db.display(), db.data_version(), served.version)
+    ready, total = report.scorecard_counts()
+    missing = [m for m in report.metrics.values() if m.scorecard and not m.ready]
+    st.markdown(f"**Your data supports {ready} of {total} scorecard metrics.**")
+    if missing:
+        with st.expander(f"What the other {len(missing)} need", expanded=True):
+            st.markdown("\n".join(f"- **{m.label}**: {m.reason}" for m in missing))
 
 
 def _problems(exc: Exception) -> list[str]:

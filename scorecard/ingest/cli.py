@@ -140,8 +140,29 @@ def _import_into(db: Database, args: argparse.Namespace) -> int:
         print(
             f"quarantine: {quarantine} ({len(result.plan.quarantine):,} problems in {result.plan.quarantined:,} rows)"
         )
+    if result.written:
+        for line in readiness_lines(db, getattr(args, "metrics", None)):
+            print(line)
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0
+
+
+def readiness_lines(db: Database, metrics: str | None) -> list[str]:
+    """After an import: which scorecard metrics the data now supports, and what the others need."""
+    from scorecard import readiness
+    from scorecard.catalog import CatalogError, load_catalog
+
+    path = config.metrics_path(metrics)
+    try:
+        catalog = load_catalog(path)
+    except (CatalogError, OSError):
+        return [f"metric readiness: {path} cannot be read; fix it, then run `python -m scorecard doctor`"]
+    report = readiness.check(db, catalog)
+    lines = [report.summary()]
+    for metric in report.metrics.values():
+        if metric.scorecard and not metric.ready:
+            lines.append(f"  not yet: {metric.label}: {metric.reason}")
+    return lines
 
 
 def register_import(sub: Subparsers[argparse.ArgumentParser]) -> None:

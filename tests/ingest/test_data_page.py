@@ -43,7 +43,7 @@ def test_renders_on_an_empty_database(page: tuple[AppTest, Database]) -> None:
     assert [i.value for i in app.info] == [
         f"No data in {db.display()} yet: import files above, or run `python -m scorecard demo`."
     ]
-    assert app.selectbox(key="data_preset").options == ["hubspot", "salesforce"]
+    assert app.selectbox(key="data_preset").options == ["hubspot", "pipedrive", "salesforce"]
 
 
 def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) -> None:
@@ -73,6 +73,10 @@ def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) ->
     assert "recorded as load 1" in app.text[0].value
     # The imported files leave the page: a fresh uploader, no second preview to confirm.
     assert app.success[0].value.startswith("Imported 9 rows (load 1)")
+    # ... and which metrics the data now supports: Salesforce leads, deals and tasks, but no quotas
+    supports = [m.value for m in app.markdown if m.value.startswith("**Your data supports ")]
+    assert len(supports) == 1 and supports[0].endswith(" scorecard metrics.**")
+    assert any("- **Quota attainment**: no quotas are in this data" in m.value for m in app.markdown)
     assert not app.file_uploader(key="data_files_1").value
     assert not [b for b in app.button if b.key == "data_confirm"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -236,3 +237,20 @@ def test_the_region_dimension_falls_back_to_the_owner(any_db: Database) -> None:
     ]
     emea = Runner(any_db, catalog).run("bookings", Query.build([week], filters={"region": ["EMEA"]}))
     assert list(emea["value"]) == [100.0]
+
+
+def test_the_import_summary_says_which_metrics_the_data_supports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scorecard.cli import main
+
+    target = tmp_path / "nq.duckdb"
+    argv = ["import", "--db", str(target), "--mapping", str(SHAPES / "noquota.yaml"), str(SHAPES / "deals_noquota.csv")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    summary = next(line for line in out if line.startswith("your data supports "))
+    assert summary.endswith(" scorecard metrics")
+    # deals_noquota.csv holds deals only: no quotas, no leads, no activities
+    assert "  not yet: Quota attainment: no quotas are in this data" in out
+    assert "  not yet: Leads created: no leads are in this data" in out
+    assert not any(line.startswith("  not yet: Bookings") for line in out)  # won deals with amounts are there
