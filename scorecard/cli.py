@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from scorecard import config
 from scorecard.db import Database, DatabaseError
 from scorecard.definitions import WINDOWS
-from scorecard.ingest.cli import register_export, register_import
+from scorecard.ingest.cli import register_export, register_import, register_map
 
 if TYPE_CHECKING:
     from scorecard.catalog import Catalog
@@ -591,6 +591,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_revert,
     _add_test,
     register_import,
+    register_map,
     register_export,
 ]
 

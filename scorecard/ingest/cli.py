@@ -189,6 +189,50 @@ def register_import(sub: Subparsers[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_import)
 
 
+def _map(args: argparse.Namespace) -> int:
+    from scorecard.cli import CommandError
+    from scorecard.ingest import builder, readers
+    from scorecard.ingest.mapping import MappingError
+    from scorecard.ingest.transform import IngestError
+
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        raise CommandError("\nerror: ".join(f"{f}: no such file" for f in missing))
+    try:
+        proposals, _ = builder.propose([readers.SourceFile.from_path(f) for f in args.files])
+    except IngestError as exc:
+        raise CommandError("\nerror: ".join(exc.problems)) from None
+    text = builder.mapping_yaml(proposals, name=args.name)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    for proposal in proposals:
+        why = proposal.recognised or "from its headers and values"
+        print(f"{proposal.file} -> {proposal.table} ({why}): {len(proposal.columns)} columns", file=sys.stderr)
+    try:
+        builder.proposed_mapping(proposals)
+    except MappingError as exc:
+        print("the proposal needs editing before it imports:", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def register_map(sub: Subparsers[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "map",
+        help="propose a mapping YAML from CRM export files (headers and values)",
+        description="Read the files and propose a mapping: which table each file fills and where every "
+        "column comes from. Check it, then `python -m scorecard import --mapping mapping.yaml FILE...`.",
+    )
+    p.add_argument("--out", help="write the mapping here (default: stdout)")
+    p.add_argument("--name", default="proposed", help="the mapping's name (default: %(default)s)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="CSV, TSV or XLSX exports")
+    p.set_defaults(handler=_map)
+
+
 def _export(args: argparse.Namespace) -> int:
     from scorecard.db import Database
 
