@@ -82,7 +82,8 @@ def render() -> None:
         return
     if not ranking.rows:
         st.info(
-            f"No rep has a value to rank on in {label} with these filters ({views.filters_text(filters, catalog)}).",
+            f"No rep has {' or '.join(catalog.metric(m).label.lower() for m in rank_metric.candidates)} to rank "
+            f"on in {label} with these filters ({views.filters_text(filters, catalog)}).",
             icon=":material/filter_alt_off:",
         )
         return
