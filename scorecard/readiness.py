@@ -238,7 +238,7 @@ def _profile(conn: sa.Connection, table: sa.Table, columns: Iterable[str]) -> Ta
 
 
 def _holds(conn: sa.Connection, catalog: Catalog, requirement: Requirement) -> bool:
-    scope = Scope(_Context(catalog.graph), requirement.of)
+    scope = Scope(_Context(catalog.graph, zone=catalog.calendar.timezone), requirement.of)  # days in the calendar zone
     where = [to_sql(ex.parse(requirement.filter), scope, condition=True)] if requirement.filter else []
     statement = sa.select(sa.literal(1)).select_from(scope.selectable()).where(*where).limit(1)
     return conn.execute(statement).first() is not None
