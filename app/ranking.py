@@ -83,7 +83,7 @@ def render() -> None:
     if not ranking.rows:
         st.info(
             f"No rep has {' or '.join(catalog.metric(m).label.lower() for m in rank_metric.candidates)} to rank "
-            f"on in {label} with these filters ({views.filters_text(filters, catalog)}).",
+            f"on in {label} with these filters ({state.plain(views.filters_text(filters, catalog))}).",
             icon=":material/filter_alt_off:",
         )
         return
