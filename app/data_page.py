@@ -21,6 +21,7 @@ from app import auth, state
 from scorecard import charts, config, ingest, readiness, views
 from scorecard.catalog import Catalog
 from scorecard.db import Database, DatabaseError
+from scorecard.ingest import builder
 from scorecard.readiness import Readiness
 
 PREVIEW_ROWS = 200
@@ -52,15 +53,69 @@ def render() -> None:
 # --- import -----------------------------------------------------------------------------------------
 
 
-def _mapping_choice() -> tuple[ingest.Mapping | None, str]:
-    """The mapping the user picked (a preset or an uploaded YAML) and a key that identifies it."""
-    how = st.radio("Mapping", ["Preset", "My mapping file"], horizontal=True, key="data_mapping_kind")
+NOT_MAPPED = "(not mapped)"
+
+
+def _built_mapping(files: list[ingest.SourceFile], files_key: str, timezone: str) -> tuple[ingest.Mapping | None, str]:
+    """A mapping proposed from the uploaded files; every column's header can be changed."""
+    if not files:
+        st.info("Upload the exports above: a mapping is proposed from their headers and values.")
+        return None, ""
+    cached = st.session_state.get("data_proposal")
+    if cached is None or cached[0] != files_key:
+        try:
+            with st.spinner("Reading the files..."):
+                proposals, raws = builder.propose(files)
+        except ingest.IngestError as exc:
+            st.error("The files cannot be read:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+            return None, ""
+        cached = (files_key, proposals, raws)
+        st.session_state["data_proposal"] = cached
+    _, proposals, raws = cached
+    chosen: list[builder.SourceProposal] = []
+    for i, (proposal, raw) in enumerate(zip(proposals, raws, strict=True)):
+        why = proposal.recognised or "read from its headers and values"
+        with st.expander(f"{proposal.file} -> {proposal.table} ({why})", expanded=not proposal.recognised):
+            st.dataframe(builder.samples_frame(proposal), hide_index=True)
+            options = [NOT_MAPPED, *raw.headers]
+            picks = st.columns(3)
+            for j, column in enumerate(c for c in proposal.columns if c.header is not None):
+                with picks[j % 3]:
+                    header = st.selectbox(
+                        column.target,
+                        options,
+                        index=options.index(column.header) if column.header in options else 0,
+                        key=f"data_map_{i}_{column.target}",
+                        help=f"Samples: {', '.join(column.samples) or 'none'}",
+                    )
+                if header != column.header:
+                    proposal = proposal.with_header(column.target, None if header == NOT_MAPPED else header, raw)
+        chosen.append(proposal)
+    text = builder.mapping_yaml(chosen)
+    st.download_button(
+        "Save the mapping (YAML)", text, file_name="mapping.yaml", mime="application/x-yaml", key="data_map_save"
+    )
+    try:
+        mapping = ingest.load_mapping_text(text, "proposed.yaml", timezone=timezone or None)
+    except ingest.MappingError as exc:
+        st.error("The mapping needs a change:\n\n" + "\n".join(f"- {issue}" for issue in exc.issues))
+        return None, ""
+    return mapping, "built:" + hashlib.sha256(f"{text}|{timezone}".encode()).hexdigest()
+
+
+def _mapping_choice(files: list[ingest.SourceFile], files_key: str) -> tuple[ingest.Mapping | None, str]:
+    """The mapping the user picked (a preset, an uploaded YAML or one built from the files) and its key."""
+    how = st.radio(
+        "Mapping", ["Preset", "My mapping file", "Build one from the files"], horizontal=True, key="data_mapping_kind"
+    )
     timezone = st.text_input(
         "Time zone of times in the files",
         value="",
         placeholder="e.g. America/New_York (blank: the mapping's, else UTC)",
         key="data_timezone",
     ).strip()
+    if how == "Build one from the files":
+        return _built_mapping(files, files_key, timezone)
     try:
         if how == "Preset":
             name = st.selectbox("Preset", ingest.preset_names(), key="data_preset")
@@ -96,7 +151,8 @@ def _import_section(db: Database) -> None:
     uploads = st.file_uploader(
         "CRM exports (CSV, TSV or XLSX)", type=FILE_TYPES, accept_multiple_files=True, key=f"data_files_{round_}"
     )
-    mapping, mapping_key = _mapping_choice()
+    files, files_key = _source_files(uploads or [])
+    mapping, mapping_key = _mapping_choice(files, files_key)
     if mapping is not None:
         # A date without a time of day is a calendar day in the catalog's time zone.
         served = state.catalog_state().catalog
@@ -106,15 +162,10 @@ def _import_section(db: Database) -> None:
     last = st.session_state.get("data_last_import")
     if last is not None and not uploads:
         st.success(f"Imported {last.plan.accepted:,} rows (load {last.load_id}); every page now shows them.")
-        catalog = state.catalog()
-        if catalog is not None:
-            ready, total = _readiness_of(db, catalog).scorecard_counts()
-            st.info(f"Your data now supports {ready} of {total} scorecard metrics: the tab 'What your data "
-                    "supports' says what the others need.", icon=":material/fact_check:")
+        _readiness_after_import(db)
         _show_result(last, heading="Last import")
     if not uploads or mapping is None:
         return
-    files, files_key = _source_files(uploads)
     preview_key = f"{db.display()}|{files_key}|{mapping_key}|{db.data_version() if db.exists() else 'empty'}"
     preview = st.session_state.get("data_preview")
     if preview is None or preview[0] != preview_key:
@@ -151,6 +202,26 @@ def _import_section(db: Database) -> None:
         st.session_state["data_upload_round"] = round_ + 1
         st.session_state.pop("data_preview", None)
         st.rerun()
+
+
+@st.cache_data(show_spinner="Checking which metrics the data supports...", max_entries=16)
+def _readiness_report(_db: Database, _catalog: Catalog, target: str, version: str, catalog_version: str) -> Readiness:
+    return readiness.check(_db, _catalog)
+
+
+def _readiness_after_import(db: Database) -> None:
+    """Which scorecard metrics the data now supports, and what each of the others needs."""
+    catalog = state.catalog()
+    if catalog is None or not db.exists():
+        return
+    report = _readiness_of(db, catalog)
+    ready, total = report.scorecard_counts()
+    missing = [m for m in report.metrics.values() if m.scorecard and not m.ready]
+    st.markdown(f"**Your data supports {ready} of {total} scorecard metrics.**")
+    if missing:
+        with st.expander(f"What the other {len(missing)} need", expanded=True):
+            st.markdown("\n".join(f"- **{state.plain(m.label)}**: {state.plain(m.reason)}" for m in missing))
+        st.caption("The tab 'What your data supports' shows how filled each table and column is.")
 
 
 def _problems(exc: Exception) -> list[str]:

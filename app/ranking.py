@@ -98,7 +98,8 @@ def render() -> None:
         return
     if not ranking.rows:
         st.info(
-            f"No rep has a quota in {label} with these filters ({state.plain(views.filters_text(filters, catalog))}).",
+            f"No rep has {' or '.join(catalog.metric(m).label.lower() for m in rank_metric.candidates)} to rank "
+            f"on in {label} with these filters ({state.plain(views.filters_text(filters, catalog))}).",
             icon=":material/filter_alt_off:",
         )
         return
@@ -123,7 +124,8 @@ def render() -> None:
     chart_column, explain_column = st.columns([3, 2], gap="large")
     with chart_column:
         bars = views.attainment_frame(ranking, attainment.format, group=shown)
-        st.altair_chart(charts.attainment_chart(bars, tiers=tiers, unit=attainment.format), width="stretch")
+        chart = charts.attainment_chart(bars, tiers=tiers, unit=attainment.format, title=attainment.label)
+        st.altair_chart(chart, width="stretch")
         hidden = sum(1 for r in members if r.value is not None)
         if hidden > len(bars):
             st.caption(f"The best and worst {len(bars) // 2} of {hidden} reps; the table lists everyone.")

@@ -522,12 +522,13 @@ def _check_metrics(
                 elif isinstance(metrics[ref.dotted], RankMetric):
                     problem(("formula",), f"formula refers to {ref.dotted!r}, a ranking, which has no single value")
         elif isinstance(metric, RankMetric):
-            if metric.of not in metrics:
-                near = difflib.get_close_matches(metric.of, list(metrics), n=1)
-                hint = f"; did you mean {near[0]!r}?" if near else ""
-                problem(("of",), f"ranks on unknown metric {metric.of!r}{hint}")
-            elif isinstance(metrics[metric.of], RankMetric):
-                problem(("of",), "a ranking cannot rank on another ranking")
+            for ranked in metric.candidates:
+                if ranked not in metrics:
+                    near = difflib.get_close_matches(ranked, list(metrics), n=1)
+                    hint = f"; did you mean {near[0]!r}?" if near else ""
+                    problem(("of",), f"ranks on unknown metric {ranked!r}{hint}")
+                elif isinstance(metrics[ranked], RankMetric):
+                    problem(("of",), "a ranking cannot rank on another ranking")
             for key in ("by", "context_by"):
                 value = getattr(metric, key)
                 if value is not None and value not in dimensions:

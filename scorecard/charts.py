@@ -287,10 +287,13 @@ def fill_chart(frame: pd.DataFrame) -> alt.Chart:
 # --- forced ranking -------------------------------------------------------------------------
 
 
-def attainment_chart(frame: pd.DataFrame, *, tiers: Sequence[str], unit: str = "percent") -> alt.LayerChart:
+def attainment_chart(
+    frame: pd.DataFrame, *, tiers: Sequence[str], unit: str = "percent", title: str = "Quota attainment"
+) -> alt.LayerChart:
     """Attainment by rep, best first, coloured by tier, with a rule at 100% of quota.
 
     `frame` columns: rep, group, value, value_text, tier, rank (None when not ranked).
+    Ranked on another metric (`title`, e.g. bookings when there are no quotas), there is no rule.
     """
     colors = tier_colors(tiers)
     domain = [*tiers, NOT_RANKED, *([NOT_TIERED] if (frame["tier"] == NOT_TIERED).any() else [])]
@@ -299,7 +302,7 @@ def attainment_chart(frame: pd.DataFrame, *, tiers: Sequence[str], unit: str = "
         alt.Chart(data)
         .mark_bar(cornerRadiusEnd=2)
         .encode(
-            x=alt.X("value:Q", axis=axis(unit, "Quota attainment")),
+            x=alt.X("value:Q", axis=axis(unit, title)),
             y=alt.Y(
                 "rep:N",
                 sort=alt.EncodingSortField(field="value", order="descending"),
@@ -314,7 +317,7 @@ def attainment_chart(frame: pd.DataFrame, *, tiers: Sequence[str], unit: str = "
             tooltip=[
                 alt.Tooltip("rep:N", title="Rep"),
                 alt.Tooltip("group:N", title="Peer group"),
-                alt.Tooltip("value_text:N", title="Attainment"),
+                alt.Tooltip("value_text:N", title=title),
                 alt.Tooltip("rank_text:N", title="Rank"),
                 alt.Tooltip("tier:N", title="Tier"),
             ],
@@ -325,7 +328,8 @@ def attainment_chart(frame: pd.DataFrame, *, tiers: Sequence[str], unit: str = "
         .mark_rule(color=INK, strokeDash=[4, 3])
         .encode(x="x:Q")
     )
-    return alt.LayerChart(layer=[bars, quota]).properties(height=_rows(22))
+    layers = [bars, quota] if title == "Quota attainment" else [bars]
+    return alt.LayerChart(layer=layers).properties(height=_rows(22))
 
 
 # --- lead quality -------------------------------------------------------------------------------

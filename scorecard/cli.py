@@ -19,7 +19,7 @@ from scorecard import config
 from scorecard.access_cli import register_access
 from scorecard.db import Database, DatabaseError, failure_reason
 from scorecard.definitions import WINDOWS
-from scorecard.ingest.cli import register_export, register_import
+from scorecard.ingest.cli import register_export, register_import, register_map
 
 if TYPE_CHECKING:
     from scorecard.catalog import Catalog
@@ -420,6 +420,9 @@ def _ranking(args: argparse.Namespace) -> int:
         raise CommandError(str(exc).strip("'\"")) from None
     if covered.ends_early and not args.period:
         print(f"note: data ends {covered.last_day}; showing {period.label} (give --period to choose)", file=sys.stderr)
+    if args.format != "table":  # the table prints them; CSV and JSON stay data only
+        for line in ranking.notes:
+            print(f"note: {line}", file=sys.stderr)
     frame = ranking.frame()
     if args.format == "csv":
         frame["provisional"] = [";".join(keys) for keys in frame["provisional"]]
@@ -851,6 +854,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_note,
     _add_send,
     register_import,
+    register_map,
     register_export,
     register_access,
 ]

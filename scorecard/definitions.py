@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 Owner = Literal["sales", "marketing"]
 Format = Literal["count", "number", "percent", "currency", "days", "hours", "ratio"]
@@ -288,13 +288,38 @@ class SmallGroups(Strict):
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
+_OF_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+    "description": "the metric reps are ranked on; a list names fallbacks, tried in order",
+}
 
 
 class RankMetric(MetricBase):
     """Forced ranking of reps by another metric within a peer group over a period."""
 
     type: Literal["rank"]
-    of: str = Field(description="the metric reps are ranked on")
+    of: Annotated[str, WithJsonSchema(_OF_SCHEMA)] = Field(
+        description="the metric reps are ranked on; a list names fallbacks, tried in order "
+        "(e.g. [quota_attainment, bookings])"
+    )
+    fallbacks: tuple[str, ...] = Field(
+        (), description="metrics to rank on, in order, when no rep has a value of `of` (written as `of: [a, b]`)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _of_list(cls, data: Any) -> Any:
+        """`of: [quota_attainment, bookings]`: the first is ranked on, the rest are fallbacks."""
+        if isinstance(data, dict) and isinstance(data.get("of"), list | tuple) and data["of"]:
+            first, *rest = data["of"]
+            data = {**data, "of": first, "fallbacks": (*rest, *data.get("fallbacks", ()))}
+        return data
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """The metrics a ranking may use, in order of preference."""
+        return (self.of, *self.fallbacks)
+
     by: str = Field("rep", description="dimension that names who is ranked")
     group: str | tuple[str, ...] | None = Field(
         "region",

@@ -547,7 +547,7 @@ def evaluate_frame(node: Node, frame: pd.DataFrame) -> pd.Series:
 
 
 def _fold(name: str) -> str:
-    return re.sub(r"[\s_]+", "", str(name)).lower()
+    return re.sub(r"[\s_\-]+", "", str(name)).lower()  # as the importer folds headers: "Deal - Status" = deal_status
 
 
 def _as_series(value: Any, frame: pd.DataFrame) -> pd.Series:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from scorecard import periods as cal
+from scorecard import words
 from scorecard.catalog import Catalog
 from scorecard.compiler import CompileError, Compiler, Query
 from scorecard.db import Database
@@ -214,18 +215,33 @@ def forced_ranking(
     if period.first <= today <= period.last:
         period = cal.make_period(catalog.calendar, period.first, today, period.grain, period.label + " to date")
     notes: list[str] = []
-    members, group_dims = _members(db, catalog, rank_metric, group_dims, notes)
     query = Query.build((period,), group_by=[rank_metric.by], filters=filters, as_of=period.end)
-    values = runner.run(rank_metric.of, query)
-    activity: dict[str, float] = {}
-    if rank_metric.min_activity:
-        act = runner.run(
-            rank_metric.min_activity.metric, Query.build((period,), group_by=[rank_metric.by], filters=filters)
+    ranked_on, values = _first_with_values(runner, rank_metric, query)
+    if ranked_on != rank_metric.of:
+        skipped = ", ".join(
+            catalog.metric(m).label.lower() for m in rank_metric.candidates[: rank_metric.candidates.index(ranked_on)]
         )
+        notes.append(
+            f"ranked on {catalog.metric(ranked_on).label.lower()}: no rep has a value of {skipped} in {period.label}"
+        )
+    members, group_dims = _members(db, catalog, rank_metric, group_dims, notes)
+    minimum = rank_metric.min_activity
+    activity: dict[str, float] = {}
+    if minimum:
+        act = runner.run(minimum.metric, Query.build((period,), group_by=[rank_metric.by], filters=filters))
         activity = {
-            str(r): float(v) for r, v in zip(act[f"d_{rank_metric.by}"], act["value"], strict=True) if r is not None
+            str(r): float(v)
+            for r, v in zip(act[f"d_{rank_metric.by}"], act["value"], strict=True)
+            if r is not None and not pd.isna(v)
         }
-    direction_high = catalog.metric(rank_metric.of).direction == "higher_is_better"
+        if not any(activity.values()):  # nothing logged at all: the data has no activity, not idle reps
+            notes.append(
+                f"no {catalog.metric(minimum.metric).label.lower()} in {period.label}, so the minimum of "
+                f"{minimum.at_least:g} is not applied"
+            )
+            minimum = None
+    direction_high = catalog.metric(ranked_on).direction == "higher_is_better"
+    no_value = "no value (no quota?)" if ranked_on == "quota_attainment" else "no value"
     by_col = f"d_{rank_metric.by}"
     frame = values[values[by_col].notna()]
     groups: dict[tuple[str, ...], _Group] = {}
@@ -236,12 +252,12 @@ def forced_ranking(
         key = tuple(NO_VALUE if v is None else v for v in member.groups)
         bucket = groups.setdefault(key, _Group(" · ".join(key) if key else "all"))
         tenure = tenures[rep_name] = tenure_months(member.hired, period.last) if member.hired else None
-        acts = activity.get(rep_name, 0.0) if rank_metric.min_activity else None
+        acts = activity.get(rep_name, 0.0) if minimum else None
         listed = RankedRep(rep_name, bucket.label, None, None, None, NOT_RANKED, acts, None, tenure)
         if value is None or pd.isna(value):
-            bucket.listed.append(dataclasses.replace(listed, reason="no value (no quota?)"))
-        elif rank_metric.min_activity and (acts or 0.0) < rank_metric.min_activity.at_least:
-            reason = f"below minimum activity ({acts:g} < {rank_metric.min_activity.at_least:g})"
+            bucket.listed.append(dataclasses.replace(listed, reason=no_value))
+        elif minimum and (acts or 0.0) < minimum.at_least:
+            reason = f"below minimum activity ({acts:g} < {minimum.at_least:g})"
             bucket.listed.append(dataclasses.replace(listed, value=float(value), reason=reason))
         elif tenure is not None and tenure < rank_metric.min_tenure_months:
             months = f"{tenure} month{'s' if tenure != 1 else ''}"
@@ -253,14 +269,14 @@ def forced_ranking(
     rows: list[RankedRep] = []
     for bucket in ranked_groups:
         rows += [dataclasses.replace(r, group=bucket.label) for r in bucket.listed]
-        rows += _rank_group(bucket, rank_metric, direction_high, activity, tenures)
+        rows += _rank_group(bucket, rank_metric, direction_high, activity if minimum else None, tenures)
     rows.sort(key=lambda r: (r.group, r.rank is None, r.rank or 0, r.rep))
     computed: dict[str, str] = {}
     provisional: tuple[str, ...] = ()
     if context and rows:
         rows, computed, provisional = _with_context(runner, catalog, rank_metric, period, filters, today, rows)
     label = ", ".join(group_dims) if group_dims else None
-    return Ranking(rank_metric.name, rank_metric.of, period, label, tuple(rows), tuple(notes), computed, provisional)
+    return Ranking(rank_metric.name, ranked_on, period, label, tuple(rows), tuple(notes), computed, provisional)
 
 
 def _members(
@@ -290,10 +306,14 @@ def _members(
     present = [d for d in group_dims if any(row[f"d_{d}"] is not None for row in rows)]
     for dim in group_dims:
         if dim not in present and rows:
-            notes.append(f"no {table} row has a {catalog.dimensions[dim].label.lower()}, so peer groups leave it out")
+            notes.append(
+                f"no {words.singular(table)} in this data has a {catalog.dimensions[dim].label.lower()}, "
+                "so peer groups leave it out"
+            )
     if rows and rank_metric.min_tenure_months and not (hired and any(row["hired"] is not None for row in rows)):
         notes.append(
-            f"no {table} row has a {rank_metric.hire_date}, so tenure is unknown and new reps cannot be flagged"
+            f"no {words.singular(table)} in this data has a {rank_metric.hire_date.replace('_', ' ')}, "
+            "so tenure is unknown and new reps cannot be flagged"
         )
     out: dict[str, _Member] = {}
     for row in rows:
@@ -344,7 +364,7 @@ def _rank_group(
     bucket: _Group,
     rank_metric: RankMetric,
     direction_high: bool,
-    activity: Mapping[str, float],
+    activity: Mapping[str, float] | None,
     tenures: Mapping[str, int | None],
 ) -> list[RankedRep]:
     eligible = sorted(bucket.eligible, key=lambda item: (-item[1] if direction_high else item[1], item[0]))
@@ -370,7 +390,7 @@ def _rank_group(
                 rank,
                 percentile,
                 tier,
-                activity.get(rep_name) if rank_metric.min_activity else None,
+                activity.get(rep_name) if activity is not None else None,
                 reason,
                 tenure_months=tenures.get(rep_name),
                 peers=len(vals),
@@ -415,6 +435,19 @@ def _with_context(
         dataclasses.replace(r, context={key: values[key].get(r.rep, defaults[key]) for key in computed}) for r in rows
     ]
     return out, computed, tuple(provisional)
+
+
+def _first_with_values(runner: Runner, rank_metric: RankMetric, query: Query) -> tuple[str, pd.DataFrame]:
+    """The first of the rank metric's candidates that gives some rep a value (else the first)."""
+    first: tuple[str, pd.DataFrame] | None = None
+    for name in rank_metric.candidates:
+        values = runner.run(name, query)
+        if first is None:
+            first = (name, values)
+        if values["value"].notna().any():
+            return name, values
+    assert first is not None
+    return first
 
 
 def _rank_metric(catalog: Catalog, name: str | None) -> RankMetric:

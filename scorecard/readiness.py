@@ -9,6 +9,7 @@ file with only wins is not. The scorecard never colours a metric that is not rea
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
@@ -189,11 +190,9 @@ def inputs_of(catalog: Catalog, metric: MetricBase) -> dict[str, set[str]]:
                 found.setdefault(table, set()).update(columns)
         return found
     if isinstance(metric, RankMetric):
-        # Ranked on `of`, among reps past the minimum activity: both must be in the data.
-        for ref in [metric.of, *([metric.min_activity.metric] if metric.min_activity else [])]:
-            for table, columns in inputs_of(catalog, catalog.metric(ref)).items():
-                found.setdefault(table, set()).update(columns)
-        return found
+        # Ranked on `of` (or a fallback, see `check`). The minimum activity is not an input: on data
+        # without activities the ranking says it was not applied.
+        return inputs_of(catalog, catalog.metric(metric.of))
     graph = catalog.graph
     for side in Compiler(catalog).sides(metric):
         found.setdefault(side.table, set())
@@ -242,7 +241,7 @@ def _profile(conn: sa.Connection, table: sa.Table, columns: Iterable[str]) -> Ta
 
 
 def _holds(conn: sa.Connection, catalog: Catalog, requirement: Requirement) -> bool:
-    scope = Scope(_Context(catalog.graph), requirement.of)
+    scope = Scope(_Context(catalog.graph, zone=catalog.calendar.timezone), requirement.of)  # days in the calendar zone
     where = [to_sql(ex.parse(requirement.filter), scope, condition=True)] if requirement.filter else []
     statement = sa.select(sa.literal(1)).select_from(scope.selectable()).where(*where).limit(1)
     return conn.execute(statement).first() is not None
@@ -285,6 +284,13 @@ def check(db: Database, catalog: Catalog, now: dt.datetime | None = None) -> Rea
                 reasons.append(requirement.message)
         shown = metric.scorecard and not isinstance(metric, RankMetric)
         metrics[name] = MetricReadiness(name, metric.label, not reasons, tuple(reasons), shown)
+    for name, metric in catalog.metrics.items():
+        # A ranking with fallbacks (`of: [quota_attainment, bookings]`) is ready when any of them is.
+        fallback_ready = isinstance(metric, RankMetric) and any(
+            metrics[c].ready for c in metric.fallbacks if c in metrics
+        )
+        if fallback_ready and not metrics[name].ready:
+            metrics[name] = dataclasses.replace(metrics[name], ready=True, reasons=())
     moment = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
     ends = [p.last for p in profiles.values() if isinstance(p.last, dt.datetime)]
     data_end = min(max(ends), moment) if ends else None

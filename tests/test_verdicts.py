@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 from scorecard import filters as filter_checks
-from scorecard import periods, readiness
+from scorecard import model, periods, readiness
 from scorecard import scorecard as weekly
 from scorecard.catalog import Catalog, check_text, load_catalog
 from scorecard.cli import main
 from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
+from scorecard.db import Database, bulk_insert, create_schema, refresh_maintained
 from tests.fixtures import tiny
 
 
@@ -301,11 +301,18 @@ def test_only_won_fixture_is_what_it_says():
 
 
 def test_ranking_refuses_to_rank_on_data_that_is_not_there(tmp_path, capsys):  # type: ignore[no-untyped-def]
-    path = tmp_path / "won.duckdb"
-    _only_won(Database.open(path))
+    # A leads-only export: no deals (so no bookings to fall back on) and no quotas.
+    path = tmp_path / "leads.duckdb"
+    db = Database.open(path)
+    tables = tiny.frames()
+    with db.writer() as conn:
+        create_schema(conn)
+        for name in ("reps", "campaigns", "leads"):
+            bulk_insert(conn, model.TABLES[name], tables[name])
+        refresh_maintained(conn)
     code = main(["ranking", "--db", str(path), "--period", "2026-Q1"])
     err = capsys.readouterr().err
     assert code == 1 and err.strip() == (
-        "error: no forced ranking: no activities are in this data; no quotas are in this data; "
+        "error: no forced ranking: no deals are in this data; no quotas are in this data; "
         "ranking reps on it would rank them on nothing"
     )

@@ -140,8 +140,29 @@ def _import_into(db: Database, args: argparse.Namespace) -> int:
         print(
             f"quarantine: {quarantine} ({len(result.plan.quarantine):,} problems in {result.plan.quarantined:,} rows)"
         )
+    if result.written:
+        for line in readiness_lines(db, getattr(args, "metrics", None)):
+            print(line)
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0
+
+
+def readiness_lines(db: Database, metrics: str | None) -> list[str]:
+    """After an import: which scorecard metrics the data now supports, and what the others need."""
+    from scorecard import readiness
+    from scorecard.catalog import CatalogError, load_catalog
+
+    path = config.metrics_path(metrics)
+    try:
+        catalog = load_catalog(path)
+    except (CatalogError, OSError):
+        return [f"metric readiness: {path} cannot be read; fix it, then run `python -m scorecard doctor`"]
+    report = readiness.check(db, catalog)
+    lines = [report.summary()]
+    for metric in report.metrics.values():
+        if metric.scorecard and not metric.ready:
+            lines.append(f"  not yet: {metric.label}: {metric.reason}")
+    return lines
 
 
 def register_import(sub: Subparsers[argparse.ArgumentParser]) -> None:
@@ -166,6 +187,50 @@ def register_import(sub: Subparsers[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="CSV, TSV or XLSX files")
     p.set_defaults(handler=_import)
+
+
+def _map(args: argparse.Namespace) -> int:
+    from scorecard.cli import CommandError
+    from scorecard.ingest import builder, readers
+    from scorecard.ingest.mapping import MappingError
+    from scorecard.ingest.transform import IngestError
+
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        raise CommandError("\nerror: ".join(f"{f}: no such file" for f in missing))
+    try:
+        proposals, _ = builder.propose([readers.SourceFile.from_path(f) for f in args.files])
+    except IngestError as exc:
+        raise CommandError("\nerror: ".join(exc.problems)) from None
+    text = builder.mapping_yaml(proposals, name=args.name)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    for proposal in proposals:
+        why = proposal.recognised or "from its headers and values"
+        print(f"{proposal.file} -> {proposal.table} ({why}): {len(proposal.columns)} columns", file=sys.stderr)
+    try:
+        builder.proposed_mapping(proposals)
+    except MappingError as exc:
+        print("the proposal needs editing before it imports:", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def register_map(sub: Subparsers[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "map",
+        help="propose a mapping YAML from CRM export files (headers and values)",
+        description="Read the files and propose a mapping: which table each file fills and where every "
+        "column comes from. Check it, then `python -m scorecard import --mapping mapping.yaml FILE...`.",
+    )
+    p.add_argument("--out", help="write the mapping here (default: stdout)")
+    p.add_argument("--name", default="proposed", help="the mapping's name (default: %(default)s)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="CSV, TSV or XLSX exports")
+    p.set_defaults(handler=_map)
 
 
 def _export(args: argparse.Namespace) -> int:

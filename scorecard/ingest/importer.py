@@ -21,7 +21,7 @@ from scorecard.db import Database, create_schema, refresh_maintained
 from scorecard.ingest import load, schema, validate
 from scorecard.ingest.mapping import Mapping, SourceRule
 from scorecard.ingest.readers import RawTable, ReadError, SourceFile, headerless_hint, read_table
-from scorecard.ingest.resolve import Creation, resolve_references
+from scorecard.ingest.resolve import Creation, copy_from_references, resolve_references
 from scorecard.ingest.transform import IngestError, Mapped, map_file
 
 Progress = Callable[[str, int, int], None]
@@ -136,6 +136,7 @@ def plan_import(mapped: list[Mapped], conn: sa.Connection | None, mapping_name: 
     order = {name: i for i, name in enumerate(schema.IMPORTABLE)}
     ordered = sorted(mapped, key=lambda m: order[m.table])
     creations = resolve_references(ordered, conn)
+    copy_from_references(sorted(ordered, key=lambda m: m.updates), conn)
     for table in schema.IMPORTABLE:
         validate.check_duplicates([m for m in ordered if m.table == table and not m.updates])
         for update in (m for m in ordered if m.table == table and m.updates):

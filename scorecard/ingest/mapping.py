@@ -52,7 +52,7 @@ RULE_KEYS: Final = (
     "optional",
     "required",
 )
-LOOKUP_KEYS: Final = ("by", "create", "set")
+LOOKUP_KEYS: Final = ("by", "create", "set", "copy")
 PRESETS_PACKAGE: Final = "scorecard.ingest.presets"
 
 
@@ -81,6 +81,8 @@ class Lookup:
     by: LookupKey
     create: bool = False
     set: tuple[tuple[str, Any], ...] = ()
+    copy: tuple[tuple[str, str], ...] = ()
+    """(column of this source's table, column of the row found): filled where the file leaves it blank."""
 
 
 @dataclass(frozen=True)
@@ -634,4 +636,23 @@ def _lookup(
             if vocabulary and value not in vocabulary:
                 b.issue((*path, "set", str(key)), f"{where}: {value!r} is not one of {', '.join(vocabulary)}")
             pairs.append((str(key), value))
-    return Lookup(references, by, create, tuple(pairs))
+    copies: list[tuple[str, str]] = []
+    raw_copy = raw.get("copy", {})
+    if not isinstance(raw_copy, MappingType):
+        b.issue((*path, "copy"), f"{where}: copy: maps columns of {table} to columns of the {references} row found")
+    else:
+        own = [c.name for c in schema.table(table).c if c.name not in model.MAINTAINED.get(table, ())]
+        theirs = list(schema.table(references).c.keys())
+        for key, value in raw_copy.items():
+            if key not in own:
+                b.issue((*path, "copy", str(key)), f"{where}: {table} has no column {key!r}{_suggest(str(key), own)}")
+            elif value not in theirs:
+                b.issue(
+                    (*path, "copy", str(key)),
+                    f"{where}: {references} has no column {value!r}{_suggest(str(value), theirs)}",
+                )
+            elif schema.kind_of(schema.table(table).c[key]) != schema.kind_of(schema.table(references).c[value]):
+                b.issue((*path, "copy", str(key)), f"{where}: {table}.{key} and {references}.{value} differ in type")
+            else:
+                copies.append((str(key), str(value)))
+    return Lookup(references, by, create, tuple(pairs), tuple(copies))

@@ -239,3 +239,45 @@ def _did_you_mean(
             f"values: {{{value}: {names[0]}}} with unmapped: keep"
         )
     return hints
+
+
+def copy_from_references(batches: Sequence[Mapped], conn: sa.Connection | None) -> None:
+    """`lookup: {copy: {region: region}}`: fill a blank column from the row a reference found
+    (a deal's region from its owner), taking the row from this import's files, else the database."""
+    for mapped in batches:
+        for rule in mapped.source.columns:
+            if rule.lookup is None or not rule.lookup.copy or rule.target not in mapped.frame:
+                continue
+            table = rule.lookup.table
+            ids = mapped.frame[rule.target]
+            wanted = sorted(set(ids.dropna().astype(str)))
+            for target, column in rule.lookup.copy:
+                found = _values_of(batches, conn, table, column, wanted)
+                copied = ids.map(found)
+                if target in mapped.frame:
+                    current = mapped.frame[target]
+                    mapped.frame[target] = current.where(current.notna(), copied.astype(current.dtype))
+                else:
+                    kind = schema.kind_of(schema.table(mapped.table).c[target])
+                    mapped.frame[target] = copied.astype(TEXT) if kind == "text" else copied
+
+
+def _values_of(
+    batches: Sequence[Mapped], conn: sa.Connection | None, table: str, column: str, ids: list[str]
+) -> dict[str, object]:
+    """id -> value of `column` for the rows of `table` with these ids (this import's files win)."""
+    found: dict[str, object] = {}
+    if conn is not None and ids:
+        t = schema.table(table)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            for row_id, value in conn.execute(sa.select(t.c.id, t.c[column]).where(t.c.id.in_(chunk))):
+                if value is not None:
+                    found[str(row_id)] = value
+    for mapped in batches:  # files in load order: a later (update) file overrides an earlier one
+        if mapped.table != table or "id" not in mapped.frame or column not in mapped.frame:
+            continue
+        good = ~mapped.bad_mask()
+        part = mapped.frame.loc[good, ["id", column]].dropna()
+        found.update(zip(part["id"].astype(str), part[column], strict=True))
+    return found

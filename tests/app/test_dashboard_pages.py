@@ -261,7 +261,7 @@ def test_ranking_url_restores_quarter_and_peer_group(open_page: PageRunner) -> N
 def test_ranking_filter_with_no_data_shows_a_message(open_page: PageRunner) -> None:
     app = ok(open_page("ranking", team="marketing"))  # marketers carry no quota
     assert not charts_of(app)
-    assert any("No rep has a quota" in t for t in texts(app, "info"))
+    assert any("No rep has quota attainment or bookings to rank on" in t for t in texts(app, "info"))
 
 
 @pytest.mark.usefixtures("dashboard_db")

@@ -44,7 +44,7 @@ def test_renders_on_an_empty_database(page: tuple[AppTest, Database]) -> None:
     assert [i.value for i in app.info] == [
         f"No data in {db.display()} yet: import files above, or run `python -m scorecard demo`."
     ]
-    assert app.selectbox(key="data_preset").options == ["hubspot", "salesforce"]
+    assert app.selectbox(key="data_preset").options == ["hubspot", "pipedrive", "salesforce"]
 
 
 def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) -> None:
@@ -74,6 +74,10 @@ def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) ->
     assert "recorded as load 1" in app.text[0].value
     # The imported files leave the page: a fresh uploader, no second preview to confirm.
     assert app.success[0].value.startswith("Imported 9 rows (load 1)")
+    # ... and which metrics the data now supports: Salesforce leads, deals and tasks, but no quotas
+    supports = [m.value for m in app.markdown if m.value.startswith("**Your data supports ")]
+    assert len(supports) == 1 and supports[0].endswith(" scorecard metrics.**")
+    assert any("- **Quota attainment**: no quotas are in this data" in m.value for m in app.markdown)
     assert not app.file_uploader(key="data_files_1").value
     assert not [b for b in app.button if b.key == "data_confirm"]
 
@@ -85,3 +89,30 @@ def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) ->
     assert loads[["load", "kind", "files", "accepted", "quarantined"]].values.tolist() == [
         [1, "import", "report_leads.csv, report_opportunities.csv, report_tasks.csv", 9, 4]
     ]
+
+
+def test_build_a_mapping_from_the_files_change_a_column_and_import(page: tuple[AppTest, Database]) -> None:
+    """tests/fixtures/ingest/generic, as in test_builder: 3 deals and 2 leads, nothing quarantined."""
+    app, db = page
+    app.run()
+    uploads = [(p.name, p.read_bytes(), "text/csv") for p in sorted((FIXTURES / "generic").glob("*.csv"))]
+    app.file_uploader(key="data_files_0").set_value(uploads)
+    app.radio(key="data_mapping_kind").set_value("Build one from the files")
+    app.run()
+    assert not app.exception and not app.error
+    proposed = app.dataframe[0].value
+    assert proposed.loc[proposed["column"] == "stage", ["from", "samples"]].values.tolist() == [
+        ["Status", "Closed Won, In negotiation, Lost"]
+    ]
+    assert app.selectbox(key="data_map_1_source").value == "Source"
+    assert [m.value for m in app.metric] == ["5", "0", "4"]  # accepted, quarantined, created (2 reps, 2 accounts)
+    # The leads' Source is not wanted: unmap it; the preview follows the changed mapping.
+    app.selectbox(key="data_map_1_source").set_value("(not mapped)")
+    app.run()
+    assert not app.exception and not app.error
+    assert app.download_button(key="data_map_save") is not None
+    app.button(key="data_confirm").click()
+    app.run()
+    assert not app.exception
+    assert rows(db, "leads", "id", "source") == [("L1", None), ("L2", None)]
+    assert [r[0] for r in rows(db, "opportunities", "id")] == ["G1", "G2", "G3"]

@@ -143,5 +143,5 @@ sources:
 
 
 def test_unknown_preset_lists_the_shipped_ones() -> None:
-    with pytest.raises(MappingError, match=r"unknown preset 'pipedrive'; choose one of hubspot, salesforce"):
-        load_preset("pipedrive")
+    with pytest.raises(MappingError, match=r"unknown preset 'zoho'; choose one of hubspot, pipedrive, salesforce"):
+        load_preset("zoho")

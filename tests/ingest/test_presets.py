@@ -154,3 +154,61 @@ def test_preset_reimport_creates_no_twins(make_db: MakeDb, tmp_path: Path) -> No
         "activities": 0,
     }
     assert len(rows(db, "reps", "id")) == 2
+
+
+# Pipedrive exports (tests/fixtures/ingest/pipedrive), times in the user's zone, here
+# Europe/Berlin (UTC+1 in winter), headers prefixed by entity ("Deal - Status"):
+#   deals: 101 won (status wins over its last stage), closed 2026-01-19 16:30 -> 15:30 UTC;
+#     102 lost; 103 open in "Demo Scheduled" -> proposal, no close; 104 open "Qualified" ->
+#     qualification, no value (amount empty), no person. Owners Sam Seller and Pat Pipeline
+#     and four organizations are created.
+#   persons -> leads: 7 "Web forms" -> web, 8 "Campaigns" -> campaign, 9 "Manually created" -> manual.
+#   activities: 501 Call, 502 Meeting, 503 Email (date only: the calendar day, UTC catalog);
+#     504 is a Task, not a customer touch: quarantined with its reason.
+def test_pipedrive_preset(make_db: MakeDb) -> None:
+    db: Database = make_db("duckdb")
+    preset = load_preset("pipedrive", timezone="Europe/Berlin").for_calendar("UTC")
+    result = run_import(db, _files("pipedrive"), preset)
+    plan = result.plan
+    assert [(f.file, f.source, f.accepted, f.quarantined) for f in plan.files] == [
+        ("activities-export.csv", "pipedrive activities", 3, 1),
+        ("deals-export.csv", "pipedrive deals", 4, 0),
+        ("people-export.csv", "pipedrive persons", 3, 0),
+    ]
+    assert [tuple(r)[1:] for r in plan.quarantine.itertuples(index=False)] == [
+        (5, "Activity - Type", "Task", "value has no entry under values: (pipedrive.yaml:22)"),
+    ]
+    assert plan.created == {"reps": 2, "accounts": 4}
+    sam, pat = stable_id("reps", "rep", "Sam Seller"), stable_id("reps", "rep", "Pat Pipeline")
+    northwind = stable_id("accounts", "acct", "Northwind Traders")
+    initech = stable_id("accounts", "acct", "Initech")
+    umbrella = stable_id("accounts", "acct", "Umbrella Corp")
+    globex = stable_id("accounts", "acct", "Globex")
+    assert rows(
+        db,
+        "opportunities",
+        "id",
+        "created_at",
+        "closed_at",
+        "stage",
+        "is_won",
+        "amount",
+        "owner_rep_id",
+        "account_id",
+        "lead_id",
+    ) == [
+        ("101", D(2026, 1, 5, 9), D(2026, 1, 19, 15, 30), "won", True, 12000.0, sam, northwind, "7"),
+        ("102", D(2026, 1, 6, 10, 15), D(2026, 1, 20, 8), "lost", False, 4500.0, sam, globex, "8"),
+        ("103", D(2026, 1, 7, 13), None, "proposal", False, 8000.0, pat, initech, "9"),
+        ("104", D(2026, 1, 8, 7, 45), None, "qualification", False, None, pat, umbrella, None),
+    ]
+    assert rows(db, "leads", "id", "created_at", "source", "owner_rep_id", "account_id") == [
+        ("7", D(2025, 12, 15, 8), "web", sam, northwind),
+        ("8", D(2026, 1, 2, 12, 20), "campaign", sam, globex),
+        ("9", D(2026, 1, 3, 9, 5), "manual", pat, initech),
+    ]
+    assert rows(db, "activities", "id", "type", "occurred_at", "rep_id", "opportunity_id", "lead_id") == [
+        ("501", "call", D(2026, 1, 6), sam, "101", "7"),
+        ("502", "meeting", D(2026, 1, 9), sam, "101", "7"),
+        ("503", "email", D(2026, 1, 12), pat, "103", "9"),
+    ]

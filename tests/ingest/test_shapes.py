@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,88 @@ def test_an_unknown_lookup_value_suggests_the_nearest_names_and_how_to_map_it(an
     ]
     assert f"  quarantined: 2 x Product: {hint}" in result.summary()
     assert rows(any_db, "opportunities", "id", "product_id") == [("P1", "GTX Pro")]
+
+
+# copy.yaml: team.csv adds reps U1 Ana Alvarez (EMEA) and U2 Ben Brown (NA); deals_region.csv
+# names owners by name and copies the owner's region where the deal has none:
+#   R1 Ana, blank -> EMEA; R2 Ben, APAC on the deal stays APAC; R3 Zed Zane, unknown, created
+#   without a region -> blank; R4 Ben, blank -> NA.
+def test_a_lookup_copies_columns_of_the_row_it_finds(any_db: Database) -> None:
+    mapping = load_mapping(SHAPES / "copy.yaml")
+    files = [SourceFile.from_path(SHAPES / n) for n in ("deals_region.csv", "team.csv")]
+    result = run_import(any_db, files, mapping)
+    assert result.plan.quarantined == 0
+    zed = stable_id("reps", "rep", "Zed Zane")
+    assert rows(any_db, "opportunities", "id", "owner_rep_id", "region") == [
+        ("R1", "U1", "EMEA"),
+        ("R2", "U2", "APAC"),
+        ("R3", zed, None),
+        ("R4", "U2", "NA"),
+    ]
+
+
+def test_copy_names_real_columns() -> None:
+    text = """
+version: 1
+sources:
+  - name: deals
+    table: opportunities
+    match: {files: [d.csv]}
+    columns:
+      id: Deal
+      created_at: Created
+      stage: Stage
+      channel: {constant: direct}
+      owner_rep_id: {column: Owner, lookup: {by: name, copy: {regoin: region, segment: teams}}}
+"""
+    with pytest.raises(MappingError) as caught:
+        load_mapping_text(text)
+    assert [i.message for i in caught.value.issues] == [
+        "source 'deals', column owner_rep_id: opportunities has no column 'regoin'; did you mean 'region'?",
+        "source 'deals', column owner_rep_id: reps has no column 'teams'; did you mean 'team'?",
+    ]
+
+
+# Without copy:, the default catalog's region dimension falls back to the owner's region:
+# bookings of 2017-W02 (Jan 9-15) by region: R1 100 (Ana -> EMEA), R2 200 (APAC on the deal),
+# R4 400 (Ben -> NA); R3 300 (Zed, no region anywhere) stays unassigned.
+def test_the_region_dimension_falls_back_to_the_owner(any_db: Database) -> None:
+    from scorecard import periods
+    from scorecard.catalog import load_catalog
+    from scorecard.compiler import Query
+    from scorecard.config import DEFAULT_METRICS
+    from scorecard.engine import Runner
+
+    text = (SHAPES / "copy.yaml").read_text(encoding="utf-8").replace(", copy: {region: region}", "")
+    mapping = load_mapping_text(text, "nocopy.yaml")
+    files = [SourceFile.from_path(SHAPES / n) for n in ("deals_region.csv", "team.csv")]
+    run_import(any_db, files, mapping)
+    assert [r[1] for r in rows(any_db, "opportunities", "id", "region")] == [None, "APAC", None, None]
+    catalog = load_catalog(DEFAULT_METRICS)
+    week = periods.parse_week(catalog.calendar, "2017-W02")
+    by_region = Runner(any_db, catalog).run("bookings", Query.build([week], group_by=["region"]))
+    assert sorted(zip(by_region["d_region"].fillna("(none)"), by_region["value"], strict=True)) == [
+        ("(none)", 300.0),
+        ("APAC", 200.0),
+        ("EMEA", 100.0),
+        ("NA", 400.0),
+    ]
+    emea = Runner(any_db, catalog).run("bookings", Query.build([week], filters={"region": ["EMEA"]}))
+    assert list(emea["value"]) == [100.0]
+
+
+def test_the_import_summary_says_which_metrics_the_data_supports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scorecard.cli import main
+
+    target = tmp_path / "nq.duckdb"
+    argv = ["import", "--db", str(target), "--mapping", str(SHAPES / "noquota.yaml"), str(SHAPES / "deals_noquota.csv")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    summary = next(line for line in out if line.startswith("your data supports "))
+    assert summary.endswith(" scorecard metrics")
+    # deals_noquota.csv holds deals only: no quotas, no leads, no activities
+    assert "  not yet: Quota attainment: no quotas are in this data" in out
+    assert "  not yet: Leads created: no leads are in this data" in out
+    assert not any(line.startswith("  not yet: Bookings") for line in out)  # won deals with amounts are there
