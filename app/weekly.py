@@ -189,7 +189,8 @@ def _card(
     with st.container(border=True, height="stretch", gap="small"):
         owners = views.owners_text(row.owners)
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            st.badge(owners, color=state.OWNER_BADGE.get(owners, "gray"), help=f"Owned by {owners}")
+            st.badge(owners, color=state.OWNER_BADGE.get(owners, "gray"),
+                     help=views.accountability_text(row.owner or owners, row.contributors).capitalize())
             st.badge(
                 row.verdict,
                 color=state.STATUS_BADGE[row.status],

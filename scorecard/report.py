@@ -97,6 +97,7 @@ def scorecard_csv(card: Scorecard) -> str:
             flags="|".join(row.flags),
             provisional=_num(row.provisional),
             owners="|".join(row.owners),
+            contributors="|".join(row.contributors),
             trend=";".join(_num(p.value) for p in row.trend),
         )
         writer.writerow({key: "" if value is None else value for key, value in data.items()})

@@ -44,7 +44,7 @@ VERDICT_WORDS: dict[str, str] = {"green": "on target", "amber": "near target", "
 
 REPORT_FIELDS: tuple[str, ...] = (
     "metric", "label", "value", "previous", "delta", "target", "status", "judgeable", "flags", "reason", "n",
-    "low_sample", "owners", "trend", "section", "format", "direction", "week", "window", "period", "settled",
+    "low_sample", "owners", "owner", "contributors", "trend", "section", "format", "direction", "week", "window", "period", "settled",
     "provisional", "cohort", "note",
 )  # fmt: skip
 """The fields of a scorecard row in `report --format json` and csv, in order."""
@@ -96,6 +96,8 @@ class ScorecardRow:
     period: str = ""
     settled: str | None = None
     provisional: float | None = None
+    owner: str = ""
+    contributors: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -118,6 +120,7 @@ class ScorecardRow:
         """The documented JSON shape of `report --format json`."""
         data = asdict(self)
         data["owners"] = list(self.owners)
+        data["contributors"] = list(self.contributors)
         data["flags"] = list(self.flags)
         data["trend"] = [asdict(p) for p in self.trend]
         return {key: data[key] for key in REPORT_FIELDS}
@@ -276,6 +279,8 @@ def _row(
         label=metric.label,
         section=metric.resolved_section,
         owners=tuple(metric.owners),
+        owner=metric.owner,
+        contributors=tuple(metric.contributors),
         format=metric.format,
         direction=metric.direction,
         value=None,

@@ -97,6 +97,12 @@ def owners_text(owners: Sequence[str]) -> str:
     return "both" if set(owners) == {"sales", "marketing"} else " + ".join(owners)
 
 
+def accountability_text(owner: str, contributors: Sequence[str]) -> str:
+    """Who answers for a metric and who helps move it: 'sales answers; marketing contributes'."""
+    head = "sales and marketing answer together" if owner == "both" else f"{owner} answers for it"
+    return head + (f"; {' and '.join(contributors)} contributes" if contributors else "")
+
+
 def target_text(target: float | None, unit: str, direction: str) -> str:
     """'target ≥ 5.0%' or 'target ≤ 8.0 h'; empty without a target."""
     if target is None:

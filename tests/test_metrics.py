@@ -26,11 +26,17 @@ NONE = None  # no value: nothing to divide by, or no rows for an average/ratio
 EXPECTED: dict[str, tuple[float | None, float | None, float | None, float | None]] = {
     # L1-L4 created in W02, L5-L7 in W03; EMEA: L3 | L5.
     "leads_created": (4, 3, 1, 1),
-    # Cohort W02 (L1-L4): L1->O1 won Jan 9, L3->O2 won Jan 15 => 2/4. W03 (L5-L7): O3 lost => 0/3.
+    # Marketing-qualified leads only. Cohort W02 (L1-L4, all MQL): L1->O1 won Jan 9, L3->O2 won
+    # Jan 15 => 2/4. W03: L5 and L7 are MQL (L6 never qualified): O3 lost => 0/2.
     # EMEA: L3 won => 1/1; L5 lost => 0/1.
     "lead_to_close": (0.5, 0.0, 1.0, 0.0),
-    # (O1 1000 + O2 5000) / 4 = 1500; 0/3. EMEA: 5000/1; 0/1.
+    # (O1 1000 + O2 5000) / 4 = 1500; 0/2. EMEA: 5000/1; 0/1.
     "revenue_per_lead": (1500, 0, 5000, 0),
+    # By MQL week, accepted and a deal created within 30 days of qualifying. W02 MQL L1-L4:
+    # L1 (MQL Jan 5 10:00, O1 created Jan 6) and L3 (Jan 7 08:00, O2 Jan 8) => 2/4; L2 rejected,
+    # L4 accepted without a deal. W03 MQL L5 (Jan 12 09:00, O3 Jan 13) and L7 (no deal) => 1/2.
+    # EMEA: L3 1/1; L5 1/1.
+    "lead_to_opportunity": (0.5, 0.5, 1.0, 1.0),
     # MQL in W02: L1-L4, accepted L1 L3 L4 => 3/4. W03: L5 L7, accepted L5 => 1/2. EMEA: L3 1/1; L5 1/1.
     "sales_accept_rate": (0.75, 0.5, 1.0, 1.0),
     # Opps created with a lead: W02 O1 1000 + O2 5000; W03 O3 2000. EMEA: O2 5000; O3 2000.
@@ -43,9 +49,15 @@ EXPECTED: dict[str, tuple[float | None, float | None, float | None, float | None
     "unworked_leads": (0.25, 0.5, 0.0, 0.0),
     # Closed W02: O1 won, O4 lost => 1/2. W03: O2 won, O3 lost, O5 won => 2/3. EMEA W02: nothing closed.
     "win_rate": (0.5, 2 / 3, NONE, 2 / 3),
-    # Calls on won deals / won deals: W02 O1 calls A5 A6 => 2/1. W03 O2 A8 A9 A10 + O5 A11 A14 => 5/2.
-    # EMEA (calls by EMEA reps, EMEA won deals): W02 no won deal; W03 R1 made all 5 => 2.5.
-    "calls_per_close": (2.0, 2.5, NONE, 2.5),
+    # Calls on the lead and on the deal, for deals won in the week / won deals.
+    # W02: O1 won Jan 9: A1 (call on its lead L1) + A5 A6 (on O1) => 3/1.
+    # W03: O2 won Jan 15: A3 (on lead L3) + A8 A9 A10; O5 (no lead): A11 A14 => 6/2 = 3.
+    # (A4 is a call on L5, whose deal O3 was lost: not counted.)
+    # EMEA (calls by EMEA reps, EMEA won deals): W02 no won deal; W03 R1 made all 6 => 3.
+    "calls_per_close": (3.0, 3.0, NONE, 3.0),
+    # Every touch, same journey: W02 A1 A5 A6 + demo A7 => 4/1. W03 A3 A8 A9 A10 A11 A14 => 6/2.
+    # EMEA W03: all six by R1 => 3.
+    "touches_per_close": (4.0, 3.0, NONE, 3.0),
     # Won days created->closed: W02 O1 3.5. W03 O2 7, O5 44 (Dec 1 -> Jan 14) => median 25.5.
     "cycle_days_median": (3.5, 25.5, NONE, 25.5),
     # p90 (linear interpolation) of [7, 44] = 7 + 0.9 * 37 = 40.3.
@@ -141,6 +153,21 @@ def test_repeated_filter_values_mean_any_of_them(tiny_db: Database, catalog: Cat
     runner = Runner(tiny_db, catalog)
     assert _values(runner, catalog, "leads_created", {"source": ["referral", "webinar"]})[1] == 2
     assert _values(runner, catalog, "leads_created", {"source": ["webinar"]})[1] == 1
+
+
+def test_lead_dimensions_keep_leads_without_a_deal(tiny_db: Database, catalog: Catalog):
+    # No lead came from a partner, so every lead is direct by its own source, deal or no deal.
+    # W02 direct MQL cohort: L1-L4, won L1 L3 => 2/4 (taking the channel from the deal alone
+    # would keep only L1 and L3, the leads with a deal: 2/2). W03: L5 (referral, deal O3 is a
+    # partner deal, but the lead arrived direct) and L7 => 0/2.
+    runner = Runner(tiny_db, catalog)
+    assert _values(runner, catalog, "lead_to_close", {"channel": ["direct"]}) == (0.5, 0.0)
+    assert _values(runner, catalog, "leads_created", {"channel": ["direct"]}) == (4, 3)
+    # Segment and product come from the lead: W02 smb leads L1 L2 (won L1) => 1/2; Addon leads: L4 | L5.
+    assert _values(runner, catalog, "lead_to_close", {"segment": ["smb"]}) == (0.5, None)
+    assert _values(runner, catalog, "leads_created", {"product": ["Addon"]}) == (1, 1)
+    # Activities on a lead without a deal keep their lead's channel: A2 (email on L2) is direct.
+    assert _values(runner, catalog, "activities_logged", {"channel": ["direct"]}) == (9, 4)
 
 
 def test_filter_through_relationships(tiny_db: Database, catalog: Catalog):
