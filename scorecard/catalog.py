@@ -106,7 +106,28 @@ def json_schema() -> dict[str, Any]:
     schema = CatalogFile.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Scorecard metric catalog (metrics.yaml)"
+    for definition in schema.get("$defs", {}).values():
+        _accept_legacy_owners(definition)
     return schema
+
+
+def _accept_legacy_owners(definition: dict[str, Any]) -> None:
+    """Catalogs written before `owner:` keep validating in editors: `owners:` is accepted (and
+    marked deprecated) in place of `owner:`; the loader turns it into owner + contributors."""
+    properties = definition.get("properties", {})
+    required = definition.get("required", [])
+    if "owner" not in properties or "owner" not in required:
+        return
+    properties["owners"] = {
+        "deprecated": True,
+        "description": "older form of `owner`: one team becomes the owner, two (or both) `owner: both`",
+        "anyOf": [
+            {"enum": ["sales", "marketing", "both"], "type": "string"},
+            {"items": {"enum": ["sales", "marketing", "both"], "type": "string"}, "type": "array"},
+        ],
+    }
+    definition["required"] = [key for key in required if key != "owner"]
+    definition["oneOf"] = [{"required": ["owner"]}, {"required": ["owners"]}]
 
 
 # --- validation -------------------------------------------------------------------------

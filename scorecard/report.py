@@ -153,6 +153,9 @@ def readiness_table(report: Readiness) -> str:
         lines.append(f"  {m.label.ljust(width)}  {state}{extra}")
         for reason in m.reasons:
             lines.append(f"  {'':{width}}    - {reason}")
+    if report.cycles:
+        lines += ["", "Cohort windows against the real cycle in this data"]
+        lines += [f"  {c.text()}" for c in report.cycles]
     lines += ["", "Tables (columns the catalog reads: share of rows filled)"]
     for t in report.tables.values():
         span = f"{t.first:%Y-%m-%d} to {t.last:%Y-%m-%d}" if t.first and t.last else "no dates"

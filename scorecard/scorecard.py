@@ -44,8 +44,8 @@ VERDICT_WORDS: dict[str, str] = {"green": "on target", "amber": "near target", "
 
 REPORT_FIELDS: tuple[str, ...] = (
     "metric", "label", "value", "previous", "delta", "target", "status", "judgeable", "flags", "reason", "n",
-    "low_sample", "owners", "owner", "contributors", "trend", "section", "format", "direction", "week", "window", "period", "settled",
-    "provisional", "cohort", "note",
+    "low_sample", "owners", "owner", "contributors", "trend", "section", "format", "direction", "week", "window",
+    "period", "settled", "provisional", "cohort", "note",
 )  # fmt: skip
 """The fields of a scorecard row in `report --format json` and csv, in order."""
 TREND_WEEKS = 12

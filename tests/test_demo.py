@@ -28,13 +28,19 @@ SMALL_LEADS = 3_000
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Connection]:
-    """A read connection to a 40,000-lead DuckDB demo database, built once for the module."""
+def story_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A 40,000-lead DuckDB demo database, built once for the module."""
     db = Database.open(tmp_path_factory.mktemp("demo") / "story.duckdb")
     demo.build(db, leads=STORY_LEADS, today=TODAY)
-    with db.engine().connect() as conn:
-        yield conn
+    yield db
     db.dispose()
+
+
+@pytest.fixture(scope="module")
+def story(story_db: Database) -> Iterator[sa.Connection]:
+    """A read connection to the story database."""
+    with story_db.engine().connect() as conn:
+        yield conn
 
 
 def one(conn: sa.Connection, sql: str, **params: Any) -> sa.Row[Any]:
@@ -388,3 +394,26 @@ def test_won_deals_take_many_calls(story: sa.Connection) -> None:
     )
     assert 5 <= calls["smb"] < calls["mid_market"] < calls["enterprise"] <= 45
     assert calls["enterprise"] > 20
+
+
+def test_lead_to_close_window_covers_nine_in_ten_won_cycles(story_db: Database, story: sa.Connection) -> None:
+    """The default window follows the demo's own cycle, and `doctor` reports that cycle."""
+    from scorecard import readiness
+    from scorecard.catalog import load_catalog
+    from scorecard.config import DEFAULT_METRICS
+
+    report = readiness.check(story_db, load_catalog(DEFAULT_METRICS), cycles=True)
+    cycle = next(c for c in report.cycles if c.metric == "lead_to_close")
+    assert not cycle.young and cycle.entered_before is not None
+    measured = one(
+        story,
+        """select count(*) as won,
+                  quantile_cont((epoch(o.closed_at) - epoch(l.created_at)) / 86400.0, 0.9) as p90,
+                  avg(case when (epoch(o.closed_at) - epoch(l.created_at)) / 86400.0 <= 220 then 1.0 else 0.0 end)
+                      as covered
+           from leads l join opportunities o on o.id = l.opportunity_id
+           where o.is_won and l.mql_at is not null and o.closed_at >= l.created_at and l.created_at < :before""",
+        before=cycle.entered_before,
+    )
+    assert cycle.events == measured.won and cycle.days == pytest.approx(measured.p90)
+    assert 0.85 <= measured.covered <= 0.95  # the 220-day window covers about 90% of won cycles

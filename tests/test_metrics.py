@@ -177,3 +177,21 @@ def test_filter_through_relationships(tiny_db: Database, catalog: Catalog):
     assert _values(runner, catalog, "bookings", {"product": ["Addon"]}) == (0, 0)
     # Campaign of an opportunity is its lead's campaign: O2 came from L3 (Referral program).
     assert _values(runner, catalog, "marketing_sourced_pipeline", {"campaign": ["Referral program"]}) == (5000, 2000)
+
+
+def test_doctor_measures_each_cohort_windows_real_cycle(tiny_db: Database, catalog: Catalog):
+    from scorecard import readiness
+
+    report = readiness.check(tiny_db, catalog, cycles=True)
+    cycles = {c.metric: c for c in report.cycles}
+    # The tiny data spans two weeks, far under 18 months: every event is measured, as a lower bound.
+    close = cycles["lead_to_close"]
+    assert close.young and close.events == 2 and close.covered == 1.0
+    # Lead created -> won close: L1 Jan 5 09:00 -> Jan 9 12:00 = 4.125 days; L3 Jan 7 08:00 -> Jan 15
+    # = 7.6667 days. p90 (linear) = 4.125 + 0.9 * 3.5417 = 7.3125.
+    assert close.days == pytest.approx(7.3125, abs=1e-6)
+    # MQL -> deal created: L1 14 h, L3 16 h, L5 (Jan 12 09:00 -> Jan 13) 15 h = 0.5833, 0.6667, 0.625 days;
+    # p90 of [0.5833, 0.625, 0.6667] = 0.625 + 0.8 * 0.0417 = 0.6583.
+    early = cycles["lead_to_opportunity"]
+    assert early.events == 3 and early.days == pytest.approx(0.658333, abs=1e-5)
+    assert "lower bound" in close.text()
