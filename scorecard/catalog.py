@@ -477,7 +477,7 @@ def _check_metrics(
                 problem(key, str(exc))
                 return
             nodes: list[ex.Node] = []
-            for node in (time.first, time.second):
+            for node in (time.first, time.second, time.due):
                 if isinstance(node, ex.Call) and node.name == "coalesce":
                     nodes += node.args  # the first of several timestamps that is known
                 elif node is not None:

@@ -113,7 +113,30 @@ OpenTime = Annotated[
     dict[Literal["open"], tuple[str, str]],
     Field(description="count the row in every period at whose end it is open: opened, not yet closed"),
 ]
-TimeAnchor = str | SpreadTime | OpenTime
+
+
+class AheadTime(Strict):
+    """An anchor read over the days just after each period instead of the period itself: the
+    quota of the next 13 weeks (`spread` + `ahead_days: 91`), or the deals open at the period's
+    end and due to close in those days (`open` + `due: expected_close_at` + `ahead_days: 91`)."""
+
+    spread: tuple[str, str] | None = Field(None, description="spread the value over the days ahead")
+    open: tuple[str, str] | None = Field(None, description="rows open at the period's end: opened, closed")
+    due: str | None = Field(None, description="with `open`: the date each row is expected to close")
+    ahead_days: int = Field(gt=0, le=731, description="how many days after the period to look")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> AheadTime:
+        if (self.spread is None) == (self.open is None):
+            raise ValueError("an ahead_days anchor needs exactly one of `spread` or `open`")
+        if self.open is not None and self.due is None:
+            raise ValueError("`open` with `ahead_days` needs `due`: the column with the expected close date")
+        if self.spread is not None and self.due is not None:
+            raise ValueError("`due` goes with `open`, not with `spread`")
+        return self
+
+
+TimeAnchor = str | SpreadTime | OpenTime | AheadTime
 
 
 class Measure(Strict):

@@ -240,7 +240,7 @@ def _time_texts(anchor: Any) -> list[str]:
         time = parse_time(anchor)
     except Exception:  # noqa: BLE001 - reported by catalog validation
         return []
-    return [n.dotted for t in (time.first, time.second) if t is not None for n in ex.names(t)]
+    return [n.dotted for t in (time.first, time.second, time.due) if t is not None for n in ex.names(t)]
 
 
 def inputs_of(catalog: Catalog, metric: MetricBase) -> dict[str, set[str]]:

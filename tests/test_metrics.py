@@ -74,8 +74,16 @@ EXPECTED: dict[str, tuple[float | None, float | None, float | None, float | None
     "activities_logged": (9, 5, 3, 5),
     # Open at Jan 12 00:00: O2 5000, O5 3000, O6 600 => 8600; at Jan 19: O6 600. EMEA: 8000; 0.
     "open_pipeline": (8600, 600, 8000, 0),
-    # open_pipeline / (quota * 13): 8600/136500; 600/136500; 8000/91000; 0/91000.
-    "pipeline_coverage": (8600 / 136500, 600 / 136500, 8000 / 91000, 0.0),
+    # Open at the week's end and expected to close in the 91 days after the week. W02 (Jan 12..Apr 12):
+    # open at Jan 12 00:00 are O2 (expected Jan 20) 5000, O6 (Mar 31) 600, O5 (Apr 20: too late) => 5600.
+    # W03 (Jan 19..Apr 19): O6 600. EMEA: O2 5000; nothing.
+    "pipeline_next_quarter": (5600, 600, 5000, 0),
+    # Quota of the 91 days after the week, 1500 a day (R1 1000 + R2 500) until Mar 31, none after:
+    # W02 Jan 12..Mar 31 = 20 + 28 + 31 = 79 days => 118500; W03 Jan 19..Mar 31 = 72 days => 108000.
+    # EMEA (R1, 1000 a day): 79000; 72000.
+    "quota_next_quarter": (118500, 108000, 79000, 72000),
+    # pipeline_next_quarter / quota_next_quarter.
+    "pipeline_coverage": (5600 / 118500, 600 / 108000, 5000 / 79000, 0.0),
     "won_deals": (1, 2, 0, 2),
     # C1 and C2 both cost 100 a day => 700 + 700 each week; EMEA = C2 only.
     "campaign_spend": (1400, 1400, 700, 700),
