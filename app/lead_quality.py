@@ -67,6 +67,7 @@ def render() -> None:
         )
         return
     _by_source(ctx, by_source)
+    _outlook(ctx, filters, covered.now)
     _by_campaign(ctx, period, filters, as_of)
     _maturation(ctx, period, filters, as_of)
 
@@ -106,6 +107,40 @@ def _by_source(ctx: state.Context, frame: pd.DataFrame) -> None:
     st.caption("Sorted by lead count. Green, amber, red: against the metric's target; blue: no target.")
     with st.expander("Table", icon=":material/table:"):
         state.table(frame, [("group", label, None), *[(c, t, u) for c, t, u in measures]])
+
+
+def _outlook(ctx: state.Context, filters: dict[str, list[str]], now: dt.datetime) -> None:
+    """Early signal, projection and final side by side, per cohort week up to the last complete week."""
+    catalog = ctx.catalog
+    metric = catalog.metrics.get(views.COHORT_METRIC)
+    if not isinstance(metric, CohortMetric) or state.unsupported(ctx, metric.name, list(filters)):
+        return
+    week = cal.last_complete_week(catalog.calendar, now)
+    frame = state.guarded(state.outlook_of, ctx, week, filters)
+    if frame is None or frame.empty:
+        return
+    shown = views.outlook_frame(frame, metric.format)
+    early = catalog.metrics.get("lead_to_opportunity")
+    st.subheader("Early signal, projection and final")
+    st.caption(
+        f"{metric.label} per week of leads created. Blue: final, once a cohort has had its {metric.window_days} days. "
+        "Grey band: where a younger cohort is headed if it matures as the last 26 mature cohorts did (10th to 90th "
+        "percentile) — a projection, never judged or coloured. "
+        + (f"Early signal: {early.label.lower()}, known within weeks." if early is not None else "")
+    )
+    st.altair_chart(charts.outlook_chart(shown, label=metric.label), width="stretch")
+    with st.expander("Table", icon=":material/table:"):
+        state.table(
+            shown.iloc[::-1],
+            [
+                ("cohort", "Cohort", None),
+                ("members", "Leads", "count"),
+                ("early_text", early.label if early is not None else "Early signal", None),
+                ("so_far", "Won so far", metric.format),
+                ("range_text", "Projected (not judged)", None),
+                ("final", f"{metric.label}, final", metric.format),
+            ],
+        )
 
 
 def _by_campaign(

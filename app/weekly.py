@@ -229,6 +229,13 @@ def _card(
                 f":material/schedule: Judged on {row.settled}, the latest settled week. {row.week} so far: "
                 f"{format_value(row.provisional, row.format)} (provisional: it can still change)."
             )
+        projected = row.projection
+        if projected is not None and projected.mid is not None:
+            st.caption(
+                f":material/query_stats: Projection for the cohort of {projected.cohort} ({projected.age_weeks} weeks "
+                f"old): {projected.text(row.format)}, from how the last {projected.basis} mature cohorts matured. "
+                "Not judged: it is a forecast, not a result."
+            )
         if not row.judgeable and row.reason:
             st.caption(f":material/block: Not judged: {state.plain(row.reason.removeprefix('not judged: '))}.")
 

@@ -777,6 +777,44 @@ class Compiler:
             .group_by(*[d.element for d in dims], age, until)  # type: ignore[attr-defined]
         )
 
+    def cohort_timing(self, metric: CohortMetric, query: Query) -> sa.Select[Any]:
+        """Per cohort period, members counted by the week (since entry) in which they reached the
+        event before `as_of` (NULL: not reached), and whether that was within the window; with
+        the event's value summed for value cohorts. Projections of young cohorts read it."""
+        if query.as_of is None:
+            raise CompileError("cohort timing needs an as-of instant")
+        ctx = self._context()
+        periods = _periods_cte(query)
+        scope = Scope(ctx, metric.of)
+        entry = to_sql(ex.parse(metric.time), scope)
+        happened = to_sql(ex.parse(metric.event_time), scope)
+        first, last = query.periods[0], query.periods[-1]
+        where: list[ColumnElement[Any]] = [entry >= _literal(first.start), entry < _literal(last.end)]
+        if metric.filter:
+            where.append(to_sql(ex.parse(metric.filter), scope, condition=True))
+        for name, values in query.filters:
+            where.append(self._dimension(name, scope).in_(list(values)))
+        as_of = _literal(query.as_of)
+        days = dialects.days_between(entry, happened, ctx.zone)
+        reached = sa.and_(to_sql(ex.parse(metric.event), scope, condition=True), happened >= entry, happened < as_of)
+        until = sa.case((reached, dialects.FloorInt(days / 7.0)), else_=sa.null())
+        in_window = sa.case((sa.and_(reached, days <= metric.window_days), 1), else_=0)
+        value = to_sql(ex.parse(metric.value), scope) if metric.value else sa.literal(1)
+        amount = sa.func.sum(sa.case((reached, value), else_=0))
+        selectable = scope.selectable().join(periods, sa.and_(entry >= periods.c.p_start, entry < periods.c.p_end))
+        return (
+            sa.select(
+                periods.c.period,
+                until.label("event_week"),
+                in_window.label("in_window"),
+                sa.func.count().label("members"),
+                sa.cast(amount, sa.Double).label("amount"),
+            )
+            .select_from(selectable)
+            .where(*where, entry < as_of)
+            .group_by(periods.c.period, until, in_window)
+        )
+
     def dimension_values(
         self, dimension: str, table: str, limit: int, filters: Mapping[str, Sequence[str]] | None = None
     ) -> sa.Select[Any]:

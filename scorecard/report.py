@@ -60,6 +60,15 @@ def scorecard_table(card: Scorecard) -> str:
                     sparkline([p.value for p in r.trend]),
                 )
             )
+            projected = r.projection
+            if projected is not None and projected.low is not None and projected.high is not None:
+                table.append(
+                    (
+                        f"  projected [cohort {projected.cohort}, {projected.age_weeks} wk old]",
+                        f"{format_value(projected.low, r.format)}–{format_value(projected.high, r.format)}",
+                        "", "", "", "projection", str(projected.members), "", "",
+                    )  # fmt: skip
+                )
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
         lines.append(title)
         for i, row in enumerate(table):
@@ -73,6 +82,9 @@ def scorecard_table(card: Scorecard) -> str:
     for r in card.rows:
         if not r.judgeable and r.reason:
             lines.append(f"not judged: {r.label}: {r.reason}")
+    for r in card.rows:
+        if r.projection is not None and r.projection.mid is not None:
+            lines.append(f"projection: {r.label}: {r.projection.reason(r.format)}")
     for r in card.rows:
         if r.settled and r.provisional is not None:
             lines.append(
@@ -99,6 +111,11 @@ def scorecard_csv(card: Scorecard) -> str:
             owners="|".join(row.owners),
             contributors="|".join(row.contributors),
             trend=";".join(_num(p.value) for p in row.trend),
+            projection=(
+                f"{row.projection.cohort}:{_num(row.projection.low)}..{_num(row.projection.high)}"
+                if row.projection and row.projection.mid is not None
+                else ""
+            ),
         )
         writer.writerow({key: "" if value is None else value for key, value in data.items()})
     return buffer.getvalue()

@@ -470,6 +470,29 @@ def cost_margin_frame(frame: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def outlook_frame(outlook: pd.DataFrame, unit: str = "percent") -> pd.DataFrame:
+    """projection.outlook with text columns for tables and tooltips; a projection reads as a
+    range and is never given a status."""
+
+    def text(value: object) -> str:
+        return "" if _missing(value) else format_value(float(value), unit)  # type: ignore[arg-type]
+
+    out = outlook.copy()
+    out["first"] = pd.to_datetime(out["first"])
+    out["so_far_young"] = [v if s == "projection" else None for v, s in zip(out["so_far"], out["state"], strict=True)]
+    out["final_text"] = [text(v) for v in out["final"]]
+    out["so_far_text"] = [text(v) for v in out["so_far"]]
+    out["range_text"] = [
+        "" if _missing(lo) or _missing(hi) else f"{text(lo)} to {text(hi)}"
+        for lo, hi in zip(out["low"], out["high"], strict=True)
+    ]
+    out["early_text"] = [
+        "" if _missing(v) else text(v) + ("" if done else " (so far)")
+        for v, done in zip(out["early"], out["early_final"], strict=True)
+    ]
+    return out
+
+
 def maturation_frame(curves: pd.DataFrame, dimension: str) -> pd.DataFrame:
     """Maturation curves with a `group` column and the share as text, for the chart."""
     column = f"d_{dimension}"

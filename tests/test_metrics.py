@@ -203,3 +203,32 @@ def test_doctor_measures_each_cohort_windows_real_cycle(tiny_db: Database, catal
     early = cycles["lead_to_opportunity"]
     assert early.events == 3 and early.days == pytest.approx(0.658333, abs=1e-5)
     assert "lower bound" in close.text()
+
+
+def test_projection_of_a_young_cohort_from_a_mature_one(tiny_db: Database, catalog: Catalog):
+    from scorecard import projection
+    from scorecard.catalog import check_text
+    from scorecard.definitions import CohortMetric
+
+    # Lead-to-close with an 8-day window, so the W02 cohort is mature and can be projected from.
+    window = "window_days: 220\n    format: percent"
+    text = DEFAULT_METRICS.read_text().replace(window, window.replace("220", "8"), 1)
+    short, issues = check_text(text, "m.yaml")
+    assert short is not None, issues
+    metric = short.metric("lead_to_close")
+    assert isinstance(metric, CohortMetric)
+    w02, w03 = (periods.parse_week(short.calendar, w) for w in ("2026-W02", "2026-W03"))
+    # Mature W02 cohort (MQL L1-L4, 4 members): L1 won 4.1 days after creation (week 0), L3 7.7 days
+    # after (week 1), both within 8 days. W03 cohort: L5 and L7 (2 members), nothing won.
+    with tiny_db.engine().connect() as conn:
+        # As of Jan 26, W03 is 1 week old: 0 won in week 0; W02 won 1 of 4 after week 1 => 0 + 0.25.
+        (p,) = projection.project(conn, short, metric, w02, [w03], as_of=dt.datetime(2026, 1, 26), min_basis=1)
+        assert (p.age_weeks, p.members, p.so_far, p.basis) == (1, 2, 0.0, 1)
+        assert (p.low, p.mid, p.high) == (pytest.approx(0.25), pytest.approx(0.25), pytest.approx(0.25))
+        # As of Jan 19 it is 0 weeks old: W02 won 2 of 4 from week 0 on => 0.5.
+        (p,) = projection.project(conn, short, metric, w02, [w03], as_of=dt.datetime(2026, 1, 19), min_basis=1)
+        assert (p.age_weeks, p.mid) == (0, pytest.approx(0.5))
+        # Never coloured; with fewer mature cohorts than the minimum there is no range at all.
+        assert p.flags == ("projection",) and p.status == "none" and not p.judgeable
+        (p,) = projection.project(conn, short, metric, w02, [w03], as_of=dt.datetime(2026, 1, 19))
+        assert p.mid is None and "too few mature cohorts" in p.text("percent")

@@ -42,10 +42,17 @@ def test_week_row_values(tiny_db: Database):
     assert speed.provisional == pytest.approx(30)
     assert "attainment_rank" not in [r.metric for r in card.rows]  # rankings are tables, not rows
     # One statement per metric for all 12 weeks: 17 scorecard metrics that are not derived, plus the six
-    # components of the derived ones (open_pipeline, quota, campaign_spend, cost_of_sale_won, won_deals,
-    # margin_won), each computed once however many derived metrics use it.
+    # components of the derived ones (pipeline_next_quarter, quota_next_quarter, campaign_spend,
+    # cost_of_sale_won, won_deals, margin_won), each computed once however many derived metrics use it,
+    # plus one projection each for the two 220-day cohort metrics (lead-to-close, revenue per lead).
     assert len([m for m in catalog.scorecard_metrics() if m.type != "derived"]) == 17  # type: ignore[attr-defined]
-    assert card.statements == 17 + 6
+    assert card.statements == 17 + 6 + 2
+    close = card.row("lead_to_close")
+    # The cohort 4 weeks before W03 (2025-W51) is projected; the tiny data has no mature cohort to
+    # project from, so there is no range, and a projection is never coloured.
+    assert close.projection is not None and close.projection.cohort == "2025-W51"
+    assert close.projection.mid is None and close.projection.flags == ("projection",)
+    assert card.row("lead_to_opportunity").projection is None  # 30 days: its mature cohort is recent enough
 
 
 def test_cohort_row_shows_newest_mature_cohort(tiny_db: Database):
