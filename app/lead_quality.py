@@ -175,10 +175,11 @@ def _by_campaign(
             st.metric("Campaigns losing money per win", f"{len(losing)} of {len(economics)}", border=True,
                       help="Campaigns whose cost per won deal exceeds the margin per won deal")
             st.caption(
-                "Position: all-in cost per won deal (campaign spend plus cost of sale) against margin per won "
-                "deal; above the dashed line each win loses money. Colour: the cost-to-margin ratio (the same "
-                "cost over margin) against its target. Size: won deals. Deals closed and spend within the same "
-                "dates."
+                "Position: all-in cost per won deal (the campaign's cost plus the cost of sale of the deals its "
+                "leads became) against margin per won deal; above the dashed line each win loses money. Colour: "
+                "the cost-to-margin ratio against its target. Size: won deals. Campaigns that ended in these "
+                "dates, with their leads' deals won within the lead-to-close window: one cohort, its own spend "
+                "and its own wins."
             )
     columns = [("group", label, None), *measures, *_measures(ctx, frame, views.CAMPAIGN_ECONOMICS)]
     with st.expander(f"All {len(frame)} campaigns", icon=":material/table:"):

@@ -64,7 +64,7 @@ REP_CONTEXT: Final = (
 SOURCE_QUALITY: Final = ("leads_created", "lead_to_close", "revenue_per_lead")
 """Volume first, then what the leads were worth."""
 
-CAMPAIGN_ECONOMICS: Final = ("won_deals", "cost_per_won_deal", "margin_per_won_deal", "cost_to_margin")
+CAMPAIGN_ECONOMICS: Final = ("campaign_won_deals", "cost_per_won_deal", "margin_per_won_deal", "cost_to_margin")
 """What a campaign's wins cost against what they earn."""
 
 COHORT_METRIC: Final = "lead_to_close"
@@ -449,11 +449,13 @@ def quality_frame(
 
 def cost_margin_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Campaigns with won deals and both a cost and a margin per won deal, for the break-even chart."""
-    needed = ["cost_per_won_deal", "margin_per_won_deal", "cost_to_margin", "won_deals"]
+    needed = ["cost_per_won_deal", "margin_per_won_deal", "cost_to_margin", "campaign_won_deals"]
     if frame.empty or any(c not in frame for c in needed):
-        return pd.DataFrame(columns=["campaign", *needed, "status"])
+        return pd.DataFrame(columns=["campaign", *needed[:3], "won_deals", "status"])
     kept = frame[
-        frame["won_deals"].fillna(0).gt(0) & frame["cost_per_won_deal"].notna() & frame["margin_per_won_deal"].notna()
+        frame["campaign_won_deals"].fillna(0).gt(0)
+        & frame["cost_per_won_deal"].notna()
+        & frame["margin_per_won_deal"].notna()
     ]
     return pd.DataFrame(
         {
@@ -461,7 +463,7 @@ def cost_margin_frame(frame: pd.DataFrame) -> pd.DataFrame:
             "cost_per_won_deal": kept["cost_per_won_deal"],
             "margin_per_won_deal": kept["margin_per_won_deal"],
             "cost_to_margin": kept["cost_to_margin"],
-            "won_deals": kept["won_deals"].astype(int),
+            "won_deals": kept["campaign_won_deals"].astype(int),
             "status": kept["cost_to_margin_status"],
             "cost_per_won_deal_text": kept["cost_per_won_deal_text"],
             "margin_per_won_deal_text": kept["margin_per_won_deal_text"],

@@ -417,3 +417,51 @@ def test_lead_to_close_window_covers_nine_in_ten_won_cycles(story_db: Database, 
     )
     assert cycle.events == measured.won and cycle.days == pytest.approx(measured.p90)
     assert 0.85 <= measured.covered <= 0.95  # the 220-day window covers about 90% of won cycles
+
+
+def test_flexible_terms_cost_more_than_they_earn_per_won_deal_by_campaign_cohort(
+    story_db: Database, story: sa.Connection
+) -> None:
+    """The scorecard's cohort cost of winning tells the flexible-terms story; checked against plain SQL."""
+    from scorecard import periods
+    from scorecard.catalog import load_catalog
+    from scorecard.compiler import Query
+    from scorecard.config import DEFAULT_METRICS
+    from scorecard.engine import Runner
+
+    catalog = load_catalog(DEFAULT_METRICS)
+    everything = periods.custom(catalog.calendar, dt.date(2023, 1, 1), dt.date(2027, 12, 31))
+    query = Query.build((everything,), group_by=["campaign"], as_of=END_OF_TODAY)
+    runner = Runner(story_db, catalog)
+    cost, margin = (
+        {r.d_campaign: r.value for r in runner.run(name, query).itertuples() if r.value == r.value}
+        for name in ("cost_per_won_deal", "margin_per_won_deal")
+    )
+    expected = {
+        row.name: row
+        for row in story.execute(
+            sa.text(
+                """with won as (
+                       select l.campaign_id, count(*) as won, sum(o.cost_of_sale) as cost_of_sale,
+                              sum(o.amount * p.margin_rate) as margin
+                       from opportunities o join leads l on l.id = o.lead_id
+                       join products p on p.id = o.product_id
+                       where o.is_won and l.campaign_id is not null and o.closed_at < :as_of
+                         and (epoch(o.closed_at) - epoch(l.created_at)) / 86400.0 <= 220
+                       group by 1)
+                   select c.name, won.won, (c.cost + won.cost_of_sale) / won.won as cost_per_won,
+                          won.margin / won.won as margin_per_won
+                   from campaigns c join won on won.campaign_id = c.id"""
+            ),
+            {"as_of": END_OF_TODAY},
+        )
+    }
+    flexible = [name for name in expected if "Flexible terms" in name]
+    assert flexible and sum(expected[name].won for name in flexible) >= 20
+    for name in flexible:
+        assert cost[name] == pytest.approx(float(expected[name].cost_per_won))
+        assert margin[name] == pytest.approx(float(expected[name].margin_per_won))
+        assert cost[name] > margin[name]  # every flexible-terms win loses money
+    others = [name for name in expected if name not in flexible and expected[name].won >= 5]
+    losing = [name for name in others if cost[name] > margin[name]]
+    assert len(losing) < len(others) / 4  # most campaigns earn more than their wins cost

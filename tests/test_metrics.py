@@ -91,11 +91,19 @@ EXPECTED: dict[str, tuple[float | None, float | None, float | None, float | None
     "cost_of_sale_won": (300, 1900, 0, 1900),
     # O1 1000*0.8; O2 5000*0.8 + O5 3000*0.8.
     "margin_won": (800, 6400, 0, 6400),
-    # (spend + cost of sale) / won: (1400+300)/1; (1400+1900)/2; EMEA W02 0 won => none; (700+1900)/2.
-    "cost_per_won_deal": (1700, 1650, NONE, 1300),
-    "margin_per_won_deal": (800, 3200, NONE, 3200),
-    # (spend + cost of sale) / margin: (1400+300)/800; (1400+1900)/6400; EMEA W02 no margin; (700+1900)/6400.
-    "cost_to_margin": (1700 / 800, 3300 / 6400, NONE, 2600 / 6400),
+    # Campaign cohorts, by the week the campaign ended: C1 "Expo booth" (NA) ends Sun Jan 18 (W03);
+    # C2 "Referral program" ends Jan 31 (W05), outside these weeks. C1 cost 1400.
+    "campaign_cost": (0, 1400, 0, 0),
+    # Deals won from C1's leads within 220 days of the lead: L1 -> O1 (won Jan 9, 4.1 days) only;
+    # L2 L4 L6 have no deal. O1 is an NA deal, so EMEA has none.
+    "campaign_won_deals": (0, 1, 0, 0),
+    "campaign_cost_of_sale": (0, 300, 0, 0),  # O1's cost of sale
+    "campaign_margin": (0, 800, 0, 0),  # O1 1000 * 0.8
+    # (campaign cost + cost of sale of its wins) / its wins: W03 (1400 + 300) / 1; W02 and EMEA 0/0 => none.
+    "cost_per_won_deal": (NONE, 1700, NONE, NONE),
+    "margin_per_won_deal": (NONE, 800, NONE, NONE),
+    # (1400 + 300) / 800.
+    "cost_to_margin": (NONE, 1700 / 800, NONE, NONE),
     # Created W02: O1 (vs partner O6 on A2), O2 (vs partner O3 on A1), O4 (alone on A3), O6 (vs O1) => 3/4.
     # W03: O3 (vs direct O2) => 1/1. EMEA: O2 1/1; O3 1/1.
     "channel_conflict_rate": (0.75, 1.0, 1.0, 1.0),
@@ -232,3 +240,21 @@ def test_projection_of_a_young_cohort_from_a_mature_one(tiny_db: Database, catal
         assert p.flags == ("projection",) and p.status == "none" and not p.judgeable
         (p,) = projection.project(conn, short, metric, w02, [w03], as_of=dt.datetime(2026, 1, 19))
         assert p.mid is None and "too few mature cohorts" in p.text("percent")
+
+
+def test_cost_of_winning_follows_the_campaign_cohort(tiny_db: Database, catalog: Catalog):
+    # C2 "Referral program" ends Sat Jan 31 (W05): cost 3100 (spread over January, but charged whole to
+    # its cohort). Its leads L3 -> O2 won Jan 15 (cost of sale 1000, 5000 * 0.8 = 4000 margin) and
+    # L5 -> O3 lost. Cost per won deal (3100 + 1000) / 1 = 4100 against 4000 margin: ratio 1.025.
+    # O5, won the same week by sales with no lead, never enters a campaign's cohort.
+    runner = Runner(tiny_db, catalog)
+    w05 = periods.parse_week(catalog.calendar, "2026-W05")
+    query = Query.build((w05,), group_by=["campaign"], as_of=dt.datetime(2026, 12, 1))
+    values = {
+        name: dict(zip(frame["d_campaign"], frame["value"], strict=True))
+        for name in ("cost_per_won_deal", "margin_per_won_deal", "cost_to_margin")
+        for frame in [runner.run(name, query)]
+    }
+    assert values["cost_per_won_deal"]["Referral program"] == pytest.approx(4100)
+    assert values["margin_per_won_deal"]["Referral program"] == pytest.approx(4000)
+    assert values["cost_to_margin"]["Referral program"] == pytest.approx(4100 / 4000)
