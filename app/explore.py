@@ -84,13 +84,13 @@ def render() -> None:
     scope = views.filters_text(filters, catalog)
     if not views.has_data(trend):
         st.info(
-            f"No data for {metric.label} between {first} and {last} with these filters ({scope}). "
+            f"No data for {metric.label} between {first} and {last} with these filters ({state.plain(scope)}). "
             "Widen the dates or clear some filters.",
             icon=":material/filter_alt_off:",
         )
         return
     st.subheader(f"{metric.label} by {grain}")
-    st.caption(f"{first} to {last} · {scope}. {metric.description.strip()}")
+    st.caption(f"{first} to {last} · {state.plain(scope)}. {metric.description.strip()}")
     st.altair_chart(
         charts.trend_chart(
             trend, title=metric.label, unit=metric.format, target=_target(metric, periods[-1], filters)
