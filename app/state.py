@@ -580,15 +580,6 @@ def current_filters(ctx: Context) -> dict[str, list[str]]:
         raise
 
 
-_MARKDOWN = str.maketrans({**{c: f"\\{c}" for c in "\\`*_{}[]()#+!|<>~$"}, "\n": " ", "\r": " "})
-
-
-def plain(text: str) -> str:
-    """Text (from the data or the address bar) made safe to show inside markdown: no links,
-    images, HTML, coloured spans or line breaks, only the characters themselves."""
-    return text.translate(_MARKDOWN)
-
-
 def _refuse_out_of_scope(ctx: Context) -> None:
     """Refuse a view whose address asks for values outside the person's scope (a shared link, say)."""
     principal = auth.current()
