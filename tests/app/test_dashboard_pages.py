@@ -231,11 +231,19 @@ def test_explore_filter_with_no_data_shows_a_message(open_page: PageRunner) -> N
 def test_ranking_shows_tiers_and_the_context_of_each_rank(open_page: PageRunner) -> None:
     app = ok(open_page("ranking"))
     table = app.dataframe[0].value
-    for column in ("Rank", "Rep", "Quota attainment", "Tier", "Win rate", "Calls per close",
-                   "Sales cycle (median days)", "Open pipeline (period end)", "Lead-to-close of their leads"):
-        assert column in table.columns, column
+    # The main table holds what explains a rank and nothing else, so it fits at 1440 px.
+    # The last complete quarter's leads have not had their 180 days yet: their lead-to-close is "so far".
+    lead_quality = "Lead-to-close of their leads (so far)"
+    assert list(table.columns) == ["Rank", "Rep", "Quota attainment", "Tier", "Tenure (months)", "Deals closed",
+                                   lead_quality, "Win rate", "Note"]
     assert {"top", "middle"} <= set(table["Tier"])
+    assert table[lead_quality].notna().any(), "an AE's leads are the leads behind their deals"
     assert len(charts_of(app)) == 1
+    detail = app.dataframe[1].value
+    for column in ("Peer group", "Percentile", "Calls per close", "Sales cycle (median days)",
+                   "Open pipeline (period end)", "Tenure (months)"):
+        assert column in detail.columns, column
+    assert len(detail) >= len(table)
 
 
 @pytest.mark.usefixtures("dashboard_db")
@@ -244,9 +252,9 @@ def test_ranking_url_restores_quarter_and_peer_group(open_page: PageRunner) -> N
     app = ok(open_page("ranking", quarter=quarter, peers="everyone", region="EMEA"))
     assert app.selectbox(key="quarter_picker").value == quarter
     assert app.segmented_control(key="ranking_peers").value == "everyone"
-    table = app.dataframe[0].value
+    table = app.dataframe[1].value  # the detail view lists every group
     assert set(table["Peer group"]) == {"all"}
-    assert len(table) < len(ok(open_page("ranking", quarter=quarter, peers="everyone")).dataframe[0].value)
+    assert len(table) < len(ok(open_page("ranking", quarter=quarter, peers="everyone")).dataframe[1].value)
 
 
 @pytest.mark.usefixtures("dashboard_db")
@@ -314,23 +322,6 @@ def test_definitions_url_opens_a_metric_with_its_yaml_and_sql(open_page: PageRun
     # derived: the statements of open_pipeline and quota, in each of three dialects
     assert sum("FROM opportunities" in c for c in code) == 3
     assert sum("FROM quotas" in c for c in code) == 3
-
-
-@pytest.mark.usefixtures("dashboard_db")
-def test_definitions_validate_lists_problems_with_lines_without_saving(open_page: PageRunner) -> None:
-    app = ok(open_page("definitions"))
-    original = DEFAULT_METRICS.read_text()
-    broken = original.replace("direction: higher_is_better", "direction: up", 1)
-    app.text_area(key="yaml_draft").input(broken)
-    submit = next(b for b in app.get("form_submit_button") if b.label == "Validate")
-    submit.click()
-    app.run()
-    assert not app.exception
-    errors = texts(app, "error")
-    assert errors and "problem" in errors[0]
-    listed = " ".join(texts(app, "markdown"))
-    assert "line " in listed and "direction" in listed
-    assert DEFAULT_METRICS.read_text() == original
 
 
 @pytest.mark.usefixtures("dashboard_db")
