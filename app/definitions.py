@@ -80,7 +80,8 @@ def _summary(catalog: Catalog) -> pd.DataFrame:
             {
                 "Metric": m.label,
                 "Name": name,
-                "Owners": views.owners_text(m.owners),
+                "Owner": views.owners_text(m.owners),
+                "Contributors": ", ".join(m.contributors),
                 "Section": SECTIONS.get(m.resolved_section, m.resolved_section),
                 "Type": m.type,  # type: ignore[attr-defined]
                 "Format": m.format,
@@ -99,7 +100,8 @@ def details(catalog: Catalog, name: str, query: Query, first_dialect: str = "duc
     st.markdown(f"#### {metric.label}")
     owners = views.owners_text(metric.owners)
     with st.container(horizontal=True, gap="small"):
-        st.badge(f"owners: {owners}", color=state.OWNER_BADGE.get(owners, "gray"), icon=":material/group:")
+        st.badge(f"owner: {owners}", color=state.OWNER_BADGE.get(owners, "gray"), icon=":material/group:",
+                 help=views.accountability_text(metric.owner, metric.contributors).capitalize())
         st.badge(SECTIONS.get(metric.resolved_section, metric.resolved_section), color="gray")
         st.badge(f"type: {metric.type}", color="gray")  # type: ignore[attr-defined]
         st.badge("higher is better" if metric.direction == "higher_is_better" else "lower is better", color="gray")

@@ -68,6 +68,7 @@ def render() -> None:
         )
         return
     _by_source(ctx, by_source)
+    _outlook(ctx, filters, covered.now)
     _by_campaign(ctx, period, filters, as_of)
     _maturation(ctx, period, filters, as_of)
     sql_view.expander(
@@ -134,6 +135,40 @@ def _by_source(ctx: state.Context, frame: pd.DataFrame) -> None:
         )
 
 
+def _outlook(ctx: state.Context, filters: dict[str, list[str]], now: dt.datetime) -> None:
+    """Early signal, projection and final side by side, per cohort week up to the last complete week."""
+    catalog = ctx.catalog
+    metric = catalog.metrics.get(views.COHORT_METRIC)
+    if not isinstance(metric, CohortMetric) or state.unsupported(ctx, metric.name, list(filters)):
+        return
+    week = cal.last_complete_week(catalog.calendar, now)
+    frame = state.guarded(state.outlook_of, ctx, week, filters)
+    if frame is None or frame.empty:
+        return
+    shown = views.outlook_frame(frame, metric.format)
+    early = catalog.metrics.get("lead_to_opportunity")
+    st.subheader("Early signal, projection and final")
+    st.caption(
+        f"{metric.label} per week of leads created. Blue: final, once a cohort has had its {metric.window_days} days. "
+        "Grey band: where a younger cohort is headed if it matures as the last 26 mature cohorts did (10th to 90th "
+        "percentile) — a projection, never judged or coloured. "
+        + (f"Early signal: {early.label.lower()}, known within weeks." if early is not None else "")
+    )
+    st.altair_chart(charts.outlook_chart(shown, label=metric.label), width="stretch")
+    with st.expander("Table", icon=":material/table:"):
+        state.table(
+            shown.iloc[::-1],
+            [
+                ("cohort", "Cohort", None),
+                ("members", "Leads", "count"),
+                ("early_text", early.label if early is not None else "Early signal", None),
+                ("so_far", "Won so far", metric.format),
+                ("range_text", "Projected (not judged)", None),
+                ("final", f"{metric.label}, final", metric.format),
+            ],
+        )
+
+
 def _by_campaign(
     ctx: state.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
 ) -> None:
@@ -166,10 +201,11 @@ def _by_campaign(
             st.metric("Campaigns losing money per win", f"{len(losing)} of {len(economics)}", border=True,
                       help="Campaigns whose cost per won deal exceeds the margin per won deal")
             st.caption(
-                "Position: all-in cost per won deal (campaign spend plus cost of sale) against margin per won "
-                "deal; above the dashed line each win loses money. Colour: the cost-to-margin ratio (the same "
-                "cost over margin) against its target. Size: won deals. Deals closed and spend within the same "
-                "dates."
+                "Position: all-in cost per won deal (the campaign's cost plus the cost of sale of the deals its "
+                "leads became) against margin per won deal; above the dashed line each win loses money. Colour: "
+                "the cost-to-margin ratio against its target. Size: won deals. Campaigns that ended in these "
+                "dates, with their leads' deals won within the lead-to-close window: one cohort, its own spend "
+                "and its own wins."
             )
     columns = [("group", label, None), *measures, *_measures(ctx, frame, views.CAMPAIGN_ECONOMICS)]
     with st.expander(f"All {len(frame)} campaigns", icon=":material/table:"):

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from app import auth
-from scorecard import access, config, drivers, metric_tests, notes, preview, readiness, spreadsheets
+from scorecard import access, config, drivers, metric_tests, notes, preview, projection, readiness, spreadsheets
 from scorecard import filters as filter_checks
 from scorecard import periods as cal
 from scorecard import scorecard as weekly
@@ -56,6 +56,8 @@ Colour = Literal["red", "orange", "green", "blue", "violet", "gray"]
 STATUS_BADGE: Final[Mapping[str, Colour]] = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
 """Scorecard status -> badge colour."""
 
+OUTLOOK_WEEKS: Final = 40
+"""Cohort weeks on the Lead quality page's outlook: the young ones (220 days) and the newest mature ones."""
 OWNER_BADGE: Final[Mapping[str, Colour]] = {"marketing": "violet", "sales": "blue", "both": "gray"}
 """Owner -> badge colour; never green, amber or red, which carry verdicts."""
 
@@ -426,6 +428,17 @@ def _curves(
     _db: Database, _catalog: Catalog, source: Source, metric: str, query: Query, max_weeks: int
 ) -> pd.DataFrame:
     return maturation_curves(_db, _catalog, metric, query, max_weeks)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _outlook(_db: Database, _catalog: Catalog, source: Source, week: str, filters: FilterKey) -> pd.DataFrame:
+    period = cal.parse_week(_catalog.calendar, week)
+    return projection.outlook(_db, _catalog, period, dict(filters), count=OUTLOOK_WEEKS)
+
+
+def outlook_of(ctx: Context, week: cal.Period, filters: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Early signal, projection and final of lead-to-close per cohort week, in scope, cached."""
+    return _outlook(ctx.db, ctx.catalog, ctx.source, week.label, filter_key(_scoped(filters)))
 
 
 def curves_of(ctx: Context, metric: str, query: Query, max_weeks: int) -> pd.DataFrame:

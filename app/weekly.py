@@ -227,7 +227,8 @@ def _card(
     with st.container(border=True, height="stretch", gap="small"):
         owners = views.owners_text(row.owners)
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            st.badge(owners, color=state.OWNER_BADGE.get(owners, "gray"), help=f"Owned by {owners}")
+            st.badge(owners, color=state.OWNER_BADGE.get(owners, "gray"),
+                     help=views.accountability_text(row.owner or owners, row.contributors).capitalize())
             st.badge(
                 row.verdict,
                 color=state.STATUS_BADGE[row.status],
@@ -265,6 +266,13 @@ def _card(
             st.caption(
                 f":material/schedule: Judged on {row.settled}, the latest settled week. {row.week} so far: "
                 f"{format_value(row.provisional, row.format)} (provisional: it can still change)."
+            )
+        projected = row.projection
+        if projected is not None and projected.mid is not None:
+            st.caption(
+                f":material/query_stats: Projection for the cohort of {projected.cohort} ({projected.age_weeks} weeks "
+                f"old): {projected.text(row.format)}, from how the last {projected.basis} mature cohorts matured. "
+                "Not judged: it is a forecast, not a result."
             )
         if not row.judgeable and row.reason:
             st.caption(f":material/block: Not judged: {state.plain(row.reason.removeprefix('not judged: '))}.")

@@ -106,7 +106,28 @@ def json_schema() -> dict[str, Any]:
     schema = CatalogFile.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Scorecard metric catalog (metrics.yaml)"
+    for definition in schema.get("$defs", {}).values():
+        _accept_legacy_owners(definition)
     return schema
+
+
+def _accept_legacy_owners(definition: dict[str, Any]) -> None:
+    """Catalogs written before `owner:` keep validating in editors: `owners:` is accepted (and
+    marked deprecated) in place of `owner:`; the loader turns it into owner + contributors."""
+    properties = definition.get("properties", {})
+    required = definition.get("required", [])
+    if "owner" not in properties or "owner" not in required:
+        return
+    properties["owners"] = {
+        "deprecated": True,
+        "description": "older form of `owner`: one team becomes the owner, two (or both) `owner: both`",
+        "anyOf": [
+            {"enum": ["sales", "marketing", "both"], "type": "string"},
+            {"items": {"enum": ["sales", "marketing", "both"], "type": "string"}, "type": "array"},
+        ],
+    }
+    definition["required"] = [key for key in required if key != "owner"]
+    definition["oneOf"] = [{"required": ["owner"]}, {"required": ["owners"]}]
 
 
 # --- validation -------------------------------------------------------------------------
@@ -311,14 +332,14 @@ def _dimensions(out: _Collector, items: Any, graph: Graph) -> dict[str, Dimensio
                 ok = False
                 continue
             for i, expr in enumerate(_as_paths(given)):
-                problem = _expression_problem(expr, table, graph, must_be_name=True)
+                problem = _expression_problem(expr, table, graph)
                 if problem:
                     where = (*path, "columns", table) if isinstance(given, str) else (*path, "columns", table, i)
                     out.add(where, f"dimension {name} on {table}: {problem}")
                     ok = False
         if dim.column is not None and not dim.columns:
             for i, expr in enumerate(_as_paths(dim.column)):
-                reachable = [t for t in graph.tables if _expression_problem(expr, t, graph, must_be_name=True) is None]
+                reachable = [t for t in graph.tables if _expression_problem(expr, t, graph) is None]
                 if not reachable:
                     where = (*path, "column") if isinstance(dim.column, str) else (*path, "column", i)
                     out.add(where, f"dimension {name}: {expr!r} is not a column of any table")
@@ -401,7 +422,7 @@ def _metrics(
     return metrics, lines, partial
 
 
-_STAND_INS: dict[str, Any] = {"label": "?", "description": "(see the schema error)", "owners": ["sales"]}
+_STAND_INS: dict[str, Any] = {"label": "?", "description": "(see the schema error)", "owner": "sales"}
 """Values standing in for bad required fields that no reference check reads."""
 
 
@@ -457,11 +478,19 @@ def _check_metrics(
             except (CompileError, ex.ExpressionError) as exc:
                 problem(key, str(exc))
                 return
-            for node in (time.first, time.second):
-                if node is None:
-                    continue
+            nodes: list[ex.Node] = []
+            for node in (time.first, time.second, time.due):
+                if isinstance(node, ex.Call) and node.name == "coalesce":
+                    nodes += node.args  # the first of several timestamps that is known
+                elif node is not None:
+                    nodes.append(node)
+            for node in nodes:
                 if not isinstance(node, ex.Name):
-                    problem(key, "a time anchor is a column path such as created_at or opportunity.closed_at")
+                    problem(
+                        key,
+                        "a time anchor is a column path such as created_at or opportunity.closed_at, "
+                        "or coalesce(path, path) for the first known of several",
+                    )
                     continue
                 try:
                     column = Scope(_Context(graph), table).resolve(node.parts)

@@ -766,3 +766,28 @@ def note_marks(frame: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("text:N", title="Notes")],
         )
     )
+
+
+def outlook_chart(frame: pd.DataFrame, *, label: str) -> alt.LayerChart:
+    """Lead-to-close by cohort week: the final value of mature cohorts (blue line), and for young
+    cohorts the projected range (grey band) around its middle (grey dashes) above what they have
+    reached so far (thin grey). A projection is never green, amber or red.
+
+    `frame`: projection.outlook's columns plus `cohort_first` (a date) and text columns.
+    """
+    base = alt.Chart(frame).encode(x=alt.X("first:T", title="Cohort week (leads created)"))
+    tooltip = [
+        alt.Tooltip("cohort:N", title="Cohort"),
+        alt.Tooltip("members:Q", title="Leads", format=","),
+        alt.Tooltip("final_text:N", title="Final"),
+        alt.Tooltip("range_text:N", title="Projected (not judged)"),
+        alt.Tooltip("so_far_text:N", title="So far"),
+        alt.Tooltip("early_text:N", title="Early signal"),
+    ]
+    band = base.mark_area(color=NEUTRAL, opacity=0.25).encode(
+        y=alt.Y("low:Q", axis=axis("percent", label)), y2="high:Q", tooltip=tooltip
+    )
+    middle = base.mark_line(color=NEUTRAL, strokeDash=[4, 3]).encode(y="mid:Q", tooltip=tooltip)
+    so_far = base.mark_line(color=NEUTRAL, strokeWidth=1).encode(y="so_far_young:Q", tooltip=tooltip)
+    final = base.mark_line(color=ACCENT, strokeWidth=2, point=True).encode(y="final:Q", tooltip=tooltip)
+    return alt.LayerChart(layer=[band, middle, so_far, final]).properties(height=300)

@@ -368,7 +368,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
     catalog = _catalog(args)
     db = _existing_database(args)
-    report = readiness.check(db, catalog)
+    report = readiness.check(db, catalog, cycles=True)
     if args.format == "json":
         print(json.dumps(report.as_json(), indent=2))
     else:

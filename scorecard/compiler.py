@@ -30,6 +30,7 @@ from scorecard import dialects, model
 from scorecard import expressions as ex
 from scorecard.definitions import (
     AggregateMetric,
+    AheadTime,
     CohortMetric,
     Measure,
     MetricBase,
@@ -461,12 +462,21 @@ class _Time:
     kind: Literal["point", "spread", "open"]
     first: ex.Node
     second: ex.Node | None = None
+    due: ex.Node | None = None
+    ahead_days: int = 0
 
 
 def parse_time(anchor: Any) -> _Time:
-    """A metric's `time:` as a point, spread or open-interval anchor."""
+    """A metric's `time:` as a point, spread or open-interval anchor (optionally read over the
+    `ahead_days` after each period)."""
     if isinstance(anchor, str):
         return _Time("point", ex.parse(anchor))
+    if isinstance(anchor, AheadTime):
+        if anchor.spread is not None:
+            return _Time("spread", ex.parse(anchor.spread[0]), ex.parse(anchor.spread[1]), None, anchor.ahead_days)
+        assert anchor.open is not None and anchor.due is not None
+        first, second = anchor.open
+        return _Time("open", ex.parse(first), ex.parse(second), ex.parse(anchor.due), anchor.ahead_days)
     if isinstance(anchor, Mapping) and len(anchor) == 1:
         ((kind, pair),) = anchor.items()
         if kind in ("spread", "open") and len(pair) == 2:
@@ -474,7 +484,9 @@ def parse_time(anchor: Any) -> _Time:
     raise CompileError("time must be a column (created_at), {spread: [start, end]} or {open: [opened, closed]}")
 
 
-def _periods_cte(query: Query) -> sa.CTE:
+def _periods_cte(query: Query, ahead_days: int = 0) -> sa.CTE:
+    """The periods as rows: period, p_start/p_end (instants), p_first/p_last (dates) and, for
+    anchors that look ahead, a_first/a_last: the `ahead_days` days after each period."""
     if not query.periods:
         raise CompileError("no periods to compute")
 
@@ -491,6 +503,8 @@ def _periods_cte(query: Query) -> sa.CTE:
             instant(p.end).label("p_end"),
             date(p.first).label("p_first"),
             date(p.last).label("p_last"),
+            date(p.last + dt.timedelta(days=1)).label("a_first"),
+            date(p.last + dt.timedelta(days=max(ahead_days, 1))).label("a_last"),
         )
         for p in query.periods
     ]
@@ -567,6 +581,10 @@ class Compiler:
         time = parse_time(side.time)
         where: list[ColumnElement[Any]] = []
         first, last = query.periods[0], query.periods[-1]
+        # The days a spread is read over: the period itself, or the days after it.
+        ahead = time.ahead_days > 0
+        span_first = periods.c.a_first if ahead else periods.c.p_first
+        span_last = periods.c.a_last if ahead else periods.c.p_last
         if time.kind == "point":
             t = to_sql(time.first, scope)
             join_on = sa.and_(t >= periods.c.p_start, t < periods.c.p_end)
@@ -575,10 +593,15 @@ class Compiler:
             opened, closed = to_sql(time.first, scope), to_sql(time.second, scope)  # type: ignore[arg-type]
             join_on = sa.and_(opened < periods.c.p_end, sa.or_(closed.is_(None), closed >= periods.c.p_end))
             where += [opened < _literal(last.end)]
+            if time.due is not None:
+                due = to_sql(time.due, scope)
+                join_on = sa.and_(join_on, due >= periods.c.a_first, due <= periods.c.a_last)
         else:
             begin, end = to_sql(time.first, scope), to_sql(time.second, scope)  # type: ignore[arg-type]
-            join_on = sa.and_(begin <= periods.c.p_last, end >= periods.c.p_first)
-            where += [begin <= _literal(last.last), end >= _literal(first.first)]
+            join_on = sa.and_(begin <= span_last, end >= span_first)
+            first_day = first.last + dt.timedelta(days=1) if ahead else first.first
+            last_day = last.last + dt.timedelta(days=time.ahead_days)
+            where += [begin <= _literal(last_day), end >= _literal(first_day)]
         if side.filter:
             where.append(to_sql(ex.parse(side.filter), scope, condition=True))
         dims: list[ColumnElement[Any]] = []
@@ -591,9 +614,7 @@ class Compiler:
         if time.kind == "spread" and value is not None:
             begin, end = to_sql(time.first, scope), to_sql(time.second, scope)  # type: ignore[arg-type]
             overlap = (
-                dialects.days_between(
-                    dialects.greatest(begin, periods.c.p_first), dialects.least(end, periods.c.p_last)
-                )
+                dialects.days_between(dialects.greatest(begin, span_first), dialects.least(end, span_last))
                 + 1
             )
             value = value * overlap / (dialects.days_between(begin, end) + 1)
@@ -651,6 +672,14 @@ class Compiler:
             return [self._measure_side(metric, metric.numerator), self._measure_side(metric, metric.denominator)]
         raise CompileError(f"metric {metric.name} of type {metric.type} is not one statement")  # type: ignore[attr-defined]
 
+    @staticmethod
+    def _ahead_days(metric: MetricBase, sides: Sequence[_Side]) -> int:
+        """The one `ahead_days` a statement's sides look ahead (0: none); sides may not differ."""
+        found = {parse_time(side.time).ahead_days for side in sides} - {0}
+        if len(found) > 1:
+            raise CompileError(f"metric {metric.name}: both sides must look the same number of days ahead")
+        return found.pop() if found else 0
+
     def _measure_side(self, metric: RatioMetric, measure: Measure) -> _Side:
         time = measure.time or metric.time
         if time is None:
@@ -660,8 +689,8 @@ class Compiler:
     def compile(self, metric: MetricBase, query: Query) -> sa.Select[Any]:
         """One SELECT: period, d_<dim>..., value, numerator, denominator, n."""
         ctx = self._context()
-        periods = _periods_cte(query)
         sides = self.sides(metric)
+        periods = _periods_cte(query, self._ahead_days(metric, sides))
         try:
             if len(sides) == 1:
                 inner, dim_names = self._side_select(sides[0], query, periods, ctx)
@@ -746,6 +775,44 @@ class Compiler:
             .select_from(selectable)
             .where(*where, entry < as_of)
             .group_by(*[d.element for d in dims], age, until)  # type: ignore[attr-defined]
+        )
+
+    def cohort_timing(self, metric: CohortMetric, query: Query) -> sa.Select[Any]:
+        """Per cohort period, members counted by the week (since entry) in which they reached the
+        event before `as_of` (NULL: not reached), and whether that was within the window; with
+        the event's value summed for value cohorts. Projections of young cohorts read it."""
+        if query.as_of is None:
+            raise CompileError("cohort timing needs an as-of instant")
+        ctx = self._context()
+        periods = _periods_cte(query)
+        scope = Scope(ctx, metric.of)
+        entry = to_sql(ex.parse(metric.time), scope)
+        happened = to_sql(ex.parse(metric.event_time), scope)
+        first, last = query.periods[0], query.periods[-1]
+        where: list[ColumnElement[Any]] = [entry >= _literal(first.start), entry < _literal(last.end)]
+        if metric.filter:
+            where.append(to_sql(ex.parse(metric.filter), scope, condition=True))
+        for name, values in query.filters:
+            where.append(self._dimension(name, scope).in_(list(values)))
+        as_of = _literal(query.as_of)
+        days = dialects.days_between(entry, happened, ctx.zone)
+        reached = sa.and_(to_sql(ex.parse(metric.event), scope, condition=True), happened >= entry, happened < as_of)
+        until = sa.case((reached, dialects.FloorInt(days / 7.0)), else_=sa.null())
+        in_window = sa.case((sa.and_(reached, days <= metric.window_days), 1), else_=0)
+        value = to_sql(ex.parse(metric.value), scope) if metric.value else sa.literal(1)
+        amount = sa.func.sum(sa.case((reached, value), else_=0))
+        selectable = scope.selectable().join(periods, sa.and_(entry >= periods.c.p_start, entry < periods.c.p_end))
+        return (
+            sa.select(
+                periods.c.period,
+                until.label("event_week"),
+                in_window.label("in_window"),
+                sa.func.count().label("members"),
+                sa.cast(amount, sa.Double).label("amount"),
+            )
+            .select_from(selectable)
+            .where(*where, entry < as_of)
+            .group_by(periods.c.period, until, in_window)
         )
 
     def dimension_values(

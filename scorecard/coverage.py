@@ -8,8 +8,8 @@ or before the first row is refused with the range the data covers.
 
 The days come from the time anchors of the catalog's metrics (created_at, closed_at,
 occurred_at...): one MIN/MAX per anchor column, which every engine answers from an
-index or zone map. Spreads (quota periods, campaign spans) do not count: a quota set
-for next year is not data about next year.
+index or zone map. Spreads and plain dates (quota periods, campaign spans and ends,
+expected close dates) do not count: a quota set for next year is not data about next year.
 """
 
 from __future__ import annotations
@@ -181,7 +181,9 @@ def _column(table: str, parts: tuple[str, ...]) -> tuple[str, str] | None:
     else:
         return None  # reached through a relationship: that table's own anchors count
     columns = model.TABLES[target].c
-    if name in columns and isinstance(columns[name].type, sa.DateTime | sa.Date):
+    # Timestamps record events; plain dates are plans (a campaign's end, a deal's expected close),
+    # which, like quota periods, say nothing about how far the data reaches.
+    if name in columns and isinstance(columns[name].type, sa.DateTime):
         return target, name
     return None
 

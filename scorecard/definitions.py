@@ -113,7 +113,30 @@ OpenTime = Annotated[
     dict[Literal["open"], tuple[str, str]],
     Field(description="count the row in every period at whose end it is open: opened, not yet closed"),
 ]
-TimeAnchor = str | SpreadTime | OpenTime
+
+
+class AheadTime(Strict):
+    """An anchor read over the days just after each period instead of the period itself: the
+    quota of the next 13 weeks (`spread` + `ahead_days: 91`), or the deals open at the period's
+    end and due to close in those days (`open` + `due: expected_close_at` + `ahead_days: 91`)."""
+
+    spread: tuple[str, str] | None = Field(None, description="spread the value over the days ahead")
+    open: tuple[str, str] | None = Field(None, description="rows open at the period's end: opened, closed")
+    due: str | None = Field(None, description="with `open`: the date each row is expected to close")
+    ahead_days: int = Field(gt=0, le=731, description="how many days after the period to look")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> AheadTime:
+        if (self.spread is None) == (self.open is None):
+            raise ValueError("an ahead_days anchor needs exactly one of `spread` or `open`")
+        if self.open is not None and self.due is None:
+            raise ValueError("`open` with `ahead_days` needs `due`: the column with the expected close date")
+        if self.spread is not None and self.due is not None:
+            raise ValueError("`due` goes with `open`, not with `spread`")
+        return self
+
+
+TimeAnchor = str | SpreadTime | OpenTime | AheadTime
 
 
 class Measure(Strict):
@@ -160,12 +183,19 @@ class Requirement(Strict):
     message: str = Field(min_length=5, description="what is missing, in plain words: 'the data has no lost deals'")
 
 
+Accountable = Literal["sales", "marketing", "both"]
+
+
 class MetricBase(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     label: str
-    description: str = Field(min_length=20, description="what it measures and why both teams own it")
-    owners: tuple[Owner, ...] = Field(min_length=1)
-    section: Section | None = Field(None, description="handover | sales | shared; default from owners")
+    description: str = Field(min_length=20, description="what it measures and why both teams accept it")
+    owner: Accountable = Field(
+        description="the one team that answers for the number: sales or marketing ('both' only for shared "
+        "outcomes such as bookings, attainment and cost-to-margin)"
+    )
+    contributors: tuple[Owner, ...] = Field((), description="teams that move the number without answering for it")
+    section: Section | None = Field(None, description="handover | sales | shared; default from owner")
     format: Format = "number"
     direction: Direction = "higher_is_better"
     min_sample: int = Field(0, ge=0)
@@ -180,22 +210,50 @@ class MetricBase(Strict):
     )
     window: Window = Field("week", description="default window: week, 4w, 13w, mtd (month to date), qtd")
 
-    @field_validator("owners", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _both(cls, value: Any) -> Any:
-        if value == "both" or value == ["both"]:
-            return ("sales", "marketing")
-        if isinstance(value, str):
-            return (value,)
-        return value
+    def _legacy_owners(cls, data: Any) -> Any:
+        """Catalogs written before `owner:` said `owners: [sales, marketing]`: one team becomes the
+        owner, two (or `both`) become `owner: both`. Giving both keys is a mistake to fix."""
+        if not isinstance(data, dict) or "owners" not in data:
+            return data
+        if "owner" in data:
+            raise ValueError(
+                "give `owner: sales | marketing` (and `contributors:`), not also the older `owners:`; "
+                "delete the `owners:` line"
+            )
+        data = dict(data)
+        given = data.pop("owners")
+        teams = [given] if isinstance(given, str) else list(given or [])
+        if "both" in teams or {"sales", "marketing"} <= set(teams):
+            data["owner"] = "both"
+        elif len(teams) == 1:
+            data["owner"] = teams[0]
+        else:
+            raise ValueError(
+                f"owners: {given!r} names no team; write `owner: sales` or `owner: marketing` "
+                "(the team that answers for the number) and list the others under `contributors:`"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _contributors_differ(self) -> MetricBase:
+        if self.owner != "both" and self.owner in self.contributors:
+            raise ValueError(f"{self.owner} is the owner; list only the other teams under `contributors`")
+        return self
+
+    @property
+    def owners(self) -> tuple[Owner, ...]:
+        """The teams that answer for the number: the owner, or both teams for a shared outcome."""
+        return ("sales", "marketing") if self.owner == "both" else (self.owner,)
 
     @property
     def resolved_section(self) -> Section:
+        """The scorecard section follows who answers: marketing's numbers under what it hands over,
+        sales' under what sales does with it, the shared outcomes under what both own."""
         if self.section:
             return self.section
-        if set(self.owners) == {"sales", "marketing"}:
-            return "shared"
-        return "handover" if self.owners == ("marketing",) else "sales"
+        return {"both": "shared", "marketing": "handover", "sales": "sales"}[self.owner]  # type: ignore[return-value]
 
 
 class AggregateMetric(MetricBase):

@@ -1252,27 +1252,29 @@ def _activities(
 
 
 def _quotas(calendar: _Calendar, opps: _Opportunities, staff: _Staff, rng: np.random.Generator) -> pd.DataFrame:
-    """A quota per AE and calendar quarter, set by the team's trend of bookings per seasoned AE.
+    """A quota per AE and calendar quarter (through the quarter after the data ends), set by the
+    team's trend of bookings per seasoned AE.
 
     Every AE of a region and focus gets the same plan (ramped for new hires), so the
     spread of attainment is the spread of the reps.
     """
     n_q = calendar.n_quarters
-    quarter_first = np.array([_month_start_day(calendar.start_month + 3 * q) for q in range(n_q + 1)])
+    n_plan = n_q + 1  # quotas are set a quarter ahead: next quarter's coverage needs its quota
+    quarter_first = np.array([_month_start_day(calendar.start_month + 3 * q) for q in range(n_plan + 1)])
     n_ae = len(staff.ae)
     won = opps.is_won & (opps.close_s >= calendar.start_s)
     won_quarter = np.searchsorted(quarter_first, opps.close_s[won] // _DAY, side="right") - 1
     bookings = np.bincount(
-        opps.owner_ae[won] * n_q + won_quarter, weights=opps.amount[won], minlength=n_ae * n_q
-    ).reshape(n_ae, n_q)
+        opps.owner_ae[won] * n_plan + won_quarter, weights=opps.amount[won], minlength=n_ae * n_plan
+    ).reshape(n_ae, n_plan)
     hire_quarter = _month_index(staff.ae_hire_day, calendar) // 3
-    tenure = np.arange(n_q)[None, :] - hire_quarter[:, None]
+    tenure = np.arange(n_plan)[None, :] - hire_quarter[:, None]
     employed = tenure >= 0
     ramp = np.array(_QUOTA_RAMP)[np.clip(tenure, 0, len(_QUOTA_RAMP) - 1)]
     seasoned = tenure >= len(_QUOTA_RAMP) - 1
     complete = quarter_first[1:] - 1 < calendar.last_day
 
-    quota = np.zeros((n_ae, n_q))
+    quota = np.zeros((n_ae, n_plan))
     for group in np.unique(staff.ae_group):
         members = staff.ae_group == group
         count = (seasoned[members] & complete).sum(axis=0)
@@ -1286,7 +1288,7 @@ def _quotas(calendar: _Calendar, opps: _Opportunities, staff: _Staff, rng: np.ra
             intercept = float(np.mean(per_ae - slope * quarters))
         else:
             slope, intercept = 0.0, float(np.mean(per_ae)) if len(quarters) else np.log(100_000.0)
-        plan = np.exp(intercept + slope * np.arange(n_q)) * 1.05
+        plan = np.exp(intercept + slope * np.arange(n_plan)) * 1.05
         quota[members] = plan[None, :] * ramp[members]
     quota *= rng.lognormal(0.0, 0.06, (n_ae, 1))
     quota = np.maximum(np.round(quota, -3), 1_000.0)
@@ -1442,6 +1444,19 @@ def _leads_frame(lead: _Leads, opps: _Opportunities, refs: _References) -> pd.Da
     )
 
 
+def _expected_close_days(opps: _Opportunities) -> np.ndarray:
+    """The day each deal's owner expects it to close (days since the epoch): the real cycle
+    times a forecast error, a little optimistic (median 0.9x, some deals slip past it).
+
+    Drawn from a stream of its own, seeded from the deals, so adding this column left every
+    other demo value (and the stories tests check) as it was."""
+    rng = np.random.default_rng(int(opps.created_s[:256].sum()) & 0xFFFFFFFF)
+    created_day = opps.created_s // _DAY
+    cycle = np.maximum(opps.close_s // _DAY - created_day, 1)
+    forecast = rng.lognormal(np.log(0.9), 0.35, len(cycle))
+    return created_day + np.maximum(np.round(cycle * forecast), 1).astype(np.int64)
+
+
 def _opportunities_frame(opps: _Opportunities, refs: _References, staff_ae: np.ndarray) -> pd.DataFrame:
     """The opportunities table in creation order."""
     oo = refs.opp_order
@@ -1458,6 +1473,7 @@ def _opportunities_frame(opps: _Opportunities, refs: _References, staff_ae: np.n
             "segment": _category(opps.segment[oo], [s.name for s in _SEGMENTS]),
             "created_at": _timestamps(opps.created_s[oo]),
             "closed_at": _timestamps(opps.close_s[oo], opps.is_closed[oo]),
+            "expected_close_at": _dates(_expected_close_days(opps)[oo]),
             "stage": _category(opps.stage[oo], _STAGES),
             "is_won": opps.is_won[oo],
             "amount": opps.amount[oo],

@@ -145,6 +145,11 @@ opportunities = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("closed_at", sa.DateTime, comment="null while open"),
     sa.Column(
+        "expected_close_at",
+        sa.Date,
+        comment="the day the owner expects the deal to close (the CRM's close date); pipeline coverage reads it",
+    ),
+    sa.Column(
         "stage",
         sa.String(30),
         nullable=False,

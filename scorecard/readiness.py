@@ -18,12 +18,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from scorecard import dialects, words
 from scorecard import expressions as ex
-from scorecard import words
 from scorecard.catalog import Catalog
 from scorecard.compiler import Compiler, Graph, Scope, _Context, parse_time, to_sql
 from scorecard.db import Database
-from scorecard.definitions import DerivedMetric, MetricBase, RankMetric, Requirement
+from scorecard.definitions import CohortMetric, DerivedMetric, MetricBase, RankMetric, Requirement
+
+CYCLE_PERCENTILE = 0.9
+"""The share of real cycles a cohort window should cover (lead created to won close...)."""
+CYCLE_HORIZON_DAYS = 540
+"""Cycles are measured on cohorts at least this old (18 months), so long deals have had time to
+close; measured on younger cohorts only the quick deals would be seen."""
 
 COLUMN_WORDS: dict[tuple[str, str], str] = {
     ("opportunities", "closed_at"): "a close date",
@@ -82,6 +88,47 @@ class MetricReadiness:
 
 
 @dataclass(frozen=True)
+class CycleReport:
+    """How long a cohort metric's event really takes in this data, against its window.
+
+    `days` is the CYCLE_PERCENTILE of the days from entering the cohort to the event (lead
+    created to won close), over cohorts at least CYCLE_HORIZON_DAYS old when the data holds
+    any (else over all, `young` set: then it is a lower bound); `covered` is the share of those
+    cycles the metric's `window_days` takes in.
+    """
+
+    metric: str
+    label: str
+    window_days: int
+    events: int
+    days: float | None
+    covered: float | None
+    entered_before: dt.datetime | None
+    young: bool = False
+
+    @property
+    def suggested_window(self) -> int | None:
+        """The percentile rounded up to ten days: a window to write in metrics.yaml."""
+        return None if self.days is None else int(math.ceil(self.days / 10.0) * 10)
+
+    def text(self) -> str:
+        if self.days is None:
+            return f"{self.label}: no events in the data yet, so its {self.window_days}-day window cannot be checked"
+        share = f"{CYCLE_PERCENTILE:.0%}"
+        before = self.entered_before
+        since = "" if self.young or before is None else f" of cohorts before {before:%Y-%m-%d}"
+        text = (
+            f"{self.label}: {share} of {self.events:,} events{since} happen within {self.days:,.0f} days; "
+            f"its window of {self.window_days} days covers {self.covered or 0:.0%}"
+        )
+        if self.young:
+            text += " (the data is under 18 months old, so long cycles are not seen yet: a lower bound)"
+        elif self.suggested_window is not None and abs(self.suggested_window - self.window_days) > 20:
+            text += f"; to cover {share}, set window_days: {self.suggested_window}"
+        return text
+
+
+@dataclass(frozen=True)
 class Readiness:
     """The whole readiness report of one database under one catalog."""
 
@@ -89,6 +136,7 @@ class Readiness:
     metrics: Mapping[str, MetricReadiness]
     data_end: dt.datetime | None = None
     checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    cycles: tuple[CycleReport, ...] = ()
 
     def of(self, metric: str) -> MetricReadiness | None:
         return self.metrics.get(metric)
@@ -109,6 +157,21 @@ class Readiness:
         return {
             "summary": self.summary(),
             "data_end": when(self.data_end),
+            "cycles": [
+                {
+                    "metric": c.metric,
+                    "label": c.label,
+                    "window_days": c.window_days,
+                    "percentile": CYCLE_PERCENTILE,
+                    "days": c.days,
+                    "covered": c.covered,
+                    "events": c.events,
+                    "entered_before": when(c.entered_before),
+                    "lower_bound": c.young,
+                    "suggested_window_days": c.suggested_window,
+                }
+                for c in self.cycles
+            ],
             "metrics": [
                 {
                     "metric": m.metric,
@@ -178,7 +241,7 @@ def _time_texts(anchor: Any) -> list[str]:
         time = parse_time(anchor)
     except Exception:  # noqa: BLE001 - reported by catalog validation
         return []
-    return [n.dotted for n in (time.first, time.second) if isinstance(n, ex.Name)]
+    return [n.dotted for t in (time.first, time.second, time.due) if t is not None for n in ex.names(t)]
 
 
 def inputs_of(catalog: Catalog, metric: MetricBase) -> dict[str, set[str]]:
@@ -251,8 +314,42 @@ def _column_words(table: str, column: str) -> str:
     return COLUMN_WORDS.get((table, column), f"a {column.replace('_', ' ')}")
 
 
-def check(db: Database, catalog: Catalog, now: dt.datetime | None = None) -> Readiness:
-    """Profile the tables the catalog reads and decide, per metric, whether the data supports it."""
+def cycle_of(conn: sa.Connection, catalog: Catalog, metric: CohortMetric, data_end: dt.datetime) -> CycleReport:
+    """The real cycle behind a cohort metric: the CYCLE_PERCENTILE of days from entry to event."""
+    zone = catalog.calendar.timezone
+
+    def measure(before: dt.datetime | None) -> tuple[int, float | None, float | None]:
+        scope = Scope(_Context(catalog.graph, zone=zone), metric.of)
+        entry = to_sql(ex.parse(metric.time), scope)
+        happened = to_sql(ex.parse(metric.event_time), scope)
+        days = dialects.days_between(entry, happened, zone)
+        where = [to_sql(ex.parse(metric.event), scope, condition=True), happened >= entry]
+        if metric.filter:
+            where.append(to_sql(ex.parse(metric.filter), scope, condition=True))
+        if before is not None:
+            where.append(entry < sa.literal(before, sa.DateTime))
+        within = sa.case((days <= metric.window_days, 1.0), else_=0.0)
+        statement = sa.select(
+            sa.func.count().label("events"),
+            dialects.percentile(days, CYCLE_PERCENTILE).label("days"),
+            sa.func.avg(within).label("covered"),
+        ).select_from(scope.selectable()).where(*where)
+        row = conn.execute(statement).one()
+        events = int(row.events or 0)
+        return events, (float(row.days) if events else None), (float(row.covered) if events else None)
+
+    before = data_end - dt.timedelta(days=CYCLE_HORIZON_DAYS)
+    events, days, covered = measure(before)
+    young = events == 0
+    if young:
+        events, days, covered = measure(None)
+    return CycleReport(metric.name, metric.label, metric.window_days, events, days, covered, before, young)
+
+
+def check(db: Database, catalog: Catalog, now: dt.datetime | None = None, cycles: bool = False) -> Readiness:
+    """Profile the tables the catalog reads and decide, per metric, whether the data supports it.
+
+    With `cycles`, also measure each cohort metric's real cycle against its window (`doctor`)."""
     inputs = {name: inputs_of(catalog, m) for name, m in catalog.metrics.items()}
     wanted: dict[str, set[str]] = {}
     for per_metric in inputs.values():
@@ -294,7 +391,13 @@ def check(db: Database, catalog: Catalog, now: dt.datetime | None = None) -> Rea
     moment = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
     ends = [p.last for p in profiles.values() if isinstance(p.last, dt.datetime)]
     data_end = min(max(ends), moment) if ends else None
-    return Readiness(profiles, metrics, data_end)
+    measured: list[CycleReport] = []
+    if cycles and data_end is not None:
+        with db.engine().connect() as conn:
+            for metric in catalog.metrics.values():
+                if isinstance(metric, CohortMetric) and metrics[metric.name].ready:
+                    measured.append(cycle_of(conn, catalog, metric, data_end))
+    return Readiness(profiles, metrics, data_end, cycles=tuple(measured))
 
 
 def fill_text(profile: TableProfile, fill: ColumnFill) -> str:

@@ -64,6 +64,15 @@ def scorecard_table(card: Scorecard) -> str:
                     sparkline([p.value for p in r.trend]),
                 )
             )
+            projected = r.projection
+            if projected is not None and projected.low is not None and projected.high is not None:
+                table.append(
+                    (
+                        f"  projected [cohort {projected.cohort}, {projected.age_weeks} wk old]",
+                        f"{format_value(projected.low, r.format)}–{format_value(projected.high, r.format)}",
+                        "", "", "", "projection", str(projected.members), "", "",
+                    )  # fmt: skip
+                )
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
         lines.append(title)
         for i, row in enumerate(table):
@@ -77,6 +86,9 @@ def scorecard_table(card: Scorecard) -> str:
     for r in card.rows:
         if not r.judgeable and r.reason:
             lines.append(f"not judged: {r.label}: {r.reason}")
+    for r in card.rows:
+        if r.projection is not None and r.projection.mid is not None:
+            lines.append(f"projection: {r.label}: {r.projection.reason(r.format)}")
     for r in card.rows:
         if r.settled and r.provisional is not None:
             lines.append(
@@ -109,7 +121,13 @@ def scorecard_csv(card: Scorecard, notes: Sequence[Note] | None = None) -> str:
             flags="|".join(row.flags),
             provisional=_num(row.provisional),
             owners="|".join(row.owners),
+            contributors="|".join(row.contributors),
             trend=";".join(_num(p.value) for p in row.trend),
+            projection=(
+                f"{row.projection.cohort}:{_num(row.projection.low)}..{_num(row.projection.high)}"
+                if row.projection and row.projection.mid is not None
+                else ""
+            ),
         )
         if notes is not None:
             data["notes"] = " | ".join(n.text for n in row_notes(notes, row.metric, card.week.label))
@@ -208,6 +226,9 @@ def readiness_table(report: Readiness) -> str:
         lines.append(f"  {m.label.ljust(width)}  {state}{extra}")
         for reason in m.reasons:
             lines.append(f"  {'':{width}}    - {reason}")
+    if report.cycles:
+        lines += ["", "Cohort windows against the real cycle in this data"]
+        lines += [f"  {c.text()}" for c in report.cycles]
     lines += ["", "Tables (columns the catalog reads: share of rows filled)"]
     for t in report.tables.values():
         span = f"{t.first:%Y-%m-%d} to {t.last:%Y-%m-%d}" if t.first and t.last else "no dates"

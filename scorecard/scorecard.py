@@ -18,6 +18,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from scorecard import periods as cal
+from scorecard import projection as projecting
 from scorecard import readiness, words
 from scorecard.catalog import Catalog
 from scorecard.compiler import CompileError, Query
@@ -35,17 +36,17 @@ from scorecard.engine import MetricError, Runner
 from scorecard.readiness import Readiness
 
 Status = Literal["green", "amber", "red", "none"]
-Flag = Literal["no_input", "low_sample", "provisional", "not_applicable", "no_target"]
-FLAGS: tuple[str, ...] = ("no_input", "low_sample", "provisional", "not_applicable", "no_target")
-BLOCKING: frozenset[str] = frozenset({"no_input", "low_sample", "provisional", "not_applicable"})
+Flag = Literal["no_input", "low_sample", "provisional", "not_applicable", "projection", "no_target"]
+FLAGS: tuple[str, ...] = ("no_input", "low_sample", "provisional", "not_applicable", "projection", "no_target")
+BLOCKING: frozenset[str] = frozenset({"no_input", "low_sample", "provisional", "not_applicable", "projection"})
 """Flags that stop a value from being judged; `no_target` only means there is nothing to judge against."""
 
 VERDICT_WORDS: dict[str, str] = {"green": "on target", "amber": "near target", "red": "off target"}
 
 REPORT_FIELDS: tuple[str, ...] = (
     "metric", "label", "value", "previous", "delta", "target", "status", "judgeable", "flags", "reason", "n",
-    "low_sample", "owners", "trend", "section", "format", "direction", "week", "window", "period", "settled",
-    "provisional", "cohort", "note",
+    "low_sample", "owners", "owner", "contributors", "trend", "section", "format", "direction", "week", "window",
+    "period", "settled", "provisional", "cohort", "note", "projection",
 )  # fmt: skip
 """The fields of a scorecard row in `report --format json` and csv, in order."""
 TREND_WEEKS = 12
@@ -96,6 +97,11 @@ class ScorecardRow:
     period: str = ""
     settled: str | None = None
     provisional: float | None = None
+    owner: str = ""
+    contributors: tuple[str, ...] = ()
+    projection: projecting.Projection | None = None
+    """For a cohort metric: the newest cohort a month old, projected from how earlier cohorts
+    matured (a range, flagged `projection`, never coloured)."""
 
     @property
     def verdict(self) -> str:
@@ -118,8 +124,10 @@ class ScorecardRow:
         """The documented JSON shape of `report --format json`."""
         data = asdict(self)
         data["owners"] = list(self.owners)
+        data["contributors"] = list(self.contributors)
         data["flags"] = list(self.flags)
         data["trend"] = [asdict(p) for p in self.trend]
+        data["projection"] = self.projection.as_json() if self.projection else None
         return {key: data[key] for key in REPORT_FIELDS}
 
 
@@ -276,6 +284,8 @@ def _row(
         label=metric.label,
         section=metric.resolved_section,
         owners=tuple(metric.owners),
+        owner=metric.owner,
+        contributors=tuple(metric.contributors),
         format=metric.format,
         direction=metric.direction,
         value=None,
@@ -320,6 +330,9 @@ def _row(
     judged = verdict(
         catalog, metric, current.value, current.n, query.periods[index], filters, ready, kind, provisional=not settled
     )
+    projected = None
+    if isinstance(metric, CohortMetric) and judged.flags != ("no_input",) and "no_input" not in judged.flags:
+        projected = _projection(runner, catalog, metric, week, query.periods[-1], filters, conn)
     return dataclasses.replace(
         empty,
         value=current.value,
@@ -335,7 +348,27 @@ def _row(
         period=current.week,
         settled=current.week if unsettled and settled else None,
         provisional=trend[-1].value if unsettled and settled else None,
+        projection=projected,
     )
+
+
+def _projection(
+    runner: Runner,
+    catalog: Catalog,
+    metric: CohortMetric,
+    week: cal.Period,
+    mature: cal.Period,
+    filters: Mapping[str, tuple[str, ...]],
+    conn: Any,
+) -> projecting.Projection | None:
+    """The newest cohort at least PROJECT_AFTER_WEEKS old, projected; None when that cohort is
+    already mature (a short window such as 30 days needs no projection)."""
+    young = cal.shift_weeks(catalog.calendar, week, -projecting.PROJECT_AFTER_WEEKS)
+    if young.first <= mature.first or metric.window_days <= 7 * (projecting.PROJECT_AFTER_WEEKS + 1):
+        return None
+    runner.statements_run += 1
+    found = projecting.project(conn, catalog, metric, mature, [young], filters, as_of=week.end)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ DRILL_DOWN: Final[Mapping[str, str]] = MappingProxyType(
 SOURCE_QUALITY: Final = ("leads_created", "lead_to_close", "revenue_per_lead")
 """Volume first, then what the leads were worth."""
 
-CAMPAIGN_ECONOMICS: Final = ("won_deals", "cost_per_won_deal", "margin_per_won_deal", "cost_to_margin")
+CAMPAIGN_ECONOMICS: Final = ("campaign_won_deals", "cost_per_won_deal", "margin_per_won_deal", "cost_to_margin")
 """What a campaign's wins cost against what they earn."""
 
 COHORT_METRIC: Final = "lead_to_close"
@@ -87,6 +87,12 @@ def filters_text(filters: Mapping[str, Sequence[str]], catalog: Catalog) -> str:
 def owners_text(owners: Sequence[str]) -> str:
     """'sales', 'marketing' or 'both': who answers for a metric."""
     return "both" if set(owners) == {"sales", "marketing"} else " + ".join(owners)
+
+
+def accountability_text(owner: str, contributors: Sequence[str]) -> str:
+    """Who answers for a metric and who helps move it: 'sales answers; marketing contributes'."""
+    head = "sales and marketing answer together" if owner == "both" else f"{owner} answers for it"
+    return head + (f"; {' and '.join(contributors)} contributes" if contributors else "")
 
 
 def target_text(target: float | None, unit: str, direction: str) -> str:
@@ -453,11 +459,13 @@ def quality_frame(
 
 def cost_margin_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Campaigns with won deals and both a cost and a margin per won deal, for the break-even chart."""
-    needed = ["cost_per_won_deal", "margin_per_won_deal", "cost_to_margin", "won_deals"]
+    needed = ["cost_per_won_deal", "margin_per_won_deal", "cost_to_margin", "campaign_won_deals"]
     if frame.empty or any(c not in frame for c in needed):
-        return pd.DataFrame(columns=["campaign", *needed, "status"])
+        return pd.DataFrame(columns=["campaign", *needed[:3], "won_deals", "status"])
     kept = frame[
-        frame["won_deals"].fillna(0).gt(0) & frame["cost_per_won_deal"].notna() & frame["margin_per_won_deal"].notna()
+        frame["campaign_won_deals"].fillna(0).gt(0)
+        & frame["cost_per_won_deal"].notna()
+        & frame["margin_per_won_deal"].notna()
     ]
     return pd.DataFrame(
         {
@@ -465,13 +473,36 @@ def cost_margin_frame(frame: pd.DataFrame) -> pd.DataFrame:
             "cost_per_won_deal": kept["cost_per_won_deal"],
             "margin_per_won_deal": kept["margin_per_won_deal"],
             "cost_to_margin": kept["cost_to_margin"],
-            "won_deals": kept["won_deals"].astype(int),
+            "won_deals": kept["campaign_won_deals"].astype(int),
             "status": kept["cost_to_margin_status"],
             "cost_per_won_deal_text": kept["cost_per_won_deal_text"],
             "margin_per_won_deal_text": kept["margin_per_won_deal_text"],
             "cost_to_margin_text": kept["cost_to_margin_text"],
         }
     ).reset_index(drop=True)
+
+
+def outlook_frame(outlook: pd.DataFrame, unit: str = "percent") -> pd.DataFrame:
+    """projection.outlook with text columns for tables and tooltips; a projection reads as a
+    range and is never given a status."""
+
+    def text(value: object) -> str:
+        return "" if _missing(value) else format_value(float(value), unit)  # type: ignore[arg-type]
+
+    out = outlook.copy()
+    out["first"] = pd.to_datetime(out["first"])
+    out["so_far_young"] = [v if s == "projection" else None for v, s in zip(out["so_far"], out["state"], strict=True)]
+    out["final_text"] = [text(v) for v in out["final"]]
+    out["so_far_text"] = [text(v) for v in out["so_far"]]
+    out["range_text"] = [
+        "" if _missing(lo) or _missing(hi) else f"{text(lo)} to {text(hi)}"
+        for lo, hi in zip(out["low"], out["high"], strict=True)
+    ]
+    out["early_text"] = [
+        "" if _missing(v) else text(v) + ("" if done else " (so far)")
+        for v, done in zip(out["early"], out["early_final"], strict=True)
+    ]
+    return out
 
 
 def maturation_frame(curves: pd.DataFrame, dimension: str) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from ruamel.yaml.scalarstring import FoldedScalarString
 
 DESCRIPTION_WIDTH: Final = 92
 """Folded descriptions are wrapped at this many characters (the catalog's own style)."""
-_KEY_ORDER: Final = ("name", "label", "description", "owners", "section", "type")
+_KEY_ORDER: Final = ("name", "label", "description", "owner", "owners", "contributors", "section", "type")
 """Where a field the metric did not have goes: after the last of these it has (else at the end)."""
 
 
@@ -72,7 +72,7 @@ def _metric(data: Any, name: str) -> CommentedMap:
 def metric_fields(text: str, name: str) -> MetricFields:
     """The form's fields of one metric as the text has them now."""
     item = _metric(_load(text), name)
-    owners = item.get("owners") or []
+    owners = item.get("owner") or item.get("owners") or []  # `owner:` (one team or both); older `owners:`
     if isinstance(owners, str):
         owners = ["sales", "marketing"] if owners == "both" else [owners]
     target = item.get("target") if isinstance(item.get("target"), dict) else {}
@@ -96,7 +96,10 @@ def set_metric_fields(text: str, name: str, fields: MetricFields) -> str:
         _put(item, "label", fields.label)
     if fields.description != before.description:
         _put(item, "description", _folded(fields.description))
-    if tuple(fields.owners) != before.owners:
+    if tuple(fields.owners) != before.owners and "owners" not in item:
+        # The accountable team: one of them, or `both` for a shared outcome (contributors stay as written).
+        _put(item, "owner", "both" if len(set(fields.owners)) > 1 else fields.owners[0])
+    elif tuple(fields.owners) != before.owners:
         owners = CommentedSeq(fields.owners)
         owners.fa.set_flow_style()
         _put(item, "owners", owners)

@@ -267,6 +267,27 @@ def test_tests_section_problems_each_with_its_line():
     assert any("2026-W99" in f for f in found), found
 
 
+def test_owner_and_contributors_and_the_older_owners_key():
+    catalog, issues = check_text(BASE, "m.yaml")
+    assert catalog is not None, issues
+    # BASE still says `owners: [sales, marketing]` and `owners: both`: read as the shared owner `both`.
+    won = catalog.metric("won_deals")
+    assert (won.owner, won.owners, won.resolved_section) == ("both", ("sales", "marketing"), "shared")
+    one = BASE.replace("owners: [sales, marketing]", "owner: sales\n    contributors: [marketing]")
+    catalog, issues = check_text(one, "m.yaml")
+    assert catalog is not None, issues
+    won = catalog.metric("won_deals")
+    assert (won.owner, won.contributors, won.owners, won.resolved_section) == (
+        "sales", ("marketing",), ("sales",), "sales"
+    )
+    both = BASE.replace("owners: [sales, marketing]", "owner: sales\n    owners: [sales]")
+    assert any(
+        "m.yaml:" in i and "not also the older `owners:`; delete the `owners:` line" in i for i in issues_of(both)
+    )
+    itself = BASE.replace("owners: [sales, marketing]", "owner: sales\n    contributors: [sales]")
+    assert any("sales is the owner; list only the other teams" in i for i in issues_of(itself))
+
+
 RANK = textwrap.indent(textwrap.dedent(
     """\
       - name: won_rank

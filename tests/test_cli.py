@@ -77,7 +77,10 @@ def test_report_json_shape(tiny_path: str, capsys):  # type: ignore[no-untyped-d
     assert all(required <= set(r) for r in rows)
     by_name = {r["metric"]: r for r in rows}
     assert by_name["leads_created"]["value"] == 3 and by_name["leads_created"]["previous"] == 4
-    assert by_name["win_rate"]["owners"] == ["sales", "marketing"]
+    # Win rate: sales answers for it, marketing contributes; bookings is a shared outcome.
+    assert by_name["win_rate"]["owners"] == ["sales"]
+    assert (by_name["win_rate"]["owner"], by_name["win_rate"]["contributors"]) == ("sales", ["marketing"])
+    assert by_name["bookings"]["owner"] == "both" and by_name["bookings"]["owners"] == ["sales", "marketing"]
     assert len(by_name["bookings"]["trend"]) == 12 and by_name["bookings"]["trend"][-1] == {
         "week": "2026-W03",
         "value": 8000.0,

@@ -28,13 +28,19 @@ SMALL_LEADS = 3_000
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Connection]:
-    """A read connection to a 40,000-lead DuckDB demo database, built once for the module."""
+def story_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A 40,000-lead DuckDB demo database, built once for the module."""
     db = Database.open(tmp_path_factory.mktemp("demo") / "story.duckdb")
     demo.build(db, leads=STORY_LEADS, today=TODAY)
-    with db.engine().connect() as conn:
-        yield conn
+    yield db
     db.dispose()
+
+
+@pytest.fixture(scope="module")
+def story(story_db: Database) -> Iterator[sa.Connection]:
+    """A read connection to the story database."""
+    with story_db.engine().connect() as conn:
+        yield conn
 
 
 def one(conn: sa.Connection, sql: str, **params: Any) -> sa.Row[Any]:
@@ -388,3 +394,74 @@ def test_won_deals_take_many_calls(story: sa.Connection) -> None:
     )
     assert 5 <= calls["smb"] < calls["mid_market"] < calls["enterprise"] <= 45
     assert calls["enterprise"] > 20
+
+
+def test_lead_to_close_window_covers_nine_in_ten_won_cycles(story_db: Database, story: sa.Connection) -> None:
+    """The default window follows the demo's own cycle, and `doctor` reports that cycle."""
+    from scorecard import readiness
+    from scorecard.catalog import load_catalog
+    from scorecard.config import DEFAULT_METRICS
+
+    report = readiness.check(story_db, load_catalog(DEFAULT_METRICS), cycles=True)
+    cycle = next(c for c in report.cycles if c.metric == "lead_to_close")
+    assert not cycle.young and cycle.entered_before is not None
+    measured = one(
+        story,
+        """select count(*) as won,
+                  quantile_cont((epoch(o.closed_at) - epoch(l.created_at)) / 86400.0, 0.9) as p90,
+                  avg(case when (epoch(o.closed_at) - epoch(l.created_at)) / 86400.0 <= 220 then 1.0 else 0.0 end)
+                      as covered
+           from leads l join opportunities o on o.id = l.opportunity_id
+           where o.is_won and l.mql_at is not null and o.closed_at >= l.created_at and l.created_at < :before""",
+        before=cycle.entered_before,
+    )
+    assert cycle.events == measured.won and cycle.days == pytest.approx(measured.p90)
+    assert 0.85 <= measured.covered <= 0.95  # the 220-day window covers about 90% of won cycles
+
+
+def test_flexible_terms_cost_more_than_they_earn_per_won_deal_by_campaign_cohort(
+    story_db: Database, story: sa.Connection
+) -> None:
+    """The scorecard's cohort cost of winning tells the flexible-terms story; checked against plain SQL."""
+    from scorecard import periods
+    from scorecard.catalog import load_catalog
+    from scorecard.compiler import Query
+    from scorecard.config import DEFAULT_METRICS
+    from scorecard.engine import Runner
+
+    catalog = load_catalog(DEFAULT_METRICS)
+    everything = periods.custom(catalog.calendar, dt.date(2023, 1, 1), dt.date(2027, 12, 31))
+    query = Query.build((everything,), group_by=["campaign"], as_of=END_OF_TODAY)
+    runner = Runner(story_db, catalog)
+    cost, margin = (
+        {r.d_campaign: r.value for r in runner.run(name, query).itertuples() if r.value == r.value}
+        for name in ("cost_per_won_deal", "margin_per_won_deal")
+    )
+    expected = {
+        row.name: row
+        for row in story.execute(
+            sa.text(
+                """with won as (
+                       select l.campaign_id, count(*) as won, sum(o.cost_of_sale) as cost_of_sale,
+                              sum(o.amount * p.margin_rate) as margin
+                       from opportunities o join leads l on l.id = o.lead_id
+                       join products p on p.id = o.product_id
+                       where o.is_won and l.campaign_id is not null and o.closed_at < :as_of
+                         and (epoch(o.closed_at) - epoch(l.created_at)) / 86400.0 <= 220
+                       group by 1)
+                   select c.name, won.won, (c.cost + won.cost_of_sale) / won.won as cost_per_won,
+                          won.margin / won.won as margin_per_won
+                   from campaigns c join won on won.campaign_id = c.id"""
+            ),
+            {"as_of": END_OF_TODAY},
+        )
+    }
+    flexible = [name for name in expected if "Flexible terms" in name]
+    assert flexible and sum(expected[name].won for name in flexible) >= 20
+    for name in flexible:
+        assert cost[name] == pytest.approx(float(expected[name].cost_per_won))
+        assert margin[name] == pytest.approx(float(expected[name].margin_per_won))
+        assert cost[name] > margin[name]  # every flexible-terms win loses money
+    others = [name for name in expected if name not in flexible and expected[name].won >= 5]
+    losing = [name for name in others if cost[name] > margin[name]]
+    assert len(losing) < len(others) / 4  # most campaigns earn more than their wins cost

@@ -41,16 +41,23 @@ def test_week_row_values(tiny_db: Database):
     # W03: L5 qualified Jan 12 09:00, first touched Jan 13 15:00 = 30 h (L7 never touched).
     assert speed.provisional == pytest.approx(30)
     assert "attainment_rank" not in [r.metric for r in card.rows]  # rankings are tables, not rows
-    # One statement per metric for all 12 weeks: 16 scorecard metrics that are not derived, plus the six
-    # components of the derived ones (open_pipeline, quota, campaign_spend, cost_of_sale_won, won_deals,
-    # margin_won), each computed once however many derived metrics use it.
-    assert len([m for m in catalog.scorecard_metrics() if m.type != "derived"]) == 16  # type: ignore[attr-defined]
-    assert card.statements == 16 + 6
+    # One statement per metric for all 12 weeks: 17 scorecard metrics that are not derived, plus the six
+    # components of the derived ones (pipeline_next_quarter, quota_next_quarter, campaign_spend,
+    # cost_of_sale_won, won_deals, margin_won), each computed once however many derived metrics use it,
+    # plus one projection each for the two 220-day cohort metrics (lead-to-close, revenue per lead).
+    assert len([m for m in catalog.scorecard_metrics() if m.type != "derived"]) == 17  # type: ignore[attr-defined]
+    assert card.statements == 17 + 6 + 2
+    close = card.row("lead_to_close")
+    # The cohort 4 weeks before W03 (2025-W51) is projected; the tiny data has no mature cohort to
+    # project from, so there is no range, and a projection is never coloured.
+    assert close.projection is not None and close.projection.cohort == "2025-W51"
+    assert close.projection.mid is None and close.projection.flags == ("projection",)
+    assert card.row("lead_to_opportunity").projection is None  # 30 days: its mature cohort is recent enough
 
 
 def test_cohort_row_shows_newest_mature_cohort(tiny_db: Database):
     text = DEFAULT_METRICS.read_text().replace(
-        "window_days: 180\n    format: percent", "window_days: 7\n    format: percent"
+        "window_days: 220\n    format: percent", "window_days: 7\n    format: percent"
     )
     catalog, issues = check_text(text, "m.yaml")
     assert catalog is not None, issues
@@ -64,8 +71,8 @@ def test_cohort_row_shows_newest_mature_cohort(tiny_db: Database):
 def test_mature_cohort_week():
     catalog = load_catalog(DEFAULT_METRICS)
     metric = catalog.metric("lead_to_close")
-    week = periods.parse_week(catalog.calendar, "2026-W03")  # ends Sun 2026-01-18; minus 180 days = Tue 2025-07-22
-    assert weekly.mature_cohort_week(catalog, metric, week).label == "2025-W29"  # Jul 14-20, complete by Jul 22  # type: ignore[arg-type]
+    week = periods.parse_week(catalog.calendar, "2026-W03")  # ends Sun 2026-01-18; minus 220 days = Thu 2025-06-12
+    assert weekly.mature_cohort_week(catalog, metric, week).label == "2025-W23"  # Jun 2-8, complete by Jun 12  # type: ignore[arg-type]
 
 
 def test_filters_pick_the_matching_target_override():

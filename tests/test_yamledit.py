@@ -21,14 +21,14 @@ def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
 
 def test_form_fields_change_only_their_lines() -> None:
     fields = yamledit.metric_fields(ORIGINAL, "sales_accept_rate")
-    assert fields.owners == ("marketing", "sales") and (fields.green, fields.amber) == (0.5, 0.35)
+    assert fields.owners == ("marketing",) and (fields.green, fields.amber) == (0.5, 0.35)  # owner: marketing
     assert fields.min_sample == 20 and fields.description.startswith("Share of marketing-qualified leads")
     new = yamledit.MetricFields(
-        fields.label, fields.description, ("marketing",), 25, green=0.45, amber=0.3
+        fields.label, fields.description, ("sales", "marketing"), 25, green=0.45, amber=0.3
     )
     text = yamledit.set_metric_fields(ORIGINAL, "sales_accept_rate", new)
     removed, added = changed_lines(ORIGINAL, text)
-    assert added == ["    owners: [marketing]", "    min_sample: 25", "    target: {green: 0.45, amber: 0.3}"]
+    assert added == ["    owner: both", "    min_sample: 25", "    target: {green: 0.45, amber: 0.3}"]
     assert len(removed) == 3
     assert yamledit.metric_fields(text, "sales_accept_rate") == new
     assert check_text(text)[0] is not None
@@ -52,7 +52,7 @@ def test_a_long_description_is_folded_at_the_catalogs_width() -> None:
                                                                                    "description": longer}))
     block = yamledit.metric_block(text, "bookings").splitlines()
     assert block[2] == "    description: >"
-    body = block[3 : block.index("    owners: [sales, marketing]")]
+    body = block[3 : block.index("    owner: both")]
     assert all(len(line) <= 6 + yamledit.DESCRIPTION_WIDTH for line in body) and len(body) >= 2
     assert yamledit.metric_fields(text, "bookings").description == longer
 
@@ -69,16 +69,20 @@ def test_one_metric_block_replaced_in_place() -> None:
 
 def test_changes_and_dependents() -> None:
     before = check_text(ORIGINAL)[0]
-    after = check_text(ORIGINAL.replace("value: cost_of_sale\n", "value: cost_of_sale * 2\n"))[0]
+    edited = 'value: cost_of_sale\n    filter: "is_won and lead'
+    after = check_text(ORIGINAL.replace(edited, edited.replace("cost_of_sale", "cost_of_sale * 2"), 1))[0]
     assert before is not None and after is not None
     found = preview.changes(before, after)
-    assert found.changed == ("cost_of_sale_won",) and not found.added and not found.removed
-    assert found.affected == {"cost_per_won_deal": ("cost_of_sale_won",), "cost_to_margin": ("cost_of_sale_won",)}
+    assert found.changed == ("campaign_cost_of_sale",) and not found.added and not found.removed
+    assert found.affected == {
+        "cost_per_won_deal": ("campaign_cost_of_sale",),
+        "cost_to_margin": ("campaign_cost_of_sale",),
+    }
     # a ranking depends on the metric it ranks and on its activity cutoff
     assert preview.dependents(before, ["activities_logged"]) == {"attainment_rank": ("activities_logged",)}
     assert preview.dependents(before, ["quota_attainment"]) == {"attainment_rank": ("quota_attainment",)}
     # quota_attainment reads the quotas table itself, not the quota metric
-    assert preview.dependents(before, ["quota"]) == {"pipeline_coverage": ("quota",)}
+    assert preview.dependents(before, ["quota_next_quarter"]) == {"pipeline_coverage": ("quota_next_quarter",)}
 
 
 def test_window_is_written_only_when_not_the_default() -> None:

@@ -91,6 +91,6 @@ def test_ranking_and_explore_open_where_the_data_is(open_page: PageRunner) -> No
 def test_lead_quality_and_definitions_open_cleanly_on_old_data(open_page: PageRunner) -> None:
     lead_quality = clean(open_page("lead-quality"))
     # cohorts judged as of the end of the data: 52 weeks ending with the newest cohort that had
-    # its 180 days by 2017-11-27 (the Monday after the last week with data)
+    # its 220 days by 2017-11-27 (the Monday after the last week with data)
     assert lead_quality.query_params["to"] < "2017-06-01"
     clean(open_page("definitions"))

@@ -277,8 +277,18 @@ def test_ranking_says_when_a_filter_cannot_apply(open_page: PageRunner) -> None:
 @pytest.mark.usefixtures("dashboard_db")
 def test_lead_quality_by_source_campaign_and_cohort(open_page: PageRunner) -> None:
     app = ok(open_page("lead-quality"))
-    assert [s for s in texts(app, "subheader")] == ["By lead source", "By campaign", "How cohorts mature"]
-    assert len(charts_of(app)) == 4  # source, campaigns, cost vs margin, maturation
+    assert [s for s in texts(app, "subheader")] == [
+        "By lead source",
+        "Early signal, projection and final",
+        "By campaign",
+        "How cohorts mature",
+    ]
+    assert len(charts_of(app)) == 5  # source, outlook, campaigns, cost vs margin, maturation
+    outlook = app.dataframe[1].value
+    projected, final = outlook["Projected (not judged)"], outlook["Lead-to-close (220 d), final"]
+    # Young cohorts carry a projected range and no final value; mature ones the other way round.
+    assert (projected != "").any() and final.notna().any()
+    assert not ((projected != "") & final.notna()).any()
     assert "from" in app.query_params and "to" in app.query_params
 
 

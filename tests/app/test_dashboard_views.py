@@ -90,10 +90,10 @@ def test_period_choices() -> None:
 
 def test_judgeable_range_ends_with_the_newest_mature_cohort(catalog) -> None:  # type: ignore[no-untyped-def]
     first, last = views.judgeable_range(catalog, NOW)
-    # lead_to_close has a 180-day window: W47 ends 22 Nov; 180 days earlier is 26 May (a Tuesday),
-    # so the newest cohort week wholly before it is 18-24 May (2026-W21).
-    assert last == dt.date(2026, 5, 24)
-    assert first == dt.date(2025, 5, 26)  # 52 weeks
+    # lead_to_close has a 220-day window: W47 ends 22 Nov; 220 days earlier is 16 Apr (a Thursday),
+    # so the newest cohort week wholly before it is 6-12 Apr (2026-W15).
+    assert last == dt.date(2026, 4, 12)
+    assert first == dt.date(2025, 4, 14)  # 52 weeks
 
 
 def test_as_of_is_the_end_of_the_range_or_the_start_of_today() -> None:
@@ -106,7 +106,7 @@ def test_trend_frame_fills_missing_periods_and_flags_maturity(catalog) -> None: 
     frame = pd.DataFrame(
         {"period": [weeks[0].first, weeks[2].first], "value": [0.04, 0.02], "n": [100, 10]}
     )
-    metric = catalog.metric("lead_to_close")  # min_sample 30, window 180 days
+    metric = catalog.metric("lead_to_close")  # min_sample 30, window 220 days
     trend = views.trend_frame(frame, weeks, metric, NOW)
     assert trend["period"].tolist() == ["2026-W45", "2026-W46", "2026-W47"]
     assert trend["value"].tolist()[0] == 0.04 and trend["value"].isna().tolist() == [False, True, False]
@@ -174,7 +174,7 @@ def test_quality_and_cost_margin_frames(catalog) -> None:  # type: ignore[no-unt
 
     frames = {
         "leads_created": one({"Show": 200.0, "Referral": 20.0}),
-        "won_deals": one({"Show": 2.0, "Referral": 4.0}),
+        "campaign_won_deals": one({"Show": 2.0, "Referral": 4.0}),
         "cost_per_won_deal": one({"Show": 30_000.0, "Referral": 2_000.0}),
         "margin_per_won_deal": one({"Show": 10_000.0, "Referral": 12_000.0}),
         "cost_to_margin": one({"Show": 1.5, "Referral": 0.2}),
@@ -196,7 +196,7 @@ def test_scorecard_query_matches_the_weeks_a_card_shows(catalog) -> None:  # typ
     assert [p.label for p in plain.periods][-1] == "2026-W47" and len(plain.periods) == 12
     assert plain.filters == (("region", ("EMEA",)),)
     cohort = views.scorecard_query(catalog, "lead_to_close", week)
-    assert cohort.periods[-1].label == "2026-W21"
+    assert cohort.periods[-1].label == "2026-W15"  # 220 days before Nov 22 is Thu Apr 16: W15 (Apr 6-12)
     assert cohort.as_of == week.end
 
 

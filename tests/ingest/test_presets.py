@@ -83,6 +83,12 @@ def test_salesforce_preset(any_db: Database) -> None:
         ("0065g00000BBBB2", D(2026, 1, 8), None, "negotiation", False, 8500.0, tia, contoso, "direct"),
         ("0065g00000BBBB3", D(2026, 1, 7), D(2026, 1, 12), "lost", False, 0.0, tia, contoso, "direct"),
     ]
+    # The Close Date is kept as the expected close date (a date): BBBB2, still open, expects 3/31/2026.
+    assert rows(any_db, "opportunities", "id", "expected_close_at") == [
+        ("0065g00000BBBB1", dt.date(2026, 1, 19)),
+        ("0065g00000BBBB2", dt.date(2026, 3, 31)),
+        ("0065g00000BBBB3", dt.date(2026, 1, 12)),
+    ]
     assert rows(
         any_db,
         "activities",

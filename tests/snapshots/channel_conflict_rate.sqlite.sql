@@ -1,5 +1,5 @@
 WITH periods AS 
-(SELECT '2026-01-05' AS period, '2026-01-05 00:00:00.000000' AS p_start, '2026-01-12 00:00:00.000000' AS p_end, '2026-01-05' AS p_first, '2026-01-11' AS p_last UNION ALL SELECT '2026-01-12' AS period, '2026-01-12 00:00:00.000000' AS p_start, '2026-01-19 00:00:00.000000' AS p_end, '2026-01-12' AS p_first, '2026-01-18' AS p_last)
+(SELECT '2026-01-05' AS period, '2026-01-05 00:00:00.000000' AS p_start, '2026-01-12 00:00:00.000000' AS p_end, '2026-01-05' AS p_first, '2026-01-11' AS p_last, '2026-01-12' AS a_first, '2026-01-12' AS a_last UNION ALL SELECT '2026-01-12' AS period, '2026-01-12 00:00:00.000000' AS p_start, '2026-01-19 00:00:00.000000' AS p_end, '2026-01-12' AS p_first, '2026-01-18' AS p_last, '2026-01-19' AS a_first, '2026-01-19' AS a_last)
  SELECT sides.period, CAST(coalesce(sum(sides.num), 0) AS DOUBLE) / (nullif(CAST(sum(sides.den) AS DOUBLE), 0) + 0.0) AS value, CAST(coalesce(sum(sides.num), 0) AS DOUBLE) AS numerator, CAST(sum(sides.den) AS DOUBLE) AS denominator, sum(sides.den_n) AS n 
 FROM (SELECT num_side.period AS period, num_side.numerator AS num, CAST(NULL AS DOUBLE) AS den, num_side.n AS num_n, 0 AS den_n 
 FROM (SELECT periods.period AS period, count(*) AS numerator, count(*) AS n 
