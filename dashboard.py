@@ -30,6 +30,8 @@ FILTERED: Final = frozenset({"Weekly scorecard", "Explore", "Forced ranking", "L
 
 
 DATA_PAGE: Final = "app.data_page"
+# The browser tab's icon, served by the app itself (a Material icon name is fetched from the internet).
+ICON: Final = Path(__file__).resolve().parent / "app" / "icon.png"
 
 
 def _data_page(module_name: str = DATA_PAGE) -> Callable[[], None] | None:
@@ -71,7 +73,8 @@ def pages(default: str = DEFAULT_PAGE) -> dict[str, list[st.Page]]:
 
 def main(default: str = DEFAULT_PAGE) -> None:
     """Configure the page, build the navigation and run the page the address names."""
-    st.set_page_config(page_title="Scorecard", page_icon=":material/scoreboard:", layout="wide")
+    st.set_page_config(page_title="Scorecard", page_icon=str(ICON), layout="wide")
+    state.page_style()
     page = st.navigation(pages(default))
     # Filters are drawn here, before the page, so they stay in the URL from page to page.
     state.filter_sidebar(state.load_context(), in_use=page.title in FILTERED)

@@ -17,8 +17,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scorecard import config, ingest
+from scorecard import config, ingest, views
 from scorecard.db import Database, DatabaseError
+from scorecard.formatting import MISSING
 
 PREVIEW_ROWS = 200
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx"]
@@ -143,10 +144,10 @@ def _show_result(result: ingest.ImportResult, heading: str) -> None:
     st.text("\n".join(result.summary()))
     for report, frame in zip(plan.files, plan.previews, strict=True):
         with st.expander(f"{report.file} -> {report.table}: {report.accepted:,} accepted (first {PREVIEW_ROWS})"):
-            st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True)
+            st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, placeholder=MISSING)
     if not plan.quarantine.empty:
         st.markdown("**Quarantined rows and reasons** (row numbers as in the file: the header is row 1)")
-        st.dataframe(plan.quarantine.head(1000), hide_index=True)
+        st.dataframe(plan.quarantine.head(1000), hide_index=True, placeholder=MISSING)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         st.download_button(
             "Download the quarantine CSV",
@@ -165,34 +166,42 @@ def _status_section(db: Database) -> None:
         st.info(f"No data in {db.display()} yet: import files above, or run `python -m scorecard demo`.")
         return
     st.subheader("Freshness")
-    rows = [
-        {
-            "table": f.table,
-            "rows": f.rows,
-            **{f"latest {column}": value for column, value in f.latest.items()},
-        }
-        for f in ingest.freshness(db)
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    fresh = views.freshness_frame(ingest.freshness(db))
+    st.dataframe(
+        views.table_styler(
+            fresh, [("table", "Table", None), ("rows", "Rows", "count"), ("latest", "Latest", None),
+                    ("from", "Latest of", None)]
+        ),
+        hide_index=True,
+        placeholder=MISSING,
+        column_config={"Latest of": st.column_config.TextColumn("Latest of", help="The time column the latest "
+                                                                "value comes from; – : the table has no times")},
+    )
     st.subheader("Loads")
     history = ingest.load_history(db)
     if not history:
         st.caption("No loads recorded yet.")
         return
+    loads = pd.DataFrame(
+        [
+            {
+                "load": r.id,
+                "when": views.stamp_text(r.loaded_at),
+                "kind": r.kind,
+                "user": r.user,
+                "files": ", ".join(r.files) or MISSING,
+                "accepted": r.accepted,
+                "quarantined": r.quarantined,
+            }
+            for r in history
+        ]
+    )
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "load": r.id,
-                    "when (UTC)": r.loaded_at,
-                    "kind": r.kind,
-                    "user": r.user,
-                    "files": ", ".join(r.files),
-                    "accepted": r.accepted,
-                    "quarantined": r.quarantined,
-                }
-                for r in history
-            ]
+        views.table_styler(
+            loads,
+            [("load", "Load", "rank"), ("when", "When (UTC)", None), ("kind", "Kind", None), ("user", "User", None),
+             ("files", "Files", None), ("accepted", "Accepted", "count"), ("quarantined", "Quarantined", "count")],
         ),
         hide_index=True,
+        placeholder=MISSING,
     )

@@ -17,8 +17,8 @@ from scorecard import periods as cal
 from scorecard import views
 from scorecard.catalog import Catalog, check_text
 from scorecard.compiler import CompileError, Query
-from scorecard.definitions import CohortMetric, DerivedMetric, MetricBase, RankMetric
-from scorecard.formatting import format_value
+from scorecard.definitions import CohortMetric, DerivedMetric, Locale, MetricBase, RankMetric
+from scorecard.formatting import DEFAULT_LOCALE, MISSING, format_value
 from scorecard.report import SECTIONS
 
 DIALECTS = ("duckdb", "sqlite", "postgresql")
@@ -59,7 +59,21 @@ def _browse(catalog: Catalog) -> None:
     details(catalog, name, views.scorecard_query(catalog, name, week), db_dialect)
     st.divider()
     st.markdown("**All metrics**")
-    st.dataframe(_summary(catalog), hide_index=True, width="stretch")
+    st.dataframe(
+        _summary(catalog),
+        hide_index=True,
+        width="stretch",
+        placeholder=MISSING,
+        column_config={
+            "Metric": st.column_config.TextColumn("Metric", help="Label, with the name used in metrics.yaml"),
+            "Owners": st.column_config.TextColumn("Owners", width="small"),
+            "Type": st.column_config.TextColumn("Type", width="small"),
+            "Format": st.column_config.TextColumn("Format", width="small"),
+            "Better": st.column_config.TextColumn("Better", width="small", help="Better when higher or lower"),
+            "Card": st.column_config.CheckboxColumn("Card", width="small", help="On the weekly scorecard"),
+            "Line": st.column_config.NumberColumn("Line", width="small", format="%d", help="Line in metrics.yaml"),
+        },
+    )
 
 
 def _database_dialect() -> str:
@@ -74,14 +88,13 @@ def _summary(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "Metric": m.label,
-                "Name": name,
+                "Metric": f"{m.label} ({name})",
                 "Owners": views.owners_text(m.owners),
                 "Section": SECTIONS.get(m.resolved_section, m.resolved_section),
                 "Type": m.type,  # type: ignore[attr-defined]
                 "Format": m.format,
-                "Better when": "higher" if m.direction == "higher_is_better" else "lower",
-                "On the scorecard": bool(m.scorecard) and not isinstance(m, RankMetric),
+                "Better": "higher" if m.direction == "higher_is_better" else "lower",
+                "Card": bool(m.scorecard) and not isinstance(m, RankMetric),
                 "Line": catalog.lines.get(name),
             }
             for name, m in catalog.metrics.items()
@@ -100,7 +113,7 @@ def details(catalog: Catalog, name: str, query: Query, first_dialect: str = "duc
         st.badge(f"type: {metric.type}", color="gray")  # type: ignore[attr-defined]
         st.badge("higher is better" if metric.direction == "higher_is_better" else "lower is better", color="gray")
     st.markdown(metric.description)
-    facts = _facts(metric)
+    facts = _facts(metric, catalog.locale)
     if facts:
         st.caption(" · ".join(facts))
     line = catalog.lines.get(name)
@@ -123,20 +136,21 @@ def details(catalog: Catalog, name: str, query: Query, first_dialect: str = "duc
             for part, sql in statements:
                 if part != name or len(statements) > 1:
                     st.caption(f"{catalog.metrics[part].label} ({part})" if part in catalog.metrics else part)
-                st.code(views.readable_sql(sql), language="sql", wrap_lines=False)
+                st.code(views.readable_sql(sql), language="sql", wrap_lines=True)
 
 
 def _dialect_title(dialect: str) -> str:
     return {"duckdb": "DuckDB", "sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(dialect, dialect)
 
 
-def _facts(metric: MetricBase) -> list[str]:
+def _facts(metric: MetricBase, locale: Locale = DEFAULT_LOCALE) -> list[str]:
     facts = []
     if metric.target is not None:
         better = "≥" if metric.direction == "higher_is_better" else "≤"
         green, amber = metric.target.green, metric.target.amber
         facts.append(
-            f"green {better} {format_value(green, metric.format)}, amber {better} {format_value(amber, metric.format)}"
+            f"green {better} {format_value(green, metric.format, locale=locale)}, "
+            f"amber {better} {format_value(amber, metric.format, locale=locale)}"
         )
         if metric.target.overrides:
             facts.append(f"{len(metric.target.overrides)} target override(s)")

@@ -9,6 +9,7 @@ campaigns.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -69,7 +70,7 @@ def render() -> None:
     frame = state.guarded(state.metric_frame, ctx, name, Query.build(periods, filters=filters, as_of=as_of))
     if frame is None:
         return
-    trend = views.trend_frame(frame, periods, metric, as_of)
+    trend = views.trend_frame(frame, periods, metric, as_of, catalog.locale)
     scope = views.filters_text(filters, catalog)
     if not views.has_data(trend):
         st.info(
@@ -78,11 +79,19 @@ def render() -> None:
             icon=":material/filter_alt_off:",
         )
         return
-    st.subheader(f"{metric.label} by {grain}")
-    st.caption(f"{first} to {last} · {scope}. {metric.description.strip()}")
+    st.subheader(f"{metric.label} by {grain}", help=metric.description.strip() or None)
+    gaps = int(trend["value"].isna().sum())
+    st.caption(
+        f"{first} to {last} · {scope}"
+        + (f" · {gaps} {grain}(s) without a value are gaps in the line" if gaps else "")
+    )
     st.altair_chart(
         charts.trend_chart(
-            trend, title=metric.label, unit=metric.format, target=_target(metric, periods[-1], filters)
+            trend,
+            title=metric.label,
+            unit=metric.format,
+            target=_target(metric, periods[-1], filters),
+            locale=catalog.locale,
         ),
         width="stretch",
     )
@@ -132,7 +141,7 @@ def _breakdown(
     frame = state.guarded(state.metric_frame, ctx, name, query)
     if frame is None:
         return
-    breakdown = views.breakdown_frame(frame, by, metric, period, filters)
+    breakdown = views.breakdown_frame(frame, by, metric, period, filters, catalog.locale)
     if breakdown.empty:
         st.info(f"No {label.lower()} has data for {metric.label} with these filters.", icon=":material/filter_alt_off:")
         return
@@ -148,15 +157,22 @@ def _breakdown(
             args=(parent,),
             help=f"Drop the {catalog.dimensions[parent].label.lower()} filter and break down by it again",
         )
+    key = chart_key(by, filters)
     chart_column, table_column = st.columns([3, 2], gap="large")
     with chart_column:
         st.altair_chart(
             charts.breakdown_chart(
-                breakdown, title=metric.label, unit=metric.format, dimension_label=label, selectable=bool(drill_to)
+                breakdown,
+                title=metric.label,
+                unit=metric.format,
+                dimension_label=label,
+                selectable=bool(drill_to),
+                locale=catalog.locale,
             ),
             width="stretch",
-            key=CHART_KEY,
-            on_select=_drill_from_chart if drill_to else "ignore",
+            # One key per breakdown and filters: after a drill the chart is a new one, with no bar selected.
+            key=key,
+            on_select=functools.partial(_drill_from_chart, key) if drill_to else "ignore",
             selection_mode=charts.PICK if drill_to else None,
         )
     with table_column:
@@ -172,6 +188,8 @@ def _breakdown(
         state.table(
             breakdown,
             [("group", label, None), ("value", metric.label, metric.format), ("n", "n", "count")],
+            locale=catalog.locale,
+            help={"n": "How many rows the value rests on"},
             height=min(38 + 35 * len(breakdown), 520),
         )
         low = int(breakdown["low_sample"].sum())
@@ -194,11 +212,26 @@ def _drill_up(parent: str) -> None:
     st.session_state[BY_KEY] = parent
 
 
-def _drill_from_chart() -> None:
-    event = st.session_state.get(CHART_KEY)
-    picked = (event or {}).get("selection", {}).get(charts.PICK) or []
+def chart_key(by: str, filters: Mapping[str, Sequence[str]]) -> str:
+    """The breakdown chart's widget key for this breakdown and these filters.
+
+    A click-drill changes both, so the next chart starts with nothing selected (a kept
+    selection of a value the new chart lacks would fade every bar).
+    """
+    return f"{CHART_KEY}:{by}:" + "&".join(f"{d}={'|'.join(v)}" for d, v in views.filter_key(filters))
+
+
+def _drill_from_chart(key: str) -> None:
+    picked = _picked(st.session_state.get(key))
     if picked and "group" in picked[0]:
         _drill(str(picked[0]["group"]))
+
+
+def _picked(event: object) -> list[dict[str, object]]:
+    if not isinstance(event, Mapping):
+        return []
+    selection = event.get("selection") or {}
+    return list(selection.get(charts.PICK) or []) if isinstance(selection, Mapping) else []
 
 
 def _drill_from_picker() -> None:

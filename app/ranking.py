@@ -15,9 +15,11 @@ import streamlit as st
 from app import state
 from scorecard import charts, views
 from scorecard import periods as cal
+from scorecard.catalog import Catalog
 from scorecard.compiler import Query
 from scorecard.definitions import RankMetric
 from scorecard.ranking import RankedRep
+from scorecard.views import TableColumn
 
 EVERYONE: Final = "everyone"
 PEER_GROUPS: Final = ("region", "team")
@@ -97,8 +99,12 @@ def render() -> None:
         shown = names[0]
         if len(names) > 1:
             shown = st.selectbox("Peer group shown in the chart", names, key="chart_group")
-        bars = views.attainment_frame(ranking, attainment.format, group=shown if len(names) > 1 else None)
-        st.altair_chart(charts.attainment_chart(bars, tiers=tiers, unit=attainment.format), width="stretch")
+        bars = views.attainment_frame(
+            ranking, attainment.format, group=shown if len(names) > 1 else None, locale=catalog.locale
+        )
+        st.altair_chart(
+            charts.attainment_chart(bars, tiers=tiers, unit=attainment.format, locale=catalog.locale), width="stretch"
+        )
         hidden = sum(1 for r in ranking.rows if r.value is not None and (len(names) == 1 or r.group == shown))
         if hidden > len(bars):
             st.caption(f"The best and worst {len(bars) // 2} of {hidden} reps; the table lists everyone.")
@@ -111,20 +117,26 @@ def render() -> None:
             "not the same as one with good leads and many calls per close.\n"
             "- Reps below the minimum activity or without a quota are listed but **not ranked**."
         )
-    columns: list[tuple[str, str, str | None]] = [
-        ("rank", "Rank", "rank"),
-        ("rep", "Rep", None),
-        ("group", "Peer group", None),
-        ("attainment", attainment.label, attainment.format),
-        ("tier", "Tier", None),
-        ("percentile", "Percentile", "percent"),
-        ("activity", "Activities", "count"),
-    ]
-    for name in context:
-        metric = catalog.metric(name)
-        columns.append((name, _context_label(name, metric.label), metric.format))
-    columns.append(("note", "Note", None))
-    state.table(frame, columns, height=min(40 + 35 * len(frame), 640))
+    columns, tips = _table_columns(catalog, attainment.label, attainment.format, list(context))
+    optional = [label for _column, label, _unit in columns if label in OPTIONAL_COLUMNS]
+    extra = st.multiselect(
+        "More columns",
+        optional,
+        key="ranking_more_columns",
+        placeholder="Percentile, activities",
+        help="Columns left out so the table fits the page; add them here.",
+    )
+    empty = [c for c in columns if c[0] in context and c[0] in frame and frame[c[0]].isna().all()]
+    shown = [c for c in columns if (c[1] not in OPTIONAL_COLUMNS or c[1] in extra) and c not in empty]
+    state.table(frame, shown, locale=catalog.locale, help=tips, height=min(40 + 35 * len(frame), 640))
+    if empty:
+        st.caption(
+            "Left out because no rep in the table has a value for them in this quarter: "
+            + "; ".join(tips.get(label, label).lower() for _column, label, _unit in empty)
+            + (" (none of these reps owns leads)" if {"lead_to_close", "revenue_per_lead"} & {c for c, _l, _u in empty}
+               else "")
+            + "."
+        )
     st.caption(
         f"Context for {ranking.period.label} ({ranking.period.first} to {ranking.period.last}): lead quality counts "
         "the leads each rep was given in the quarter that were won by today, so recent leads have had less time; "
@@ -155,12 +167,41 @@ def _context(ctx: state.Context, period: cal.Period, filters: dict[str, list[str
     return out
 
 
-def _context_label(name: str, label: str) -> str:
-    return {
-        "lead_to_close": "Lead-to-close of their leads",
-        "revenue_per_lead": "Revenue per lead given",
-        "open_pipeline": "Open pipeline (period end)",
-    }.get(name, label)
+OPTIONAL_COLUMNS: Final = frozenset({"Percentile", "Activities"})
+"""Columns shown only when picked, so the table fits a 1440 px page."""
+
+_SHORT: Final = {  # metric -> (heading short enough for the table, what it means)
+    "win_rate": ("Win rate", "Won deals over closed deals in the quarter"),
+    "calls_per_close": ("Calls/close", "Calls per closed deal"),
+    "cycle_days_median": ("Cycle (d)", "Sales cycle, median days from opportunity created to closed"),
+    "open_pipeline": ("Pipeline", "Open pipeline at the end of the period"),
+    "lead_to_close": ("Lead→close", "Lead-to-close of the leads the rep was given in the period"),
+    "revenue_per_lead": ("Rev./lead", "Revenue per lead the rep was given in the period"),
+}
+
+
+def _table_columns(
+    catalog: Catalog, attainment_label: str, attainment_unit: str, context: list[str]
+) -> tuple[list[TableColumn], dict[str, str]]:
+    """The ranking table's columns with short headings, and a tooltip per heading saying what it is."""
+    columns: list[TableColumn] = [
+        ("rank", "Rank", "rank"),
+        ("rep", "Rep", None),
+        ("group", "Peers", None),
+        ("attainment", "Attainment", attainment_unit),
+        ("tier", "Tier", None),
+        ("percentile", "Percentile", "percent"),
+        ("activity", "Activities", "count"),
+    ]
+    tips = {"Attainment": attainment_label, "Peers": "The peer group the rep is ranked in"}
+    for name in context:
+        metric = catalog.metric(name)
+        heading, tip = _SHORT.get(name, (metric.label, metric.label))
+        columns.append((name, heading, metric.format))
+        tips[heading] = tip
+    columns.append(("note", "Note", None))
+    tips["Note"] = "Why a rep is not ranked"
+    return columns, tips
 
 
 def _peer_words(peers: str) -> str:

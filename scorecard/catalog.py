@@ -30,6 +30,7 @@ from scorecard.definitions import (
     CohortMetric,
     DerivedMetric,
     Dimension,
+    Locale,
     MetricBase,
     RankMetric,
     RatioMetric,
@@ -38,7 +39,7 @@ from scorecard.definitions import (
 )
 from scorecard.yamlsource import Issue, IssuesError, SourceDoc, YamlError, load_file, load_text
 
-TOP_LEVEL_KEYS = ("version", "calendar", "relationships", "dimensions", "metrics")
+TOP_LEVEL_KEYS = ("version", "calendar", "locale", "relationships", "dimensions", "metrics")
 
 
 class CatalogError(IssuesError):
@@ -58,6 +59,7 @@ class Catalog:
     lines: Mapping[str, int]
     text: str = field(repr=False, default="")
     warnings: tuple[Issue, ...] = ()
+    locale: Locale = Locale()
     graph: Graph = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -214,6 +216,12 @@ def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
             calendar = Calendar.model_validate(data["calendar"])
         except pydantic.ValidationError as exc:
             out.pydantic(exc, ("calendar",), data["calendar"], Calendar, None)
+    locale = Locale()
+    if "locale" in data:
+        try:
+            locale = Locale.model_validate(data["locale"] or {})
+        except pydantic.ValidationError as exc:
+            out.pydantic(exc, ("locale",), data["locale"], Locale, None)
 
     relationships = _relationships(out, data.get("relationships") or [])
     graph = Graph(relationships)
@@ -233,6 +241,7 @@ def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
         lines={name: doc.line(path) for name, path in lines.items()},
         text=text,
         warnings=tuple(i for i in out.issues if i.severity != "error"),
+        locale=locale,
     )
     return catalog, out.issues
 

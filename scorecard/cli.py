@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -217,7 +218,7 @@ def _report(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(scorecard_csv(card))
     else:
-        print(scorecard_table(card))
+        print(scorecard_table(card, catalog.locale))
     return 0
 
 
@@ -289,6 +290,7 @@ def _sql(args: argparse.Namespace) -> int:
     from scorecard import periods
     from scorecard.compiler import CompileError, Query
     from scorecard.engine import metric_sql
+    from scorecard.views import readable_sql
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
@@ -306,7 +308,7 @@ def _sql(args: argparse.Namespace) -> int:
     for name, text in statements:
         if len(statements) > 1:
             print(f"-- {name}")
-        print(text)
+        print(readable_sql(text))
     return 0
 
 
@@ -368,12 +370,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_PIPE_CLOSED = 141
+"""Exit status when the reader closed the pipe: 128 + SIGPIPE, what `yes | head` leaves too."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        status = handler(args)
+        sys.stdout.flush()  # a closed pipe shows up here, not in the interpreter's last flush
+        return status
+    except BrokenPipeError:
+        # The reader went away (`ranking ... | head`): stop quietly, as Unix tools do, and point
+        # stdout at /dev/null so Python's own flush at exit does not print a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_PIPE_CLOSED
     except (CommandError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -6,7 +6,8 @@ import csv
 import io
 
 from scorecard.catalog import Catalog
-from scorecard.formatting import format_delta, format_value
+from scorecard.definitions import Locale
+from scorecard.formatting import DEFAULT_LOCALE, format_delta, format_value
 from scorecard.ranking import Ranking
 from scorecard.scorecard import REPORT_FIELDS, Scorecard
 
@@ -32,8 +33,8 @@ def _owners(owners: tuple[str, ...]) -> str:
     return "both" if set(owners) == {"sales", "marketing"} else "/".join(owners)
 
 
-def scorecard_table(card: Scorecard) -> str:
-    """The scorecard as an aligned text table grouped by section."""
+def scorecard_table(card: Scorecard, locale: Locale = DEFAULT_LOCALE) -> str:
+    """The scorecard as an aligned text table grouped by section, money in the catalog's currency."""
     filters = ", ".join(f"{k}={'|'.join(v)}" for k, v in card.filters.items()) or "none"
     lines = [f"Scorecard for week {card.week.label} ({card.week.first} to {card.week.last}); filters: {filters}", ""]
     header = ("Metric", "Value", "Prev", "Change", "Target", "Status", "n", "Owners", "Trend (12 wk)")
@@ -48,10 +49,10 @@ def scorecard_table(card: Scorecard) -> str:
             table.append(
                 (
                     label,
-                    format_value(r.value, r.format),
-                    format_value(r.previous, r.format),
-                    format_delta(r.delta, r.format),
-                    format_value(r.target, r.format) if r.target is not None else "",
+                    format_value(r.value, r.format, locale=locale),
+                    format_value(r.previous, r.format, locale=locale),
+                    format_delta(r.delta, r.format, locale=locale),
+                    format_value(r.target, r.format, locale=locale) if r.target is not None else "",
                     status if r.note is None else "n/a",
                     str(r.n),
                     _owners(r.owners),
@@ -114,7 +115,7 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
             (
                 r.rep,
                 r.group,
-                format_value(r.value, unit),
+                format_value(r.value, unit, locale=catalog.locale),
                 "" if r.rank is None else f"{r.rank:g}",
                 "" if r.percentile is None else f"{r.percentile * 100:.0f}%",
                 r.tier,

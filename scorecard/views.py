@@ -11,15 +11,15 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, Literal
 
 import pandas as pd
 
 from scorecard import periods as cal
 from scorecard.catalog import Catalog
 from scorecard.compiler import Query
-from scorecard.definitions import Calendar, CohortMetric, MetricBase, RankMetric
-from scorecard.formatting import format_value
+from scorecard.definitions import Calendar, CohortMetric, Locale, MetricBase, RankMetric
+from scorecard.formatting import DEFAULT_LOCALE, MISSING, format_delta, format_value, is_missing, is_no_change
 from scorecard.ranking import Ranking
 from scorecard.scorecard import (
     Scorecard,
@@ -97,11 +97,32 @@ def owners_text(owners: Sequence[str]) -> str:
     return "both" if set(owners) == {"sales", "marketing"} else " + ".join(owners)
 
 
-def target_text(target: float | None, unit: str, direction: str) -> str:
+def target_text(target: float | None, unit: str, direction: str, locale: Locale = DEFAULT_LOCALE) -> str:
     """'target ≥ 5.0%' or 'target ≤ 8.0 h'; empty without a target."""
     if target is None:
         return ""
-    return f"target {'≥' if direction == 'higher_is_better' else '≤'} {format_value(target, unit)}"
+    return f"target {'≥' if direction == 'higher_is_better' else '≤'} {format_value(target, unit, locale=locale)}"
+
+
+ChangeTone = Literal["good", "bad", "none"]
+
+
+def change_tone(row: ScorecardRow, compact: bool = False) -> ChangeTone:
+    """Whether last week's change went the metric's good way; "none" when there is no change as shown.
+
+    "+0.0 h" is no change: it is neither green nor red, whatever the unrounded difference.
+    """
+    if row.delta is None or is_no_change(row.delta, row.format, compact):
+        return "none"
+    improved = row.improved
+    return "none" if improved is None else "good" if improved else "bad"
+
+
+def delta_text(row: ScorecardRow, compact: bool = False, locale: Locale = DEFAULT_LOCALE) -> str | None:
+    """The change since last week in the same style as the value beside it (compact with compact)."""
+    if row.delta is None:
+        return None
+    return format_delta(row.delta, row.format, compact, locale)
 
 
 def status_text(row: ScorecardRow) -> str:
@@ -269,7 +290,11 @@ def _number(value: object) -> float | None:
 
 
 def trend_frame(
-    frame: pd.DataFrame, periods: Sequence[cal.Period], metric: MetricBase, as_of: dt.datetime
+    frame: pd.DataFrame,
+    periods: Sequence[cal.Period],
+    metric: MetricBase,
+    as_of: dt.datetime,
+    locale: Locale = DEFAULT_LOCALE,
 ) -> pd.DataFrame:
     """One row per period (missing periods included, value None): what the trend chart draws."""
     by_start = {row.period: row for row in frame.itertuples(index=False)}
@@ -283,7 +308,7 @@ def trend_frame(
                 "period": period.label,
                 "start": period.first,
                 "value": value,
-                "value_text": format_value(value, metric.format),
+                "value_text": format_value(value, metric.format, locale=locale),
                 "n": n,
                 "low_sample": n < metric.min_sample,
                 "mature": is_mature(period, metric, as_of),
@@ -303,6 +328,7 @@ def breakdown_frame(
     metric: MetricBase,
     period: cal.Period,
     filters: Mapping[str, Sequence[str]] | None = None,
+    locale: Locale = DEFAULT_LOCALE,
 ) -> pd.DataFrame:
     """One row per value of the dimension over one period, best value first."""
     column = f"d_{dimension}"
@@ -317,7 +343,7 @@ def breakdown_frame(
             {
                 "group": str(group),
                 "value": value,
-                "value_text": format_value(value, metric.format),
+                "value_text": format_value(value, metric.format, locale=locale),
                 "n": n,
                 "low_sample": n < metric.min_sample,
                 "status": status_for(metric, value, period, {**(filters or {}), dimension: [str(group)]}),
@@ -363,7 +389,9 @@ def ranking_frame(ranking: Ranking, context: Mapping[str, pd.DataFrame]) -> pd.D
     return base
 
 
-def attainment_frame(ranking: Ranking, unit: str, group: str | None = None, limit: int = 60) -> pd.DataFrame:
+def attainment_frame(
+    ranking: Ranking, unit: str, group: str | None = None, limit: int = 60, locale: Locale = DEFAULT_LOCALE
+) -> pd.DataFrame:
     """Reps of one peer group (or all) for the attainment chart; the best and worst when there are many."""
     rows = [r for r in ranking.rows if r.value is not None and (group is None or r.group == group)]
     rows.sort(key=lambda r: -(r.value or 0.0))
@@ -375,7 +403,7 @@ def attainment_frame(ranking: Ranking, unit: str, group: str | None = None, limi
                 "rep": r.rep,
                 "group": r.group,
                 "value": r.value,
-                "value_text": format_value(r.value, unit),
+                "value_text": format_value(r.value, unit, locale=locale),
                 "tier": r.tier,
                 "rank": r.rank,
             }
@@ -408,7 +436,7 @@ def quality_frame(
             metric = catalog.metric(name)
             value, n = values[name].get(group, (None, 0))
             row[name] = value
-            row[f"{name}_text"] = format_value(value, metric.format)
+            row[f"{name}_text"] = format_value(value, metric.format, locale=catalog.locale)
             row[f"{name}_status"] = status_for(metric, value, period, {**(filters or {}), dimension: [group]})
             row[f"{name}_n"] = n
         rows.append(row)
@@ -443,8 +471,8 @@ def cost_margin_frame(frame: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def maturation_frame(curves: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """Maturation curves with a `group` column and the share as text, for the chart."""
+def maturation_frame(curves: pd.DataFrame, dimension: str, locale: Locale = DEFAULT_LOCALE) -> pd.DataFrame:
+    """Maturation curves with a `group` column, a short unique `label` for the legend and the share as text."""
     column = f"d_{dimension}"
     out = pd.DataFrame(
         {
@@ -454,5 +482,113 @@ def maturation_frame(curves: pd.DataFrame, dimension: str) -> pd.DataFrame:
             "members": curves["members"].astype(int),
         }
     )
-    out["share_text"] = [format_value(v, "percent") for v in out["share"]]
+    labels = short_names(sorted(set(out["group"])))
+    out["label"] = [labels[g] for g in out["group"]]
+    out["share_text"] = [format_value(v, "percent", locale=locale) for v in out["share"]]
     return out
+
+
+# --- names and tables that fit their frame ------------------------------------------------------------
+
+
+def short_names(names: Sequence[str], limit: int = 30) -> dict[str, str]:
+    """Each name cut to about `limit` characters with "…" in the middle, the cut names still all different.
+
+    "Paid search: revenue analytics (NA) Q3 2025" keeps its start and its end
+    ("Paid search: reve…(NA) Q3 2025"), so four such campaigns never read the same.
+    """
+    unique = list(dict.fromkeys(names))
+    longest = max((len(n) for n in unique), default=0)
+    for width in range(limit, longest + 1):
+        cut = {name: _cut(name, width) for name in unique}
+        if len(set(cut.values())) == len(unique):
+            return cut
+    return {name: name for name in unique}
+
+
+def _cut(name: str, width: int) -> str:
+    if len(name) <= width:
+        return name
+    tail = max(8, (width * 2) // 5)
+    start = len(name) - tail
+    space = name.rfind(" ", start - 6, start + 1)  # begin the end part at a word when one is near
+    if space > 0:
+        start = space + 1
+    head = max(1, width - 1 - (len(name) - start))
+    return name[:head].rstrip() + "…" + name[start:]
+
+
+TableColumn = tuple[str, str, str | None]
+"""(column of the frame, heading, unit of `formatting.format_value`, or None for text)."""
+
+
+def table_frame(frame: pd.DataFrame, columns: Sequence[TableColumn]) -> pd.DataFrame:
+    """The columns to show under their headings: numbers stay numbers (so they sort), text is text.
+
+    A missing text value becomes "–"; missing numbers stay missing and `table_styler` writes "–".
+    """
+    shown = pd.DataFrame(index=frame.index)
+    for column, label, unit in columns:
+        if column not in frame:
+            continue
+        values = frame[column]
+        if unit is None:
+            shown[label] = [MISSING if is_missing(v) else str(v) for v in values]
+        else:
+            shown[label] = pd.to_numeric(values, errors="coerce").astype("float64")
+    return shown
+
+
+def table_styler(frame: pd.DataFrame, columns: Sequence[TableColumn], locale: Locale = DEFAULT_LOCALE) -> Any:
+    """`table_frame` with every number written by `format_value` in the catalog's locale (a pandas Styler).
+
+    The cells read exactly like the cards, the CLI and the exports; sorting still sorts numbers.
+    """
+    shown = table_frame(frame, columns)
+    formats = {
+        label: (lambda value, unit=unit: format_value(value, unit, locale=locale))
+        for column, label, unit in columns
+        if unit is not None and label in shown
+    }
+    return shown.style.format(formats, na_rep=MISSING)  # type: ignore[arg-type]
+
+
+def freshness_frame(tables: Sequence[Any], now: dt.datetime | None = None) -> pd.DataFrame:
+    """One row per table: its rows and its newest time stamp, with the column it comes from.
+
+    `tables` are `ingest.TableFreshness` (table, rows, latest: {column: value}). Dates after
+    `now` (a campaign's planned end, next quarter's quota) are plans, not news, and are passed
+    over while the table has a stamp in the past. A table without time stamps shows "–".
+    """
+    cutoff = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
+    rows = []
+    for item in tables:
+        known = {c: v for c, v in item.latest.items() if not is_missing(v)}
+        past = {c: v for c, v in known.items() if _sortable(v) <= cutoff} or known
+        column, newest = max(past.items(), key=lambda kv: _sortable(kv[1]), default=(None, None))
+        rows.append(
+            {
+                "table": item.table,
+                "rows": item.rows,
+                "latest": MISSING if newest is None else stamp_text(newest),
+                "from": MISSING if column is None else column,
+            }
+        )
+    return pd.DataFrame(rows, columns=["table", "rows", "latest", "from"])
+
+
+def _sortable(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    return dt.datetime.min
+
+
+def stamp_text(value: object) -> str:
+    """A time stamp to the minute (2026-11-30 21:46), a date as ISO, anything else as text."""
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
