@@ -64,14 +64,16 @@ def _browse(catalog: Catalog) -> None:
         hide_index=True,
         width="stretch",
         placeholder=MISSING,
+        # Widths add up to less than the page's 978 px content width at 1440 px, so nothing is cut off.
         column_config={
-            "Metric": st.column_config.TextColumn("Metric", help="Label, with the name used in metrics.yaml"),
-            "Owners": st.column_config.TextColumn("Owners", width="small"),
-            "Type": st.column_config.TextColumn("Type", width="small"),
-            "Format": st.column_config.TextColumn("Format", width="small"),
-            "Better": st.column_config.TextColumn("Better", width="small", help="Better when higher or lower"),
-            "Card": st.column_config.CheckboxColumn("Card", width="small", help="On the weekly scorecard"),
-            "Line": st.column_config.NumberColumn("Line", width="small", format="%d", help="Line in metrics.yaml"),
+            "Metric": st.column_config.TextColumn("Metric", width=330, help="Label, with the name in metrics.yaml"),
+            "Owners": st.column_config.TextColumn("Owners", width=90),
+            "Section": st.column_config.TextColumn("Section", width=190),
+            "Type": st.column_config.TextColumn("Type", width=80),
+            "Format": st.column_config.TextColumn("Format", width=80),
+            "Better": st.column_config.TextColumn("Better", width=70, help="Better when higher or lower"),
+            "Card": st.column_config.CheckboxColumn("Card", width=55, help="On the weekly scorecard"),
+            "Line": st.column_config.NumberColumn("Line", width=55, format="%d", help="Line in metrics.yaml"),
         },
     )
 

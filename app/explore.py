@@ -28,6 +28,10 @@ DEFAULT_BREAKDOWN: Final = "region"
 BY_KEY: Final = "explore_by"
 CHART_KEY: Final = "breakdown_chart"
 DRILL_KEY: Final = "drill"
+CHART_BARS: Final = 30
+"""Bars drawn at most (the best and the worst half each); the table beside lists every value."""
+SIDE_BY_SIDE_NAMES: Final = 24
+"""Longest name (characters) for which the breakdown table fits beside the chart at 1440 px."""
 
 
 def render() -> None:
@@ -158,11 +162,14 @@ def _breakdown(
             help=f"Drop the {catalog.dimensions[parent].label.lower()} filter and break down by it again",
         )
     key = chart_key(by, filters)
-    chart_column, table_column = st.columns([3, 2], gap="large")
+    # Long names (campaigns) need the page's width for the table: then it goes under the chart.
+    side_by_side = breakdown["group"].str.len().max() <= SIDE_BY_SIDE_NAMES
+    chart_column, table_column = st.columns([3, 2], gap="large") if side_by_side else (st.container(), st.container())
     with chart_column:
+        drawn = views.ends_of(breakdown, CHART_BARS)
         st.altair_chart(
             charts.breakdown_chart(
-                breakdown,
+                drawn,
                 title=metric.label,
                 unit=metric.format,
                 dimension_label=label,
@@ -175,6 +182,8 @@ def _breakdown(
             on_select=functools.partial(_drill_from_chart, key) if drill_to else "ignore",
             selection_mode=charts.PICK if drill_to else None,
         )
+        if len(drawn) < len(breakdown):
+            st.caption(f"The best and worst {CHART_BARS // 2} of {len(breakdown)}; the table lists every one.")
     with table_column:
         if drill_to and drill_to in catalog.dimensions:
             st.selectbox(

@@ -355,6 +355,14 @@ def breakdown_frame(
     )
 
 
+def ends_of(frame: pd.DataFrame, limit: int = 30) -> pd.DataFrame:
+    """The first and last `limit // 2` rows of an ordered frame (best and worst), or all when it is short."""
+    if len(frame) <= limit:
+        return frame
+    half = limit // 2
+    return pd.concat([frame.head(half), frame.tail(half)])
+
+
 def values_by(frame: pd.DataFrame, dimension: str) -> dict[str, tuple[float | None, int]]:
     """{dimension value: (value, n)} from a one-period frame grouped by that dimension."""
     column = f"d_{dimension}"

@@ -350,3 +350,23 @@ def test_dashboard_file_runs_as_streamlit_runs_it() -> None:
     app = ok(AppTest.from_file(ROOT / "dashboard.py", default_timeout=60).run())
     first = next(iter(app.main.children.values()))
     assert first.type == "title" and first.value == "Weekly scorecard"
+
+
+@pytest.mark.usefixtures("dashboard_db")
+@pytest.mark.parametrize("page", ["scorecard", "explore", "ranking", "lead-quality", "definitions", "data"])
+def test_every_table_writes_a_dash_for_a_missing_value(open_page: PageRunner, page: str) -> None:
+    # Streamlit draws a missing cell as "None" unless the table names a placeholder; tables are drawn
+    # on a canvas, so the browser test cannot read them: every table here must set it.
+    app = ok(open_page(page, **({"by": "campaign", "metric": "won_deals"} if page == "explore" else {})))
+    tables = list(app.dataframe)
+    assert tables or page == "scorecard"
+    for table in tables:
+        assert table.proto.placeholder == "–", page
+
+
+@pytest.mark.usefixtures("dashboard_db")
+def test_campaign_tables_have_missing_values_and_still_no_none(open_page: PageRunner) -> None:
+    app = ok(open_page("lead-quality"))
+    table = app.dataframe[-1].value  # every campaign: some have leads but no won deals
+    assert table["Won deals"].isna().any()
+    assert not any("None" in t or "nan" in t for t in texts(app, "caption") + texts(app, "markdown"))

@@ -273,3 +273,9 @@ def test_a_change_that_rounds_to_zero_is_neither_good_nor_bad() -> None:
     assert views.change_tone(row(-1.0)) == "good" and views.delta_text(row(-1.0)) == "-1.0 h"
     assert views.change_tone(row(1.0)) == "bad"
     assert views.delta_text(row(-280_638.0, "currency"), compact=True) == "-$280.6k"
+
+
+def test_ends_of_keeps_the_best_and_the_worst() -> None:
+    frame = pd.DataFrame({"group": [f"c{i}" for i in range(40)]})
+    assert views.ends_of(frame, 30)["group"].tolist() == [f"c{i}" for i in (*range(15), *range(25, 40))]
+    assert len(views.ends_of(frame.head(30), 30)) == 30
