@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app import state
 from scorecard import config, ingest, views
 from scorecard.db import Database, DatabaseError
 from scorecard.formatting import MISSING
@@ -84,6 +85,11 @@ def _import_section(db: Database) -> None:
         "CRM exports (CSV, TSV or XLSX)", type=FILE_TYPES, accept_multiple_files=True, key=f"data_files_{round_}"
     )
     mapping, mapping_key = _mapping_choice()
+    if mapping is not None:
+        # A date without a time of day is a calendar day in the catalog's time zone.
+        served = state.catalog_state().catalog
+        zone = served.calendar.timezone if served is not None else "UTC"
+        mapping, mapping_key = mapping.for_calendar(zone), f"{mapping_key}|{zone}"
     strict = st.checkbox("Strict: import nothing if any row is bad", key="data_strict")
     last = st.session_state.get("data_last_import")
     if last is not None and not uploads:

@@ -58,12 +58,16 @@ def render() -> None:
         grain = state.url_choice("Trend by", GRAINS, param="grain", default="week", key="explore_grain", segmented=True)
     with pick_range:
         today = cal.today(calendar)
+        covered = state.coverage_of(ctx)
+        default = views.default_range(calendar, covered.now)
+        oldest = min(today.replace(year=today.year - 10), covered.first_week.first, default[0])
         first, last = state.url_date_range(
             "Dates",
-            default=views.default_range(calendar),
+            default=default,
             key="explore_range",
-            bounds=(today.replace(year=today.year - 10), today),
+            bounds=(oldest, today),
         )
+    state.data_ends_note(covered, f"the 52 weeks to {covered.last_week.label}")
     metric = catalog.metric(name)
     reason = state.unsupported(ctx, name, list(filters))
     if reason:

@@ -41,13 +41,15 @@ def render() -> None:
     filters = state.current_filters(ctx)
     catalog = ctx.catalog
     calendar = catalog.calendar
-    today = cal.today(calendar)
-    judgeable = views.judgeable_range(catalog)
+    covered = state.coverage_of(ctx)
+    today = cal.today(calendar, covered.now)  # the day after the last week with data, if it ends early
+    judgeable = views.judgeable_range(catalog, covered.now)
+    oldest = min(today.replace(year=today.year - 10), covered.first_week.first, judgeable[0])
     first, last = state.url_date_range(
         "Leads created",
         default=judgeable,
         key="lead_range",
-        bounds=(today.replace(year=today.year - 10), today),
+        bounds=(oldest, max(today, cal.today(calendar))),
         help="Default: the last 12 months of lead cohorts that have had their whole window to close.",
     )
     cohort = catalog.metrics.get(views.COHORT_METRIC)

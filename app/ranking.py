@@ -41,16 +41,18 @@ def render() -> None:
         st.info("metrics.yaml defines no ranking (a metric of type rank).")
         return
     calendar = catalog.calendar
-    quarters = views.quarter_choices(calendar)
+    covered = state.coverage_of(ctx)
+    quarters = covered.quarters()
     by_label = {q.label: q for q in quarters}
     today = cal.today(calendar)
+    state.outside_data_notice(covered, list(by_label), param="quarter", key="quarter_picker", grain="quarter")
     pick_quarter, pick_peers = st.columns([2, 3], vertical_alignment="bottom")
     with pick_quarter:
         label = state.url_choice(
             "Quarter",
             list(by_label),
             param="quarter",
-            default=views.last_complete_quarter(calendar).label,
+            default=covered.last_quarter.label if covered.last_quarter.label in by_label else quarters[0].label,
             key="quarter_picker",
             format_func=lambda q: f"{q} (to date)" if by_label[q].first <= today <= by_label[q].last else q,
             help="The last complete quarter by default; the current quarter is measured to date.",

@@ -31,6 +31,7 @@ from scorecard import periods as cal
 from scorecard import scorecard as weekly
 from scorecard.catalog import Catalog, CatalogError, load_catalog
 from scorecard.compiler import CompileError, Query
+from scorecard.coverage import Coverage, coverage
 from scorecard.db import Database, DatabaseError
 from scorecard.definitions import Locale
 from scorecard.engine import MetricError, Runner, dimension_values, maturation_curves, metric_sql
@@ -236,6 +237,58 @@ def _scorecard(_db: Database, _catalog: Catalog, source: Source, week: str, filt
 def scorecard_of(ctx: Context, week: cal.Period, filters: Mapping[str, Sequence[str]]) -> weekly.Scorecard:
     """The weekly scorecard for a week and filters (cached per source, week and filters)."""
     return _scorecard(ctx.db, ctx.catalog, ctx.source, week.label, filter_key(filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _coverage(_db: Database, _catalog: Catalog, source: Source, today: str) -> Coverage:
+    return coverage(_db, _catalog)
+
+
+def coverage_of(ctx: Context) -> Coverage:
+    """Where the data is (first and last day, the weeks and quarters it covers), cached per source and day."""
+    return _coverage(ctx.db, ctx.catalog, ctx.source, cal.today(ctx.catalog.calendar).isoformat())
+
+
+def outside_data_notice(
+    covered: Coverage,
+    options: Sequence[str],
+    *,
+    param: str,
+    key: str,
+    grain: Literal["week", "quarter"],
+) -> None:
+    """A week or quarter in the URL that the data does not cover: say so, and pick the nearest covered one.
+
+    Runs before the picker is drawn (only while its widget state is new), so a shared link
+    to a week outside the data opens on the closest week that has data, with a notice.
+    """
+    wanted = st.query_params.get(param)
+    if key in st.session_state or not wanted or wanted in options:
+        return
+    try:
+        asked = cal.parse_period(covered.calendar, wanted, grain)
+    except cal.PeriodError:
+        return
+    if grain == "week":
+        nearest = covered.nearest_week(asked).label
+    else:
+        newest = cal.parse_period(covered.calendar, options[0], grain)
+        nearest = options[0] if asked.first > newest.first else options[-1]
+    if nearest not in options:
+        return
+    st.session_state[key] = nearest
+    st.warning(
+        f"{asked.label} is outside the data: {covered.span()}. Showing the nearest {grain} with data, {nearest}.",
+        icon=":material/event_busy:",
+    )
+
+
+def data_ends_note(covered: Coverage, shown: str) -> None:
+    """'Data ends 2017-12-31; showing 2017-W52' when the data stops before the last complete week."""
+    if covered.ends_early:
+        st.info(
+            f"Data ends {covered.last_day}; showing {shown}. Pick another period above.", icon=":material/history:"
+        )
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)

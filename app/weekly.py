@@ -39,8 +39,10 @@ def render() -> None:
     if ctx is None:
         return
     filters = state.current_filters(ctx)
-    choices = views.week_choices(ctx.catalog.calendar)
+    covered = state.coverage_of(ctx)
+    choices = covered.weeks()
     weeks = {p.label: p for p in choices}
+    state.outside_data_notice(covered, list(weeks), param="week", key="week_picker", grain="week")
     picker, downloads = st.columns([2, 3], vertical_alignment="bottom")
     with picker:
         label = state.url_choice(
@@ -50,9 +52,11 @@ def render() -> None:
             default=choices[0].label,
             key="week_picker",
             format_func=lambda value: views.week_text(weeks[value]),
-            help="The last complete week by default. The week is kept in the page address.",
+            help="The last complete week that has data by default. The week is kept in the page address.",
         )
     week = weeks[label]
+    if label == choices[0].label:
+        state.data_ends_note(covered, label)
     card = state.guarded(state.scorecard_of, ctx, week, filters)
     if card is None:
         return

@@ -32,14 +32,16 @@ from scorecard.definitions import (
     Dimension,
     Locale,
     MetricBase,
+    MetricTest,
     RankMetric,
     RatioMetric,
     Relationship,
     Target,
 )
+from scorecard.periods import PeriodError, parse_week
 from scorecard.yamlsource import Issue, IssuesError, SourceDoc, YamlError, load_file, load_text
 
-TOP_LEVEL_KEYS = ("version", "calendar", "locale", "relationships", "dimensions", "metrics")
+TOP_LEVEL_KEYS = ("version", "calendar", "locale", "relationships", "dimensions", "metrics", "tests")
 
 
 class CatalogError(IssuesError):
@@ -60,6 +62,7 @@ class Catalog:
     text: str = field(repr=False, default="")
     warnings: tuple[Issue, ...] = ()
     locale: Locale = Locale()
+    tests: tuple[MetricTest, ...] = ()
     graph: Graph = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -226,8 +229,10 @@ def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
     relationships = _relationships(out, data.get("relationships") or [])
     graph = Graph(relationships)
     dimensions = _dimensions(out, data.get("dimensions") or {}, graph)
-    metrics, lines = _metrics(out, data.get("metrics") or [])
-    _check_metrics(out, metrics, lines, graph, dimensions)
+    checked, lines, partial = _metrics(out, data.get("metrics") or [])
+    _check_metrics(out, checked, lines, graph, dimensions)
+    metrics = {name: metric for name, metric in checked.items() if name not in partial}
+    tests = _tests(out, data.get("tests") or [], checked, dimensions, calendar)
     errors = [i for i in out.issues if i.severity == "error"]
     if errors:
         return None, out.issues
@@ -242,6 +247,7 @@ def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
         text=text,
         warnings=tuple(i for i in out.issues if i.severity != "error"),
         locale=locale,
+        tests=tuple(tests),
     )
     return catalog, out.issues
 
@@ -306,25 +312,31 @@ def _dimensions(out: _Collector, items: Any, graph: Graph) -> dict[str, Dimensio
             out.add(path, f"dimension {name}: give `column` (a path from the base table) or `columns` per table")
             continue
         ok = True
-        for table, expr in dim.columns.items():
+        for table, given in dim.columns.items():
             if table not in graph.tables:
                 out.add((*path, "columns", table), f"dimension {name}: unknown table {table!r}")
                 ok = False
                 continue
-            problem = _expression_problem(expr, table, graph, must_be_name=True)
-            if problem:
-                out.add((*path, "columns", table), f"dimension {name} on {table}: {problem}")
-                ok = False
+            for i, expr in enumerate(_as_paths(given)):
+                problem = _expression_problem(expr, table, graph, must_be_name=True)
+                if problem:
+                    where = (*path, "columns", table) if isinstance(given, str) else (*path, "columns", table, i)
+                    out.add(where, f"dimension {name} on {table}: {problem}")
+                    ok = False
         if dim.column is not None and not dim.columns:
-            reachable = [
-                t for t in graph.tables if _expression_problem(dim.column, t, graph, must_be_name=True) is None
-            ]
-            if not reachable:
-                out.add((*path, "column"), f"dimension {name}: {dim.column!r} is not a column of any table")
-                ok = False
+            for i, expr in enumerate(_as_paths(dim.column)):
+                reachable = [t for t in graph.tables if _expression_problem(expr, t, graph, must_be_name=True) is None]
+                if not reachable:
+                    where = (*path, "column") if isinstance(dim.column, str) else (*path, "column", i)
+                    out.add(where, f"dimension {name}: {expr!r} is not a column of any table")
+                    ok = False
         if ok:
             found[str(name)] = dim
     return found
+
+
+def _as_paths(given: str | Sequence[str]) -> tuple[str, ...]:
+    return (given,) if isinstance(given, str) else tuple(given)
 
 
 def _expression_problem(
@@ -342,12 +354,21 @@ def _expression_problem(
     return None
 
 
-def _metrics(out: _Collector, items: Any) -> tuple[dict[str, MetricBase], dict[str, tuple[str | int, ...]]]:
+def _metrics(
+    out: _Collector, items: Any
+) -> tuple[dict[str, MetricBase], dict[str, tuple[str | int, ...]], set[str]]:
+    """Metrics in file order, their paths, and the names of those with schema errors.
+
+    A metric with a schema error is still checked for references (so `of: leadz` is reported
+    beside a too-short description, and a formula naming it is not told it is unknown): it
+    joins the result with its bad fields dropped or stood in for, and its name is in the set.
+    """
     metrics: dict[str, MetricBase] = {}
     lines: dict[str, tuple[str | int, ...]] = {}
+    partial: set[str] = set()
     if not isinstance(items, list):
         out.add(("metrics",), "metrics must be a list")
-        return metrics, lines
+        return metrics, lines, partial
     for i, item in enumerate(items):
         path: tuple[str | int, ...] = ("metrics", i)
         if not isinstance(item, Mapping):
@@ -368,6 +389,11 @@ def _metrics(out: _Collector, items: Any) -> tuple[dict[str, MetricBase], dict[s
             metric = model.model_validate(item)
         except pydantic.ValidationError as exc:
             out.pydantic(exc, path, item, model, name)
+            stand_in = _stand_in(model, item, exc)
+            if stand_in is not None and stand_in.name not in metrics:
+                metrics[stand_in.name] = stand_in
+                lines[stand_in.name] = path
+                partial.add(stand_in.name)
             continue
         if metric.name in metrics:
             first = out.doc.line(lines[metric.name])
@@ -379,7 +405,32 @@ def _metrics(out: _Collector, items: Any) -> tuple[dict[str, MetricBase], dict[s
             continue
         metrics[metric.name] = metric
         lines[metric.name] = path
-    return metrics, lines
+    return metrics, lines, partial
+
+
+_STAND_INS: dict[str, Any] = {"label": "?", "description": "(see the schema error)", "owners": ["sales"]}
+"""Values standing in for bad required fields that no reference check reads."""
+
+
+def _stand_in(model: type[MetricBase], item: Mapping[str, Any], exc: pydantic.ValidationError) -> MetricBase | None:
+    """The metric with its schema errors set aside (optional fields dropped, a few required ones
+    stood in for), or None when an error is in a field the reference checks need."""
+    patched = dict(item)
+    for error in exc.errors():
+        if not error["loc"] or not isinstance(error["loc"][0], str):
+            return None
+        key = error["loc"][0]
+        field = model.model_fields.get(key)
+        if field is None or not field.is_required():
+            patched.pop(key, None)
+        elif key in _STAND_INS:
+            patched[key] = _STAND_INS[key]
+        else:
+            return None
+    try:
+        return model.model_validate(patched)
+    except pydantic.ValidationError:
+        return None
 
 
 _TIME_TYPES = (sa.DateTime, sa.Date)
@@ -490,6 +541,9 @@ def _check_metrics(
                     problem((key,), f"unknown dimension {value!r}; dimensions: {', '.join(dimensions)}")
             if metric.min_activity and metric.min_activity.metric not in metrics:
                 problem(("min_activity", "metric"), f"unknown metric {metric.min_activity.metric!r}")
+        for i, requirement in enumerate(metric.requires):
+            if table_known(("requires", i, "of"), requirement.of):
+                expression(("requires", i, "filter"), requirement.filter, requirement.of, condition=True)
         if metric.target is not None:
             _check_target(problem, metric, metric.target, dimensions)
     _check_cycles(out, metrics, lines)
@@ -544,3 +598,57 @@ def _check_cycles(
 
     for name in edges:
         visit(name, [])
+
+
+def _tests(
+    out: _Collector,
+    items: Any,
+    metrics: Mapping[str, MetricBase],
+    dimensions: Mapping[str, Dimension],
+    calendar: Calendar,
+) -> list[MetricTest]:
+    """The `tests:` section: shape, then the metrics, dimensions and week each test names."""
+    if not isinstance(items, list):
+        out.add(("tests",), "tests must be a list of {name, metric, equals | between | equals_metric | sum_over}")
+        return []
+    found: list[MetricTest] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        path: tuple[str | int, ...] = ("tests", i)
+        try:
+            test = MetricTest.model_validate(item)
+        except pydantic.ValidationError as exc:
+            out.pydantic(exc, path, item, MetricTest, None)
+            continue
+        before = len(out.issues)
+
+        def problem(key: str, message: str, _path: tuple[str | int, ...] = path, _test: str = test.name) -> None:
+            out.add((*_path, key), f"test {_test}: {message}")
+
+        if test.name in seen:
+            problem("name", f"duplicate test name (first on line {seen[test.name]})")
+        seen.setdefault(test.name, out.doc.line(path))
+        for key in ("metric", "equals_metric"):
+            ref = getattr(test, key)
+            if ref is None:
+                continue
+            if ref not in metrics:
+                near = difflib.get_close_matches(ref, list(metrics), n=1)
+                problem(key, f"unknown metric {ref!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
+            elif isinstance(metrics[ref], RankMetric):
+                problem(key, f"{ref!r} is a ranking, which has no single value")
+        for dim in [*test.filters, *([test.sum_over] if test.sum_over else [])]:
+            if dim not in dimensions:
+                problem("sum_over" if dim == test.sum_over else "filters", f"unknown dimension {dim!r}")
+        subject = metrics.get(test.metric)
+        additive = isinstance(subject, AggregateMetric) and subject.type in ("count", "sum")
+        if test.sum_over and subject is not None and not additive:
+            problem("sum_over", f"{test.metric} is not a count or sum, so its values by a dimension do not add up")
+        if test.week is not None:
+            try:
+                parse_week(calendar, test.week)
+            except PeriodError as exc:
+                problem("week", str(exc))
+        if len(out.issues) == before:
+            found.append(test)
+    return found

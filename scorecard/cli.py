@@ -9,7 +9,6 @@ a traceback.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,10 +16,12 @@ from typing import TYPE_CHECKING
 
 from scorecard import config
 from scorecard.db import Database, DatabaseError
+from scorecard.definitions import WINDOWS
 from scorecard.ingest.cli import register_export, register_import
 
 if TYPE_CHECKING:
     from scorecard.catalog import Catalog
+    from scorecard.history import History
     from scorecard.periods import Period
 
 Handler = Callable[[argparse.Namespace], int]
@@ -143,6 +144,32 @@ def _week(args: argparse.Namespace, catalog: Catalog) -> Period:
         raise CommandError(f"--week: {exc}") from None
 
 
+def _data_week(args: argparse.Namespace, catalog: Catalog, db: Database) -> tuple[Period, str | None]:
+    """--week, refused when outside the data (with the range it covers); else the last
+    complete week that has data, with a note to print when the data ends early."""
+    from scorecard.coverage import OutsideData, coverage
+
+    covered = coverage(db, catalog)
+    if not args.week:
+        note = covered.note()
+        return covered.last_week, (f"note: {note} (give --week to choose)" if note else None)
+    week = _week(args, catalog)
+    try:
+        covered.check_week(week)
+    except OutsideData as exc:
+        raise CommandError(f"--week: {exc}") from None
+    return week, None
+
+
+def _check_filters(db: Database, catalog: Catalog, filters: dict[str, list[str]]) -> None:
+    """A filter value no row holds is an error, never a silent page of zeros."""
+    from scorecard import filters as checks
+
+    problems = checks.check(db, catalog, filters) if filters else []
+    if problems:
+        raise CommandError("--filter: " + "\n--filter: ".join(problems))
+
+
 def _existing_database(args: argparse.Namespace) -> Database:
     db = _database(args)
     if not db.exists():
@@ -207,12 +234,15 @@ def _report(args: argparse.Namespace) -> int:
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
-    week = _week(args, catalog)
     db = _existing_database(args)
+    _check_filters(db, catalog, filters)
+    week, note = _data_week(args, catalog, db)
     try:
-        card = weekly.build(db, catalog, week, filters)
+        card = weekly.build(db, catalog, week, filters, window=args.window)
     except CompileError as exc:
         raise CommandError(str(exc)) from None
+    if note:
+        print(note, file=sys.stderr)
     if args.format == "json":
         print(json.dumps([row.as_json() for row in card.rows], indent=2))
     elif args.format == "csv":
@@ -228,8 +258,41 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     _add_metrics(p)
     p.add_argument("--week", help="YYYY-Www or a date in the week (default: the last complete week)")
     _add_filter(p)
+    p.add_argument(
+        "--window",
+        choices=WINDOWS,
+        help="read every metric over the week, the last 4 or 13 weeks, month or quarter to date "
+        "(default: each metric's own window, usually the week)",
+    )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(handler=_report)
+
+
+# --- doctor -------------------------------------------------------------------------------
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    import json
+
+    from scorecard import readiness
+    from scorecard.report import readiness_table
+
+    catalog = _catalog(args)
+    db = _existing_database(args)
+    report = readiness.check(db, catalog)
+    if args.format == "json":
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print(readiness_table(report))
+    return 0
+
+
+def _add_doctor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("doctor", help="which metrics the data supports, and what the others need")
+    _add_db(p)
+    _add_metrics(p)
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=_doctor)
 
 
 # --- ranking ------------------------------------------------------------------------------
@@ -238,25 +301,32 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def _ranking(args: argparse.Namespace) -> int:
     from scorecard import periods
     from scorecard.compiler import CompileError
+    from scorecard.coverage import OutsideData, coverage
     from scorecard.ranking import METRIC_GROUP, forced_ranking
     from scorecard.report import ranking_table
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
+    db = _existing_database(args)
+    covered = coverage(db, catalog)
     try:
         if args.period:
             period = periods.parse_period(catalog.calendar, args.period)
-        else:  # the last complete quarter, as on the dashboard's ranking page
-            current = periods.period_containing(catalog.calendar, periods.today(catalog.calendar), "quarter")
-            period = periods.period_containing(catalog.calendar, current.first - dt.timedelta(days=1), "quarter")
+            covered.check_period(period)
+        else:  # the last complete quarter that has data, as on the dashboard's ranking page
+            period = covered.last_quarter
     except periods.PeriodError as exc:
         raise CommandError(f"--period: {exc}") from None
+    except OutsideData as exc:
+        raise CommandError(f"--period: {exc}") from None
     group = METRIC_GROUP if args.group is None else (None if args.group == "none" else args.group)
-    db = _existing_database(args)
+    _check_filters(db, catalog, filters)
     try:
         ranking = forced_ranking(db, catalog, period, metric=args.metric, group=group, filters=filters)
     except (CompileError, KeyError) as exc:
         raise CommandError(str(exc).strip("'\"")) from None
+    if covered.ends_early and not args.period:
+        print(f"note: data ends {covered.last_day}; showing {period.label} (give --period to choose)", file=sys.stderr)
     frame = ranking.frame()
     if args.format == "csv":
         sys.stdout.write(frame.to_csv(index=False))
@@ -348,6 +418,162 @@ def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--out", help="write to this file instead of stdout")
     p.set_defaults(handler=_schema)
 
+# --- history, diff, revert -----------------------------------------------------------------
+
+
+def _history_of(args: argparse.Namespace) -> History:
+    from scorecard.history import History
+
+    return History(config.metrics_path(args.metrics))
+
+
+def _history(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from scorecard.history import HistoryError, content_hash
+
+    history = _history_of(args)
+    try:
+        versions = history.versions()
+    except HistoryError as exc:
+        raise CommandError(str(exc)) from None
+    if args.format == "json":
+        print(json.dumps([asdict(v) for v in versions], indent=2))
+        return 0
+    if not versions:
+        print(f"{history.path}: no saved versions yet (the first save records the file as it is now)")
+        return 0
+    print(f"{'version':<8} {'time (UTC)':<20} {'author':<22} message")
+    for v in versions:
+        print(f"{v.label:<8} {v.time.replace('T', ' ').removesuffix('Z'):<20} {v.author[:22]:<22} {v.message}")
+    disk = content_hash(history.disk_text())
+    same = [v for v in versions if v.sha256 == disk]
+    if versions[-1].sha256 == disk:
+        print(f"{history.path.name} on disk is {versions[-1].label}")
+    else:
+        like = f" (same text as {same[-1].label})" if same else ""
+        print(f"{history.path.name} on disk changed since {versions[-1].label}{like}; the next save records it")
+    print(f"history folder: {history.folder}")
+    return 0
+
+
+def _add_history(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("history", help="saved versions of metrics.yaml: who, when, why")
+    _add_metrics(p)
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=_history)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from scorecard.history import HistoryError, parse_ref
+
+    history = _history_of(args)
+    try:
+        text = history.diff(parse_ref(args.old), parse_ref(args.new), context=args.context)
+    except HistoryError as exc:
+        raise CommandError(str(exc)) from None
+    sys.stdout.write(text or f"{args.old} and {args.new} are the same\n")
+    return 0
+
+
+def _add_diff(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("diff", help="what changed between two versions of metrics.yaml")
+    p.add_argument("old", help="version number (3 or v3)")
+    p.add_argument("new", nargs="?", default="current", help="version number or 'current' (default: the file)")
+    p.add_argument("--context", type=int, default=3, help="unchanged lines around each change")
+    _add_metrics(p)
+    p.set_defaults(handler=_diff)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from scorecard.history import HistoryError, InvalidCatalogError
+
+    history = _history_of(args)
+    try:
+        version = history.record(args.message, author=args.author)
+    except InvalidCatalogError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        raise CommandError(f"{history.path} has problems; fix them before recording a version") from None
+    except HistoryError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"{history.path}: recorded as {version.label} by {version.author}")
+    return 0
+
+
+def _add_record(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("record", help="record metrics.yaml as edited by hand as a new version, with a message")
+    p.add_argument("--message", "-m", required=True, help="what changed and why")
+    p.add_argument("--author", help="who (default: the operating-system user)")
+    _add_metrics(p)
+    p.set_defaults(handler=_record)
+
+
+def _revert(args: argparse.Namespace) -> int:
+    from scorecard.history import HistoryError, InvalidCatalogError, parse_ref
+
+    history = _history_of(args)
+    try:
+        ref = parse_ref(args.version)
+        if not isinstance(ref, int):
+            raise CommandError("revert takes a version number, such as 3")
+        version = history.revert(ref, args.message, author=args.author)
+    except InvalidCatalogError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        raise CommandError(f"v{args.version} is not a valid catalog any more; nothing was changed") from None
+    except HistoryError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"{history.path}: now {version.label} ({version.message}) by {version.author}")
+    return 0
+
+
+def _add_revert(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("revert", help="make an earlier version of metrics.yaml current again (a new version)")
+    p.add_argument("version", help="version number (3 or v3)")
+    p.add_argument("--message", "-m", required=True, help="why")
+    p.add_argument("--author", help="who (default: the operating-system user)")
+    _add_metrics(p)
+    p.set_defaults(handler=_revert)
+
+
+# --- test ---------------------------------------------------------------------------------
+
+
+def _test(args: argparse.Namespace) -> int:
+    from scorecard import metric_tests
+
+    catalog = _catalog(args)
+    if not catalog.tests:
+        print(f"{catalog.path}: no tests declared (add a `tests:` section)")
+        return 0
+    unknown = [n for n in args.names or [] if n not in {t.name for t in catalog.tests}]
+    if unknown:
+        raise CommandError(f"unknown test(s): {', '.join(unknown)}")
+    db = _existing_database(args)
+    week = _week(args, catalog) if args.week else None
+    results = metric_tests.run(db, catalog, args.names or None, week, progress=_test_progress)
+    for result in results:
+        print(result)
+    print(metric_tests.summary(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
+def _test_progress(name: str, fraction: float) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r{fraction:4.0%} {name[:60]:<60}" + ("\n" if fraction >= 1 else ""))
+        sys.stderr.flush()
+
+
+def _add_test(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("test", help="run the metric tests of metrics.yaml; exit 1 if one fails")
+    p.add_argument("names", nargs="*", help="only these tests (default: all)")
+    _add_db(p)
+    _add_metrics(p)
+    p.add_argument("--week", help="the default week of tests without `week:` (default: the last complete week)")
+    p.set_defaults(handler=_test)
+
 
 REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
@@ -355,8 +581,14 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_validate,
     _add_report,
     _add_ranking,
+    _add_doctor,
     _add_sql,
     _add_schema,
+    _add_history,
+    _add_diff,
+    _add_record,
+    _add_revert,
+    _add_test,
     register_import,
     register_export,
 ]

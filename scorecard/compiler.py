@@ -125,10 +125,12 @@ class _ToMany(Exception):
 
 @dataclass
 class _Context:
-    """Per-statement state: unique alias names."""
+    """Per-statement state: unique alias names, and the calendar's time zone (in which
+    `days_between` counts calendar days)."""
 
     graph: Graph
     used: set[str] = field(default_factory=set)
+    zone: str = "UTC"
 
     def unique(self, name: str) -> str:
         candidate, i = name, 2
@@ -379,8 +381,8 @@ def _to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
         args = [to_sql(a, scope) for a in node.args]
         name = node.name
         if name == "days_between":
-            return dialects.days_between(args[0], args[1])
-        if name == "hours_between":
+            return dialects.days_between(args[0], args[1], scope.ctx.zone)
+        if name == "hours_between":  # elapsed time: an hour is an hour, whatever the clocks do
             return dialects.days_between(args[0], args[1]) * 24.0
         if name == "if":
             return sa.case((args[0], args[1]), else_=args[2])
@@ -518,22 +520,44 @@ class Compiler:
         self.catalog = catalog
         self.graph = catalog.graph
 
+    def _context(self) -> _Context:
+        return _Context(self.graph, zone=self.catalog.calendar.timezone)
+
     # dimension paths ---------------------------------------------------------------
-    def dimension_path(self, dimension: str, table: str) -> str:
+    def dimension_paths(self, dimension: str, table: str) -> tuple[str, ...]:
+        """The paths that give a dimension's value on a base table, first non-null winning."""
         dim = self.catalog.dimensions.get(dimension)
         if dim is None:
             raise CompileError(f"unknown dimension {dimension!r}; dimensions: {', '.join(self.catalog.dimensions)}")
-        path = dim.columns.get(table) or dim.column
-        if path is None:
+        paths = dim.paths(table)
+        if not paths:
             raise NotApplicable(f"dimension {dimension!r} does not reach {table}")
-        return path
+        return paths
+
+    def dimension_path(self, dimension: str, table: str) -> str:
+        """The paths of a dimension on a table as one text (for messages and checks)."""
+        return " | ".join(self.dimension_paths(dimension, table))
+
+    def reaches(self, dimension: str, table: str) -> bool:
+        """True if at least one of the dimension's paths compiles on the table."""
+        try:
+            self._dimension(dimension, Scope(_Context(self.graph), table))
+        except NotApplicable:
+            return False
+        return True
 
     def _dimension(self, dimension: str, scope: Scope) -> ColumnElement[Any]:
-        path = self.dimension_path(dimension, scope.table)
-        try:
-            return to_sql(ex.parse(path), scope)
-        except (CompileError, _ToMany) as exc:
-            raise NotApplicable(f"dimension {dimension!r} does not reach {scope.table} ({path}): {exc}") from None
+        paths = self.dimension_paths(dimension, scope.table)
+        compiled: list[ColumnElement[Any]] = []
+        problems: list[str] = []
+        for path in paths:
+            try:
+                compiled.append(to_sql(ex.parse(path), scope))
+            except (CompileError, _ToMany) as exc:
+                problems.append(f"{path}: {exc}")
+        if not compiled:
+            raise NotApplicable(f"dimension {dimension!r} does not reach {scope.table} ({'; '.join(problems)})")
+        return compiled[0] if len(compiled) == 1 else sa.func.coalesce(*compiled)
 
     # sides -------------------------------------------------------------------------------
     def _side_select(
@@ -591,7 +615,7 @@ class Compiler:
             reached = sa.and_(
                 to_sql(ex.parse(side.event or ""), scope, condition=True),
                 happened >= entry,
-                dialects.days_between(entry, happened) <= side.window_days,
+                dialects.days_between(entry, happened, ctx.zone) <= side.window_days,
                 *([happened < _literal(query.as_of)] if query.as_of else []),
             )
             numerator = sa.func.sum(sa.case((reached, value if value is not None else sa.literal(1)), else_=0))
@@ -635,7 +659,7 @@ class Compiler:
 
     def compile(self, metric: MetricBase, query: Query) -> sa.Select[Any]:
         """One SELECT: period, d_<dim>..., value, numerator, denominator, n."""
-        ctx = _Context(self.graph)
+        ctx = self._context()
         periods = _periods_cte(query)
         sides = self.sides(metric)
         try:
@@ -691,7 +715,7 @@ class Compiler:
         """
         if query.as_of is None:
             raise CompileError("a maturation curve needs an as-of instant")
-        ctx = _Context(self.graph)
+        ctx = self._context()
         periods = _periods_cte(query)
         scope = Scope(ctx, metric.of)
         entry = to_sql(ex.parse(metric.time), scope)
@@ -708,10 +732,14 @@ class Compiler:
             to_sql(ex.parse(metric.event), scope, condition=True),
             happened >= entry,
             happened < as_of,
-            dialects.days_between(entry, happened) < (max_weeks + 1) * 7,
+            dialects.days_between(entry, happened, ctx.zone) < (max_weeks + 1) * 7,
         )
-        age = dialects.least(dialects.FloorInt(dialects.days_between(entry, as_of) / 7.0), _literal(max_weeks))
-        until = sa.case((reached, dialects.FloorInt(dialects.days_between(entry, happened) / 7.0)), else_=sa.null())
+        age = dialects.least(
+            dialects.FloorInt(dialects.days_between(entry, as_of, ctx.zone) / 7.0), _literal(max_weeks)
+        )
+        until = sa.case(
+            (reached, dialects.FloorInt(dialects.days_between(entry, happened, ctx.zone) / 7.0)), else_=sa.null()
+        )
         selectable = scope.selectable().join(periods, sa.and_(entry >= periods.c.p_start, entry < periods.c.p_end))
         return (
             sa.select(*dims, age.label("age_weeks"), until.label("event_week"), sa.func.count().label("members"))
@@ -722,7 +750,7 @@ class Compiler:
 
     def dimension_values(self, dimension: str, table: str, limit: int) -> sa.Select[Any]:
         """Distinct values of a dimension as seen from one table, for filter pickers."""
-        scope = Scope(_Context(self.graph), table)
+        scope = Scope(self._context(), table)
         column = self._dimension(dimension, scope).label("value")
         return (
             sa.select(column)

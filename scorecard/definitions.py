@@ -19,6 +19,8 @@ Section = Literal["handover", "sales", "shared"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 TieRule = Literal["min", "dense", "average"]
 Grain = Literal["week", "month", "quarter", "year"]
+Window = Literal["week", "4w", "13w", "mtd", "qtd"]
+WINDOWS: tuple[str, ...] = ("week", "4w", "13w", "mtd", "qtd")
 
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -100,13 +102,30 @@ class Relationship(Strict):
     reverse: str | None = Field(None, pattern=NAME_PATTERN)
 
 
+Paths = str | tuple[str, ...]
+
+
 class Dimension(Strict):
-    """A way to slice metrics: where its value lives, relative to each base table."""
+    """A way to slice metrics: where its value lives, relative to each base table.
+
+    A table may give several paths, tried in order, the first non-null winning: a call
+    logged on a deal reaches its lead source through the deal's lead
+    (`activities: [lead.source, opportunity.lead.source]`).
+    """
 
     label: str
-    column: str | None = Field(None, description="path from the base table, used when no per-table entry")
-    columns: dict[str, str] = Field(default_factory=dict, description="base table -> path")
+    column: Paths | None = Field(None, description="path(s) from the base table, used when no per-table entry")
+    columns: dict[str, Paths] = Field(
+        default_factory=dict, description="base table -> path, or a list of paths tried in order (first non-null)"
+    )
     description: str = ""
+
+    def paths(self, table: str) -> tuple[str, ...]:
+        """The paths that give this dimension's value on a base table, in order; () if none."""
+        given = self.columns.get(table, self.column)
+        if given is None:
+            return ()
+        return (given,) if isinstance(given, str) else tuple(given)
 
 
 class Threshold(Strict):
@@ -167,6 +186,18 @@ class Measure(Strict):
         return self.sum if self.sum is not None else self.average
 
 
+class Requirement(Strict):
+    """A condition the data must meet, over all its rows, for a metric to be judged.
+
+    `of: opportunities, filter: "closed_at is not null and not is_won"` needs at least one
+    lost deal: a win rate over data that holds only won deals is not a 100% win rate.
+    """
+
+    of: str = Field(description="the table that must hold at least one row meeting the filter")
+    filter: str | None = Field(None, description="condition on that table's rows (expression grammar)")
+    message: str = Field(min_length=5, description="what is missing, in plain words: 'the data has no lost deals'")
+
+
 class MetricBase(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     label: str
@@ -178,6 +209,14 @@ class MetricBase(Strict):
     min_sample: int = Field(0, ge=0)
     target: Target | None = None
     scorecard: bool = Field(True, description="show on the weekly scorecard")
+    requires: tuple[Requirement, ...] = Field((), description="conditions the data must meet to judge this metric")
+    settles_after: int | None = Field(
+        None,
+        ge=0,
+        le=3660,
+        description="days after a period ends until its value stops changing (later events still count)",
+    )
+    window: Window = Field("week", description="default window: week, 4w, 13w, mtd (month to date), qtd")
 
     @field_validator("owners", mode="before")
     @classmethod
@@ -316,6 +355,54 @@ MODEL_BY_TYPE: dict[str, type[MetricBase]] = {
 }
 
 
+TEST_CHECKS: tuple[str, ...] = ("equals", "between", "equals_metric", "sum_over")
+
+
+class MetricTest(Strict):
+    """A check on a metric's value for one week, declared beside the definitions (`tests:`).
+
+    Exactly one of: `equals` a number, `between` two bounds, `equals_metric` another metric's
+    value for the same week and filters, or `sum_over` a dimension (the values by that
+    dimension add up to the total; counts and sums only). Run by `python -m scorecard test`
+    and by the definitions editor before a save.
+    """
+
+    name: str = Field(pattern=NAME_PATTERN)
+    metric: str
+    description: str = ""
+    week: str | None = Field(None, description="YYYY-Www or a date in it; default: the last complete week")
+    weeks_ago: int = Field(0, ge=0, description="weeks before the default week (for cohorts that need time)")
+    filters: dict[str, tuple[str, ...]] = Field(default_factory=dict, description="dimension -> values")
+    equals: float | None = None
+    between: tuple[float, float] | None = None
+    equals_metric: str | None = None
+    sum_over: str | None = Field(None, description="dimension whose values add up to the total")
+    tolerance: float = Field(0.0, ge=0, description="absolute difference allowed (plus float rounding)")
+
+    @field_validator("filters", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _one_check(self) -> MetricTest:
+        given = [k for k in TEST_CHECKS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a test needs exactly one of {', '.join(TEST_CHECKS)} (got {len(given)})")
+        if self.between is not None and self.between[0] > self.between[1]:
+            raise ValueError(f"between: the low bound {self.between[0]:g} is above the high {self.between[1]:g}")
+        if self.week is not None and self.weeks_ago:
+            raise ValueError("give `week` or `weeks_ago`, not both")
+        return self
+
+    @property
+    def check(self) -> str:
+        """Which of TEST_CHECKS this test makes."""
+        return next(k for k in TEST_CHECKS if getattr(self, k) is not None)
+
+
 class CatalogFile(Strict):
     """The whole metrics.yaml, for the published JSON Schema."""
 
@@ -325,3 +412,4 @@ class CatalogFile(Strict):
     relationships: tuple[Relationship, ...] = ()
     dimensions: dict[str, Dimension] = Field(default_factory=dict)
     metrics: tuple[Metric, ...] = ()
+    tests: tuple[MetricTest, ...] = ()

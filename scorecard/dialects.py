@@ -22,6 +22,42 @@ class DaysBetween(FunctionElement[float]):
     name = "days_between"
 
 
+class LocalTime(FunctionElement[Any]):
+    """A naive UTC timestamp as wall-clock time in a time zone (a naive local timestamp).
+
+    Day differences between local times are calendar days: two local midnights are a
+    whole number of days apart even across a daylight-saving change.
+    """
+
+    type = sa.DateTime()
+    inherit_cache = True
+    name = "local_time"
+
+    def __init__(self, value: ColumnElement[Any], zone: str) -> None:
+        super().__init__(value, sa.literal(zone, sa.String))
+
+
+@compiles(LocalTime)
+def _local_default(element: LocalTime, compiler: SQLCompiler, **kw: Any) -> str:
+    value, zone = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"((CAST({value} AS TIMESTAMP) AT TIME ZONE 'UTC') AT TIME ZONE {zone})"
+
+
+@compiles(LocalTime, "duckdb")
+def _local_duckdb(element: LocalTime, compiler: SQLCompiler, **kw: Any) -> str:
+    # timezone(zone, TIMESTAMP) reads a naive time as local to zone; timezone(zone, TIMESTAMPTZ)
+    # gives the wall clock there. 'UTC' first, so the session's TimeZone setting never matters.
+    value, zone = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"timezone({zone}, timezone('UTC', CAST({value} AS TIMESTAMP)))"
+
+
+@compiles(LocalTime, "sqlite")
+def _local_sqlite(element: LocalTime, compiler: SQLCompiler, **kw: Any) -> str:
+    # sc_to_local is registered on every SQLite connection (scorecard.sqlite_functions).
+    value, zone = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"sc_to_local({value}, {zone})"
+
+
 @compiles(DaysBetween)
 def _days_default(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(sa.cast(arg, sa.DateTime), **kw) for arg in element.clauses)
@@ -112,8 +148,19 @@ def _least_sqlite(element: Least, compiler: SQLCompiler, **kw: Any) -> str:
     return f"min({compiler.process(element.clauses, **kw)})"
 
 
-def days_between(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[float]:
+def days_between(start: ColumnElement[Any], end: ColumnElement[Any], zone: str | None = None) -> ColumnElement[float]:
+    """Days from start to end; with a `zone` other than UTC, calendar days there (timestamps
+    are read as wall-clock times in the zone, dates are already calendar days)."""
+    if zone is not None and not _is_utc(zone):
+        start, end = (
+            arg if isinstance(arg.type, sa.Date) and not isinstance(arg.type, sa.DateTime) else LocalTime(arg, zone)
+            for arg in (start, end)
+        )
     return DaysBetween(start, end)
+
+
+def _is_utc(zone: str) -> bool:
+    return zone.upper() in ("UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z", "ZULU", "UCT", "ETC/UCT", "UNIVERSAL")
 
 
 def percentile(expr: ColumnElement[Any], fraction: float) -> ColumnElement[float]:

@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from scorecard import expressions as ex
+from scorecard import words
 from scorecard.catalog import Catalog
 from scorecard.compiler import Compiler, NotApplicable, Query, dialect_named, render_sql
 from scorecard.db import Database
@@ -88,15 +89,16 @@ class Runner:
         return out.sort_values(keys).reset_index(drop=True)
 
     def supports(self, name: str, dimensions: Mapping[str, Any] | list[str]) -> str | None:
-        """None if the metric can be filtered/broken down by these dimensions, else why not."""
+        """None if the metric can be filtered/broken down by these dimensions, else why not,
+        in words a sales manager reads ("Quota attainment can't be split by product: ...")."""
         metric = self.catalog.metric(name)
         compiler = Compiler(self.catalog)
-        try:
-            for table in tables_of(self.catalog, metric):
-                for dim in dimensions:
-                    compiler.dimension_path(dim, table)
-        except NotApplicable as exc:
-            return str(exc)
+        for dim in dimensions:
+            if dim not in self.catalog.dimensions:
+                continue
+            missing = [t for t in tables_of(self.catalog, metric) if not compiler.reaches(dim, t)]
+            if missing:
+                return words.cannot_split(metric.label, self.catalog.dimensions[dim].label, missing)
         return None
 
 

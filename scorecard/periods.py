@@ -176,3 +176,47 @@ def parse_period(cal: Calendar, text: str, grain: GrainName = "quarter") -> Peri
         return period_containing(cal, dt.date.fromisoformat(raw), grain)
     except ValueError:
         raise PeriodError(f"{text!r} is not a period: write 2026-Q3, 2026-W47, 2026-11, 2026 or a date") from None
+
+
+WINDOW_WORDS: dict[str, str] = {
+    "week": "the week",
+    "4w": "the last 4 weeks",
+    "13w": "the last 13 weeks",
+    "mtd": "month to date",
+    "qtd": "quarter to date",
+}
+"""How each window reads in a sentence ("win rate over the last 4 weeks")."""
+
+
+def window_ending(cal: Calendar, window: str, last_week: Period, back: int = 0) -> Period:
+    """The window of kind `window` ending with `last_week`, or the one `back` steps earlier.
+
+    week, 4w and 13w step back by their own length; month and quarter to date step back a
+    month or quarter and cover the same number of days from its start (never past its end),
+    so a quarter to date is compared with the previous quarter at the same point.
+    """
+    if window == "week":
+        return shift_weeks(cal, last_week, -back)
+    if window in ("4w", "13w"):
+        length = 4 if window == "4w" else 13
+        end = shift_weeks(cal, last_week, -length * back)
+        begin = shift_weeks(cal, end, -(length - 1))
+        tail = end.label[-3:] if begin.label[:4] == end.label[:4] else end.label
+        return make_period(cal, begin.first, end.last, "window", f"{begin.label}–{tail}")
+    if window in ("mtd", "qtd"):
+        grain: GrainName = "month" if window == "mtd" else "quarter"
+        current = period_containing(cal, last_week.last, grain)
+        elapsed = (last_week.last - current.first).days
+        step = 1 if grain == "month" else 3
+        first = _add_months(current.first, -step * back)
+        whole = period_containing(cal, first, grain)
+        last = min(first + dt.timedelta(days=elapsed), whole.last)
+        name = whole.label if grain == "quarter" else f"{whole.first:%Y-%m}"
+        title = name if last == whole.last else f"{name} to {last:%d %b}"
+        return make_period(cal, first, last, "window", title)
+    raise PeriodError(f"unknown window {window!r}; use week, 4w, 13w, mtd or qtd")
+
+
+def windows_ending(cal: Calendar, window: str, last_week: Period, count: int) -> tuple[Period, ...]:
+    """`count` windows, oldest first, the newest ending with `last_week`."""
+    return tuple(window_ending(cal, window, last_week, back) for back in reversed(range(count)))

@@ -9,6 +9,7 @@ from scorecard.catalog import Catalog
 from scorecard.definitions import Locale
 from scorecard.formatting import DEFAULT_LOCALE, format_delta, format_value
 from scorecard.ranking import Ranking
+from scorecard.readiness import Readiness, fill_text
 from scorecard.scorecard import REPORT_FIELDS, Scorecard
 
 SECTIONS = {
@@ -37,15 +38,16 @@ def scorecard_table(card: Scorecard, locale: Locale = DEFAULT_LOCALE) -> str:
     """The scorecard as an aligned text table grouped by section, money in the catalog's currency."""
     filters = ", ".join(f"{k}={'|'.join(v)}" for k, v in card.filters.items()) or "none"
     lines = [f"Scorecard for week {card.week.label} ({card.week.first} to {card.week.last}); filters: {filters}", ""]
-    header = ("Metric", "Value", "Prev", "Change", "Target", "Status", "n", "Owners", "Trend (12 wk)")
+    header = ("Metric", "Value", "Prev", "Change", "Target", "Status", "n", "Owners", "Trend")
     for section, title in SECTIONS.items():
         rows = [r for r in card.rows if r.section == section]
         if not rows:
             continue
         table = [header]
         for r in rows:
-            label = r.label + (f" [cohort {r.cohort}]" if r.cohort else "")
-            status = r.status + (" (low n)" if r.low_sample else "")
+            label = r.label + (
+                f" [cohort {r.cohort}]" if r.cohort else f" [{r.period}]" if r.settled or r.window != "week" else ""
+            )
             table.append(
                 (
                     label,
@@ -53,7 +55,7 @@ def scorecard_table(card: Scorecard, locale: Locale = DEFAULT_LOCALE) -> str:
                     format_value(r.previous, r.format, locale=locale),
                     format_delta(r.delta, r.format, locale=locale),
                     format_value(r.target, r.format, locale=locale) if r.target is not None else "",
-                    status if r.note is None else "n/a",
+                    r.verdict,
                     str(r.n),
                     _owners(r.owners),
                     sparkline([p.value for p in r.trend]),
@@ -69,12 +71,16 @@ def scorecard_table(card: Scorecard, locale: Locale = DEFAULT_LOCALE) -> str:
             if i == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
         lines.append("")
-    notes = [r for r in card.rows if r.note]
-    for r in notes:
-        lines.append(f"note: {r.label}: {r.note}")
-    low = [r.label for r in card.rows if r.low_sample]
-    if low:
-        lines.append(f"low sample (below each metric's minimum; not a trend): {', '.join(low)}")
+    for r in card.rows:
+        if not r.judgeable and r.reason:
+            lines.append(f"not judged: {r.label}: {r.reason}")
+    for r in card.rows:
+        if r.settled and r.provisional is not None:
+            lines.append(
+                f"provisional: {r.label} for {r.week} reads "
+                f"{format_value(r.provisional, r.format, locale=locale)} so far; "
+                f"it can still change, so the scorecard judges {r.settled}, the latest settled week"
+            )
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -89,6 +95,9 @@ def scorecard_csv(card: Scorecard) -> str:
         data.update(
             {key: _num(data[key]) for key in ("value", "previous", "delta", "target")},
             low_sample=str(row.low_sample).lower(),
+            judgeable=str(row.judgeable).lower(),
+            flags="|".join(row.flags),
+            provisional=_num(row.provisional),
             owners="|".join(row.owners),
             trend=";".join(_num(p.value) for p in row.trend),
         )
@@ -132,3 +141,25 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
+
+
+def readiness_table(report: Readiness) -> str:
+    """`doctor`: per metric ready or not (and why), per table its rows, time range and fill."""
+    lines = [report.summary().capitalize() + ".", ""]
+    width = max((len(m.label) for m in report.metrics.values()), default=10)
+    lines.append("Metrics")
+    for m in report.metrics.values():
+        state = "ready" if m.ready else "NOT READY"
+        extra = "" if m.scorecard else "  (not on the scorecard)"
+        lines.append(f"  {m.label.ljust(width)}  {state}{extra}")
+        for reason in m.reasons:
+            lines.append(f"  {'':{width}}    - {reason}")
+    lines += ["", "Tables (columns the catalog reads: share of rows filled)"]
+    for t in report.tables.values():
+        span = f"{t.first:%Y-%m-%d} to {t.last:%Y-%m-%d}" if t.first and t.last else "no dates"
+        lines.append(f"  {t.table:<14}{t.rows:>12,} rows  {span}")
+        for c in t.columns:
+            lines.append(f"      {c.column:<18}{fill_text(t, c):>7}")
+    if report.data_end:
+        lines += ["", f"Data ends {report.data_end:%Y-%m-%d %H:%M} (UTC); later events can still change recent weeks."]
+    return "\n".join(lines).rstrip() + "\n"

@@ -18,20 +18,39 @@ from typing import Any, Literal
 import pandas as pd
 
 from scorecard import periods as cal
+from scorecard import readiness, words
 from scorecard.catalog import Catalog
 from scorecard.compiler import CompileError, Query
 from scorecard.db import Database
-from scorecard.definitions import CohortMetric, MetricBase, Target, Threshold
+from scorecard.definitions import (
+    WINDOWS,
+    AggregateMetric,
+    CohortMetric,
+    MetricBase,
+    RatioMetric,
+    Target,
+    Threshold,
+)
 from scorecard.engine import MetricError, Runner
+from scorecard.readiness import Readiness
 
 Status = Literal["green", "amber", "red", "none"]
+Flag = Literal["no_input", "low_sample", "provisional", "not_applicable", "no_target"]
+FLAGS: tuple[str, ...] = ("no_input", "low_sample", "provisional", "not_applicable", "no_target")
+BLOCKING: frozenset[str] = frozenset({"no_input", "low_sample", "provisional", "not_applicable"})
+"""Flags that stop a value from being judged; `no_target` only means there is nothing to judge against."""
+
+VERDICT_WORDS: dict[str, str] = {"green": "on target", "amber": "near target", "red": "off target"}
 
 REPORT_FIELDS: tuple[str, ...] = (
-    "metric", "label", "value", "previous", "delta", "target", "status", "n", "low_sample", "owners", "trend",
-    "section", "format", "direction", "week", "cohort", "note",
+    "metric", "label", "value", "previous", "delta", "target", "status", "judgeable", "flags", "reason", "n",
+    "low_sample", "owners", "trend", "section", "format", "direction", "week", "window", "period", "settled",
+    "provisional", "cohort", "note",
 )  # fmt: skip
 """The fields of a scorecard row in `report --format json` and csv, in order."""
 TREND_WEEKS = 12
+MAX_LOOKBACK = 60
+"""At most this many windows are read back to find settled ones (a metric that settles slowly)."""
 
 
 @dataclass(frozen=True)
@@ -39,11 +58,18 @@ class TrendPoint:
     week: str
     value: float | None
     n: int
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
 class ScorecardRow:
-    """One metric on the weekly scorecard."""
+    """One metric on the weekly scorecard.
+
+    `value` is the value judged: of the latest settled period (`settled` names it when it is
+    not the chosen one), or of the newest mature cohort (`cohort`). `provisional` is the
+    chosen period's own value when it can still change. `status` is green, amber or red only
+    when `judgeable`; otherwise `flags` and `reason` say why not, in plain words.
+    """
 
     metric: str
     label: str
@@ -63,6 +89,23 @@ class ScorecardRow:
     week: str
     cohort: str | None = None
     note: str | None = None
+    judgeable: bool = False
+    flags: tuple[str, ...] = ()
+    reason: str | None = None
+    window: str = "week"
+    period: str = ""
+    settled: str | None = None
+    provisional: float | None = None
+
+    @property
+    def verdict(self) -> str:
+        """The same words on every surface: on / near / off target when judged; otherwise
+        'not judged' (see `reason`), or 'no target' for a judgeable value with nothing to meet."""
+        if self.judgeable and self.status != "none":
+            return VERDICT_WORDS[self.status]
+        if self.judgeable:
+            return "no target"
+        return "not judged"
 
     @property
     def improved(self) -> bool | None:
@@ -75,6 +118,7 @@ class ScorecardRow:
         """The documented JSON shape of `report --format json`."""
         data = asdict(self)
         data["owners"] = list(self.owners)
+        data["flags"] = list(self.flags)
         data["trend"] = [asdict(p) for p in self.trend]
         return {key: data[key] for key in REPORT_FIELDS}
 
@@ -87,6 +131,8 @@ class Scorecard:
     catalog_version: str
     statements: int = 0
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    window: str | None = None
+    readiness: Readiness | None = None
 
     def row(self, metric: str) -> ScorecardRow:
         return next(r for r in self.rows if r.metric == metric)
@@ -131,16 +177,42 @@ def mature_cohort_week(catalog: Catalog, metric: CohortMetric, week: cal.Period)
     return candidate
 
 
+def window_of(metric: MetricBase, window: str | None = None) -> str:
+    """The window a metric is read over: the one asked for, else the metric's own default."""
+    return window or metric.window
+
+
 def query_for(
     catalog: Catalog,
     metric: MetricBase,
     week: cal.Period,
     filters: Mapping[str, Sequence[str]] | None = None,
+    window: str | None = None,
+    count: int = TREND_WEEKS,
 ) -> Query:
-    """The query behind a metric's scorecard row: 12 trend weeks ending with the week shown,
+    """The query behind a metric's scorecard row: `count` windows ending with the week shown,
     or, for a cohort metric, with its newest mature cohort; events counted up to the week's end."""
     last = mature_cohort_week(catalog, metric, week) if isinstance(metric, CohortMetric) else week
-    return Query.build(cal.weeks_ending(catalog.calendar, last, TREND_WEEKS), filters=filters, as_of=week.end)
+    periods = cal.windows_ending(catalog.calendar, window_of(metric, window), last, count)
+    return Query.build(periods, filters=filters, as_of=week.end)
+
+
+def settled_count(
+    catalog: Catalog, metric: MetricBase, week: cal.Period, as_of: dt.datetime | None, window: str | None = None
+) -> tuple[int, int]:
+    """How many windows to read (ending with the week shown) so that TREND_WEEKS of them are
+    settled by `as_of`, and how many of the newest ones are still provisional."""
+    if isinstance(metric, CohortMetric) or as_of is None:
+        return TREND_WEEKS, 0
+    days = readiness.settles_after(catalog, metric)
+    if days == 0:
+        return TREND_WEEKS, 0
+    lag = dt.timedelta(days=days)
+    kind = window_of(metric, window)
+    for unsettled in range(MAX_LOOKBACK):
+        if cal.window_ending(catalog.calendar, kind, week, unsettled).end + lag <= as_of:
+            return TREND_WEEKS + unsettled, unsettled
+    return TREND_WEEKS, TREND_WEEKS  # nothing settled within reach: every window is provisional
 
 
 def build(
@@ -150,19 +222,38 @@ def build(
     filters: Mapping[str, Sequence[str]] | None = None,
     metrics: Sequence[str] | None = None,
     runner: Runner | None = None,
+    window: str | None = None,
+    ready: Readiness | None = None,
 ) -> Scorecard:
-    """Assemble the scorecard of one week (with its 12-week trends) under dimension filters."""
+    """Assemble the scorecard of one week (with its trends) under dimension filters.
+
+    `window` reads every metric over that window (week, 4w, 13w, mtd, qtd); without it each
+    metric uses its own default. `ready` is the data's readiness report (checked if not given).
+    """
     kept: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (filters or {}).items() if v}
     runner = runner or Runner(db, catalog)
     chosen = [catalog.metric(m) for m in metrics] if metrics else catalog.scorecard_metrics()
     for dim in kept:
         if dim not in catalog.dimensions:
             raise CompileError(f"unknown dimension {dim!r}; dimensions: {', '.join(catalog.dimensions)}")
+    if window is not None and window not in WINDOWS:
+        raise CompileError(f"unknown window {window!r}; use {', '.join(WINDOWS)}")
+    ready = ready or readiness.check(db, catalog)
     rows = []
     with db.engine().connect() as conn:
         for metric in chosen:
-            rows.append(_row(runner, catalog, metric, week, kept, conn))
-    return Scorecard(week, kept, tuple(rows), catalog.version, runner.statements_run)
+            rows.append(_row(runner, catalog, metric, week, kept, conn, window, ready))
+    return Scorecard(week, kept, tuple(rows), catalog.version, runner.statements_run, window=window, readiness=ready)
+
+
+def sample_noun(catalog: Catalog, metric: MetricBase) -> str:
+    """What a metric's sample counts, in the users' words: deals, leads, activities..."""
+    if isinstance(metric, RatioMetric):
+        side = metric.numerator if metric.sample == "numerator" else metric.denominator
+        return words.plural(side.table)
+    if isinstance(metric, AggregateMetric | CohortMetric):
+        return words.plural(metric.of)
+    return "rows"
 
 
 def _row(
@@ -172,8 +263,12 @@ def _row(
     week: cal.Period,
     filters: Mapping[str, tuple[str, ...]],
     conn: Any,
+    window: str | None,
+    ready: Readiness,
 ) -> ScorecardRow:
-    query = query_for(catalog, metric, week, filters)
+    kind = window_of(metric, window)
+    count, unsettled = settled_count(catalog, metric, week, ready.data_end, window)
+    query = query_for(catalog, metric, week, filters, window, count)
     cohort_label = query.periods[-1].label if isinstance(metric, CohortMetric) else None
     thresholds = target_for(metric.target, week, filters)
     empty = ScorecardRow(
@@ -194,32 +289,79 @@ def _row(
         trend=(),
         week=week.label,
         cohort=cohort_label,
+        window=kind,
+        period=query.periods[-1].label,
     )
+    flags: list[str] = [] if thresholds else ["no_target"]
+    reasons: list[str] = []
+    readiness_of = ready.of(metric.name)
+    if readiness_of is not None and not readiness_of.ready:
+        flags.append("no_input")
+        reasons.append(f"not judged: {readiness_of.reason}")
     unsupported = runner.supports(metric.name, list(filters))
     if unsupported:
-        return dataclasses.replace(empty, note=f"not available with this filter: {unsupported}")
+        return dataclasses.replace(
+            empty,
+            note=unsupported,
+            flags=_ordered([*flags, "not_applicable"]),
+            reason="; ".join([unsupported, *reasons]),
+        )
     try:
         frame = runner.run(metric.name, query, conn)
     except (MetricError, CompileError) as exc:
-        return dataclasses.replace(empty, note=str(exc))
+        return dataclasses.replace(empty, note=str(exc), flags=_ordered([*flags, "no_input"]), reason=str(exc))
     by_period = {row.period: row for row in frame.itertuples(index=False)}
     trend = []
-    for period in query.periods:
+    for i, period in enumerate(query.periods):
         found = by_period.get(period.first)
         value = _number(found.value) if found is not None else None
-        trend.append(TrendPoint(period.label, value, int(found.n) if found is not None else 0))
-    current, previous = trend[-1], trend[-2]
+        provisional = i >= len(query.periods) - unsettled
+        trend.append(TrendPoint(period.label, value, int(found.n) if found is not None else 0, provisional))
+    judged = len(trend) - 1 - unsettled
+    if judged < 0:
+        judged = len(trend) - 1
+        flags.append("provisional")
+        days = readiness.settles_after(catalog, metric)
+        reasons.append(f"still changing: a {kind if kind != 'week' else 'week'} settles {days} days after it ends")
+    current = trend[judged]
+    previous = trend[judged - 1] if judged > 0 else TrendPoint("", None, 0)
     delta = None if current.value is None or previous.value is None else current.value - previous.value
+    low_sample = current.n < metric.min_sample
+    if current.value is None or low_sample:
+        flags.append("low_sample")
+        reasons.append(_sample_reason(catalog, metric, current, kind))
+    judgeable = current.value is not None and not BLOCKING.intersection(flags)
     return dataclasses.replace(
         empty,
         value=current.value,
         previous=previous.value,
         delta=delta,
-        status=status_of(current.value, thresholds, metric.direction),
+        status=status_of(current.value, thresholds, metric.direction) if judgeable else "none",
         n=current.n,
-        low_sample=current.n < metric.min_sample,
+        low_sample=low_sample,
         trend=tuple(trend),
+        judgeable=judgeable,
+        flags=_ordered(flags),
+        reason="; ".join(reasons) or None,
+        period=current.week,
+        settled=current.week if unsettled and judged == len(trend) - 1 - unsettled else None,
+        provisional=trend[-1].value if unsettled and judged != len(trend) - 1 else None,
     )
+
+
+def _sample_reason(catalog: Catalog, metric: MetricBase, point: TrendPoint, window: str) -> str:
+    noun = sample_noun(catalog, metric)
+    span = cal.WINDOW_WORDS.get(window, window)
+    if point.n == 0:
+        text = f"no {noun} in {span}"
+    else:
+        text = f"only {point.n:,} {noun} in {span}; at least {metric.min_sample:,} are needed to judge"
+    wider = {"week": " (read it over 4 or 13 weeks)", "4w": " (read it over 13 weeks)"}.get(window, "")
+    return text + wider
+
+
+def _ordered(flags: Sequence[str]) -> tuple[str, ...]:
+    return tuple(f for f in FLAGS if f in flags)
 
 
 def _number(value: Any) -> float | None:

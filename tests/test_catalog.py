@@ -238,3 +238,59 @@ def test_published_json_schema_describes_the_locale_block():
     jsonschema.validate({"locale": {"code": "GBP", "symbol": "£"}}, published)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"locale": {"code": "pounds"}}, published)
+
+
+def test_schema_error_does_not_hide_reference_errors():
+    """A metric with a schema error (short description) still has its references checked, and a
+    formula naming it is not told the metric is unknown."""
+    text = BASE.replace(
+        "description: Deals won by close week, shared by both teams.\n", "description: too short\n"
+    ).replace("of: opportunities\n", "of: opportunitiez\n", 1) + (
+        "  - name: per_call\n    label: Won deals per call\n"
+        "    description: Won deals over calls, for both teams to read together.\n"
+        "    owners: both\n    type: derived\n    formula: won_deals / calls\n"
+    )
+    found = issues_of(text)
+    lines = text.splitlines()
+    described = lines.index("    description: too short") + 1
+    of = lines.index("    of: opportunitiez") + 1
+    assert any(f.startswith(f"m.yaml:{described}: metric won_deals: description: String should have") for f in found)
+    assert f"m.yaml:{of}: metric won_deals: unknown table 'opportunitiez'; did you mean 'opportunities'?" in found
+    assert not any("unknown metric" in f for f in found), found
+    assert len(found) == 2
+
+
+TESTS = textwrap.dedent(
+    """\
+    tests:
+      - name: wins_by_region
+        metric: won_deals
+        sum_over: region
+      - name: calls_bounded
+        metric: calls
+        filters: {region: EMEA}
+        between: [0, 100]
+    """
+)
+
+
+def test_tests_section_is_read_into_the_catalog():
+    catalog, issues = check_text(BASE + TESTS, "m.yaml")
+    assert issues == [] and catalog is not None
+    assert [(t.name, t.check) for t in catalog.tests] == [("wins_by_region", "sum_over"), ("calls_bounded", "between")]
+    assert catalog.tests[1].filters == {"region": ("EMEA",)}
+
+
+def test_tests_section_problems_each_with_its_line():
+    text = BASE + TESTS.replace("metric: won_deals", "metric: won_deal").replace(
+        "between: [0, 100]", "between: [0, 100]\n    equals: 3\n  - name: wins_by_region\n    metric: calls\n"
+        "    sum_over: region\n    week: 2026-W99"
+    )
+    found = issues_of(text)
+    lines = text.splitlines()
+    start = lines.index("tests:")
+    assert f"m.yaml:{start + 3}: test wins_by_region: unknown metric 'won_deal'; did you mean 'won_deals'?" in found
+    assert any(f.startswith(f"m.yaml:{start + 5}: a test needs exactly one of") for f in found), found
+    assert any("duplicate test name" in f for f in found)
+    assert any("calls is not a count or sum, so its values by a dimension do not add up" in f for f in found)
+    assert any("2026-W99" in f for f in found), found

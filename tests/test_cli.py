@@ -82,6 +82,7 @@ def test_report_json_shape(tiny_path: str, capsys):  # type: ignore[no-untyped-d
         "week": "2026-W03",
         "value": 8000.0,
         "n": 2,
+        "provisional": False,
     }
 
 

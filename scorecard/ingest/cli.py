@@ -64,6 +64,26 @@ def default_quarantine_path(db_path: Path | None) -> Path:
     return folder / (dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ".csv")
 
 
+def calendar_zone(metrics: str | None) -> str:
+    """The catalog's time zone (`calendar: timezone:`), where a date without a time of day
+    is a calendar day. Read on its own so that an import never waits on a valid catalog."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from scorecard import yamlsource
+
+    try:
+        data = yamlsource.load_file(config.metrics_path(metrics)).data
+    except (yamlsource.YamlError, OSError):
+        return "UTC"
+    calendar = data.get("calendar") if isinstance(data, dict) else None
+    zone = calendar.get("timezone", "UTC") if isinstance(calendar, dict) else "UTC"
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return str(zone)
+
+
 def _import(args: argparse.Namespace) -> int:
     from scorecard.db import Database
 
@@ -87,6 +107,7 @@ def _import_into(db: Database, args: argparse.Namespace) -> int:
         )
     except mapping.MappingError as exc:
         raise CommandError("\nerror: ".join(str(i) for i in exc.issues)) from None
+    rules = rules.for_calendar(calendar_zone(getattr(args, "metrics", None)))
     missing = [f for f in args.files if not Path(f).is_file()]
     if missing:
         raise CommandError("\nerror: ".join(f"{f}: no such file" for f in missing))
@@ -138,6 +159,11 @@ def register_import(sub: Subparsers[argparse.ArgumentParser]) -> None:
     p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing to the database")
     p.add_argument("--quarantine", help="where to write bad rows (default: data/quarantine/<time>.csv)")
     p.add_argument("--timezone", help="time zone of times without an offset (default: the mapping's, else UTC)")
+    p.add_argument(
+        "--metrics",
+        help=f"catalog whose calendar time zone places dates without a time (default: ${config.METRICS_ENV} "
+        "or metrics.yaml)",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="CSV, TSV or XLSX files")
     p.set_defaults(handler=_import)
 

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from scorecard.db import Database, create_schema, refresh_maintained
 from scorecard.ingest import load, schema, validate
-from scorecard.ingest.mapping import Mapping
-from scorecard.ingest.readers import RawTable, ReadError, SourceFile, read_table
+from scorecard.ingest.mapping import Mapping, SourceRule
+from scorecard.ingest.readers import RawTable, ReadError, SourceFile, headerless_hint, read_table
 from scorecard.ingest.resolve import Creation, resolve_references
 from scorecard.ingest.transform import IngestError, Mapped, map_file
 
@@ -42,6 +42,8 @@ class FileReport:
     footer_lines: int = 0
     encoding: str = ""
     delimiter: str = ""
+    skipped: int = 0
+    """Rows of an update source with a blank id: they name no row to fill."""
 
 
 @dataclass
@@ -99,27 +101,30 @@ def prepare(files: Sequence[SourceFile], mapping: Mapping, progress: Progress | 
     mapping column a file lacks (with the file's real headers and the nearest name).
     """
     problems: list[str] = []
-    raws: list[RawTable] = []
+    raws: list[tuple[RawTable, list[SourceRule]]] = []
     for source_file in files:
+        headerless = mapping.headerless_source_for(source_file.name)
         try:
-            raws.append(read_table(source_file, progress))
+            raw = read_table(source_file, progress, headerless.names if headerless else None)
         except ReadError as exc:
             problems.append(str(exc))
+            continue
+        raws.append((raw, [headerless] if headerless else mapping.sources_for(raw.file, raw.headers)))
     mapped: list[Mapped] = []
-    for i, raw in enumerate(raws):
-        source = mapping.source_for(raw.file, raw.headers)
-        if source is None:
+    for i, (raw, sources) in enumerate(raws):
+        if not sources:
             problems.append(
                 f"{raw.file}: no source in {mapping.file} matches this file (by name or headers); "
-                f"its columns: {', '.join(raw.headers)}"
+                f"its columns: {', '.join(raw.headers)}{headerless_hint(raw.headers)}"
             )
             continue
         if progress is not None:
             progress(f"checking {raw.file}", i, len(raws))
-        result = map_file(raw, mapping, source, problems)
-        if result is not None:
-            validate.check_rows(result)
-            mapped.append(result)
+        for source in sources:
+            result = map_file(raw, mapping, source, problems)
+            if result is not None:
+                validate.check_rows(result)
+                mapped.append(result)
     if problems:
         raise IngestError(problems)
     return mapped
@@ -132,7 +137,9 @@ def plan_import(mapped: list[Mapped], conn: sa.Connection | None, mapping_name: 
     ordered = sorted(mapped, key=lambda m: order[m.table])
     creations = resolve_references(ordered, conn)
     for table in schema.IMPORTABLE:
-        validate.check_duplicates([m for m in ordered if m.table == table])
+        validate.check_duplicates([m for m in ordered if m.table == table and not m.updates])
+        for update in (m for m in ordered if m.table == table and m.updates):
+            validate.check_duplicates([update])
     reports: list[FileReport] = []
     batches: list[load.Batch] = []
     accepted_frames: dict[int, pd.DataFrame] = {}
@@ -140,9 +147,10 @@ def plan_import(mapped: list[Mapped], conn: sa.Connection | None, mapping_name: 
     accepted_masks: dict[int, np.ndarray] = {}
     for m in mapped:
         bad = m.bad_mask()
-        accepted_masks[id(m)] = ~bad
+        skipped = m.skipped_mask() & ~bad
+        accepted_masks[id(m)] = ~bad & ~skipped
         columns = [c.name for c in schema.table(m.table).c if c.name in m.frame.columns]
-        frame = m.frame.loc[~bad, columns].reset_index(drop=True)
+        frame = m.frame.loc[~bad & ~skipped, columns].reset_index(drop=True)
         accepted_frames[id(m)] = frame
         reports.append(
             FileReport(
@@ -151,20 +159,22 @@ def plan_import(mapped: list[Mapped], conn: sa.Connection | None, mapping_name: 
                 m.table,
                 m.source.name,
                 len(m.frame) + len(m.raw.bad_lines),
-                int((~bad).sum()),
+                int((~bad & ~skipped).sum()),
                 int(bad.sum()) + len(m.raw.bad_lines),
                 m.raw.footer_lines,
                 m.raw.encoding,
                 m.raw.delimiter,
+                int(skipped.sum()),
             )
         )
         quarantine_parts.append(_quarantine_of(m))
     created_batches, created = _created(creations, accepted_masks)
     batches.extend(created_batches)
-    for m in ordered:
+    # Updates go last: the rows they fill may arrive in this same import.
+    for m in sorted(ordered, key=lambda m: m.updates):
         frame = accepted_frames[id(m)]
         if not frame.empty:
-            batches.append(load.Batch(m.table, frame, m.file))
+            batches.append(load.Batch(m.table, frame, m.file, insert=not m.updates))
     quarantine = (
         pd.concat(quarantine_parts, ignore_index=True)
         if quarantine_parts
@@ -296,6 +306,8 @@ def summary_lines(result: ImportResult) -> list[str]:
     lines: list[str] = []
     for f in plan.files:
         extra = f", {f.footer_lines} report footer lines skipped" if f.footer_lines else ""
+        if f.skipped:
+            extra += f", {f.skipped:,} without an id skipped (nothing to fill)"
         lines.append(
             f"{f.file} -> {f.table} ({f.source}): {f.rows:,} rows, {f.accepted:,} accepted, "
             f"{f.quarantined:,} quarantined{extra}"

@@ -37,8 +37,11 @@ class Counts:
         return Counts(self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged)
 
 
-def upsert(conn: sa.Connection, table_name: str, frame: pd.DataFrame, serial: int = 0) -> Counts:
-    """Insert new keys, update changed rows, leave identical rows alone (only mapped columns)."""
+def upsert(conn: sa.Connection, table_name: str, frame: pd.DataFrame, serial: int = 0, insert: bool = True) -> Counts:
+    """Insert new keys, update changed rows, leave identical rows alone (only mapped columns).
+
+    With insert=False (`mode: update`) new keys are not added, only existing rows filled.
+    """
     if frame.empty:
         return Counts()
     target = schema.table(table_name)
@@ -64,11 +67,12 @@ def upsert(conn: sa.Connection, table_name: str, frame: pd.DataFrame, serial: in
             ).scalar_one()
             if changed:
                 conn.execute(sa.update(target).values({c: stage.c[c] for c in values}).where(on).where(differs))
-        new = sa.select(*(stage.c[c] for c in columns)).where(~sa.exists().where(on))
-        conn.execute(sa.insert(target).from_select(columns, new))
+        if insert:
+            new = sa.select(*(stage.c[c] for c in columns)).where(~sa.exists().where(on))
+            conn.execute(sa.insert(target).from_select(columns, new))
     finally:
         stage.drop(conn)
-    return Counts(inserted=len(frame) - matched, updated=changed, unchanged=matched - changed)
+    return Counts(inserted=len(frame) - matched if insert else 0, updated=changed, unchanged=matched - changed)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class Batch:
     table: str
     frame: pd.DataFrame
     origin: str
+    insert: bool = True
+    """False for `mode: update`: only rows that exist are filled."""
 
 
 def write_batches(conn: sa.Connection, batches: list[Batch], progress: Progress | None = None) -> dict[str, Counts]:
@@ -89,7 +95,7 @@ def write_batches(conn: sa.Connection, batches: list[Batch], progress: Progress 
     for batch in batches:
         if progress is not None:
             progress(f"loading {batch.table}", done, total)
-        counts = upsert(conn, batch.table, batch.frame, next(serial))
+        counts = upsert(conn, batch.table, batch.frame, next(serial), batch.insert)
         totals[batch.table] = totals.get(batch.table, Counts()) + counts
         done += len(batch.frame)
     if progress is not None:

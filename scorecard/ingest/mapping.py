@@ -25,13 +25,14 @@ from scorecard.ingest.parse import NAMED_FORMATS, fold
 from scorecard.yamlsource import Issue, IssuesError, SourceDoc
 
 Unmapped = Literal["quarantine", "keep", "default"]
+Mode = Literal["upsert", "update"]
 Unknown = Literal["quarantine", "keep", "null"]
 LookupKey = Literal["id", "name", "email", "auto"]
 DecimalMark = Literal["auto", ".", ","]
 
 TOP_KEYS: Final = ("version", "name", "description", "defaults", "sources")
 SETTING_KEYS: Final = ("timezone", "date_format", "day_first", "decimal")
-SOURCE_KEYS: Final = ("name", "table", "match", "columns", *SETTING_KEYS)
+SOURCE_KEYS: Final = ("name", "table", "match", "columns", "header", "names", "mode", *SETTING_KEYS)
 MATCH_KEYS: Final = ("files", "headers")
 RULE_KEYS: Final = (
     "column",
@@ -67,6 +68,9 @@ class Settings:
     date_format: str = "auto"
     day_first: bool = False
     decimal: DecimalMark = "auto"
+    date_zone: str | None = None
+    """The catalog's time zone: a value with no time of day is that calendar day there
+    (None: the same zone as times)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,11 @@ class SourceRule:
     table: str
     match: Match
     columns: tuple[ColumnRule, ...]
+    header: bool = True
+    """False: the file has no header row; `names` names its columns in order."""
+    names: tuple[str, ...] = ()
+    mode: Mode = "upsert"
+    """update: fill the mapped columns of rows that already exist; add none."""
 
 
 @dataclass(frozen=True)
@@ -143,8 +152,30 @@ class Mapping:
     sources: tuple[SourceRule, ...]
 
     def source_for(self, filename: str, headers: Sequence[str]) -> SourceRule | None:
-        """The first source whose match accepts the file."""
-        return next((s for s in self.sources if s.match.accepts(filename, headers)), None)
+        """The first source with a header row whose match accepts the file."""
+        return next((s for s in self.sources if s.header and s.match.accepts(filename, headers)), None)
+
+    def sources_for(self, filename: str, headers: Sequence[str]) -> list[SourceRule]:
+        """Every source a file with a header row feeds: the first matching source that adds
+        rows, and every matching `mode: update` source (one file may feed several)."""
+        matching = [s for s in self.sources if s.header and s.match.accepts(filename, headers)]
+        first = next((s for s in matching if s.mode == "upsert"), None)
+        return [s for s in matching if s is first or s.mode == "update"]
+
+    def headerless_source_for(self, filename: str) -> SourceRule | None:
+        """The first source without a header row whose file names match (before reading it)."""
+        return next((s for s in self.sources if not s.header and s.match.accepts(filename, s.names)), None)
+
+    def for_calendar(self, zone: str) -> Mapping:
+        """This mapping with date-only values read as calendar days in `zone` (the catalog's)."""
+        sources = tuple(
+            replace(
+                source,
+                columns=tuple(replace(c, settings=replace(c.settings, date_zone=zone)) for c in source.columns),
+            )
+            for source in self.sources
+        )
+        return replace(self, sources=sources)
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -237,7 +268,7 @@ class _Builder:
         if decimal not in ("auto", ".", ","):
             self.issue((*path, "decimal"), f"decimal {decimal!r}: use auto, '.' (dot) or ',' (comma)")
             decimal = base.decimal
-        return Settings(timezone, date_format, day_first, decimal)
+        return Settings(timezone, date_format, day_first, decimal, base.date_zone)
 
 
 def _valid_zone(name: str) -> bool:
@@ -310,6 +341,18 @@ def _source(b: _Builder, raw: Any, path: tuple[str | int, ...], defaults: Settin
     if not isinstance(raw_columns, MappingType) or not raw_columns:
         b.issue((*path, "columns"), f"source {name!r}: `columns:` maps target columns of {table} to how they are found")
         return None
+    mode = raw.get("mode", "upsert")
+    if mode not in ("upsert", "update"):
+        b.issue(
+            (*path, "mode"),
+            f"source {name!r}: mode: is upsert (add new rows, update known ones; the default) or update "
+            "(only fill columns of rows that already exist)",
+        )
+        mode = "upsert"
+    keys = schema.key_columns(table)
+    if mode == "update" and keys != ("id",):
+        b.issue((*path, "mode"), f"source {name!r}: mode: update needs a table with an id; {table} has none")
+        mode = "upsert"
     maintained = model.MAINTAINED.get(table, ())
     table_columns = [c.name for c in schema.table(table).c if c.name not in maintained]
     rules: list[ColumnRule] = []
@@ -324,17 +367,63 @@ def _source(b: _Builder, raw: Any, path: tuple[str | int, ...], defaults: Settin
         if target not in table_columns:
             b.issue(cpath, f"source {name!r}: {table} has no column {target!r}{_suggest(str(target), table_columns)}")
             continue
-        rule = _rule(b, table, str(target), spec, cpath, settings, name)
+        rule = _rule(b, table, str(target), spec, cpath, settings, name, mode)
         if rule is not None:
             rules.append(rule)
+    header, names = _header(b, raw, path, name, match)
     mapped = {r.target for r in rules}
-    for column in schema.required_columns(table):
-        if column not in mapped and column not in raw_columns and not schema.has_default(table, column):
+    if mode == "update":
+        if "id" not in raw_columns:
             b.issue(
                 (*path, "columns"),
-                f"source {name!r}: {table}.{column} is required but not mapped; map a column or give `constant:`",
+                f"source {name!r}: mode: update finds existing {table} rows by id: map `id:` (a column of ids, "
+                "or a name with lookup: {by: name})",
             )
-    return SourceRule(name, line, table, match, tuple(rules))
+    else:
+        for column in schema.required_columns(table):
+            if column not in mapped and column not in raw_columns and not schema.has_default(table, column):
+                hint = (
+                    " (or, if this file only fills columns of rows another file adds, give the source `mode: update`)"
+                    if "id" in raw_columns and keys == ("id",)
+                    else ""
+                )
+                b.issue(
+                    (*path, "columns"),
+                    f"source {name!r}: {table}.{column} is required but not mapped; map a column or give "
+                    f"`constant:`{hint}",
+                )
+    return SourceRule(name, line, table, match, tuple(rules), header, names, mode)
+
+
+def _header(
+    b: _Builder, raw: MappingType[str, Any], path: tuple[str | int, ...], name: str, match: Match
+) -> tuple[bool, tuple[str, ...]]:
+    """`header: false` with `names: [...]`: a file without a header row, its columns named in order."""
+    header = raw.get("header", True)
+    if not isinstance(header, bool):
+        b.issue((*path, "header"), f"source {name!r}: header: is true (the first row names the columns) or false")
+        return True, ()
+    names = raw.get("names")
+    if header:
+        if names is not None:
+            b.issue((*path, "names"), f"source {name!r}: names: is for files without a header row; add `header: false`")
+        return True, ()
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+        b.issue(
+            (*path, "names" if names is not None else "header"),
+            f"source {name!r}: a file without a header row needs `names:`, its columns in order, e.g. "
+            "[Deal ID, Created, Stage, Amount]",
+        )
+        return False, ()
+    folded = [fold(n) for n in names]
+    for n in {n for n in folded if folded.count(n) > 1}:
+        b.issue((*path, "names"), f"source {name!r}: names: {n!r} appears twice")
+    if not match.files:
+        b.issue(
+            (*path, "match"),
+            f"source {name!r}: a file without a header row is recognised by its name only; give match: files: [...]",
+        )
+    return False, tuple(n.strip() for n in names)
 
 
 def _match(b: _Builder, raw: Any, path: tuple[str | int, ...], name: str) -> Match:
@@ -362,12 +451,21 @@ def _match(b: _Builder, raw: Any, path: tuple[str | int, ...], name: str) -> Mat
 
 
 def _rule(
-    b: _Builder, table: str, target: str, spec: Any, path: tuple[str | int, ...], inherited: Settings, source: str
+    b: _Builder,
+    table: str,
+    target: str,
+    spec: Any,
+    path: tuple[str | int, ...],
+    inherited: Settings,
+    source: str,
+    mode: Mode = "upsert",
 ) -> ColumnRule | None:
     line = b.doc.line(path)
     column = schema.table(table).c[target]
     kind = schema.kind_of(column)
     references = schema.REFERENCES.get((table, target))
+    if mode == "update" and target == "id":
+        references = table  # an update names rows that exist: checked (or looked up by name) like a reference
     where = f"source {source!r}, column {target}"
     if isinstance(spec, str | list):
         spec = {"column": spec}
@@ -506,6 +604,9 @@ def _lookup(
     create = raw.get("create", False)
     if not isinstance(create, bool):
         b.issue((*path, "create"), f"{where}: create: is true or false")
+        create = False
+    if create and target == "id":
+        b.issue((*path, "create"), f"{where}: mode: update adds no {references}; it only fills rows that exist")
         create = False
     if create and references not in schema.CREATABLE:
         b.issue((*path, "create"), f"{where}: missing {references} cannot be created from a reference; import them")

@@ -286,10 +286,12 @@ def _either(parts: pa.StructArray, first: str, second: str) -> np.ndarray:
 
 def _assemble(
     year: np.ndarray, month: np.ndarray, day: np.ndarray, parts: pa.StructArray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Build naive timestamps from regex groups; returns (datetime64[us], offset minutes or NaN)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Build naive timestamps from regex groups; returns (datetime64[us], offset minutes or
+    NaN, whether the text gave a time of day)."""
     names = set(parts.type.names) if hasattr(parts.type, "names") else {f.name for f in parts.type}
     zeros = np.zeros(len(year))
+    timed = ~np.isnan(_group(parts, "h")) if "h" in names else np.zeros(len(year), dtype=bool)
     hour = np.nan_to_num(_group(parts, "h")) if "h" in names else zeros
     minute = np.nan_to_num(_group(parts, "mi")) if "mi" in names else zeros
     second = np.nan_to_num(_group(parts, "s")) if "s" in names else zeros
@@ -312,7 +314,7 @@ def _assemble(
     clock = ((hour * 3600 + minute * 60 + second) * 1_000_000 + micro).astype("int64").astype("timedelta64[us]")
     stamps = np.where(bad, np.datetime64("NaT", "us"), days + clock)
     offsets = _offsets(parts.field("tz")) if "tz" in names else np.full(len(year), np.nan)
-    return stamps, offsets
+    return stamps, offsets, timed
 
 
 def _offsets(tz: pa.Array) -> np.ndarray:
@@ -338,11 +340,15 @@ _MONTH_NAMES = pa.array(list(_MONTHS))
 _MONTH_NUMBERS = np.array([*_MONTHS.values(), np.nan], dtype=float)
 
 
+_TIME_DIRECTIVES = re.compile(r"%[HIMSfpXcTRrsz]")
+
+
 def parse_datetime(
     text: pd.Series,
     fmt: str = "auto",
     timezone: str = "UTC",
     day_first: bool = False,
+    date_zone: str | None = None,
 ) -> Parsed:
     """Read dates and times in ISO, m/d/Y, d/m/Y (with or without time, 12/24 h), named
     months, or Excel serial numbers; convert local times in `timezone` to naive UTC.
@@ -350,18 +356,23 @@ def parse_datetime(
     `fmt` is 'auto' (detect per value; a column's day/month order is detected from
     values above 12, else `day_first` decides), 'iso', 'mdy'/'us', 'dmy'/'eu',
     'excel', or a strftime pattern. Offsets in the text (Z, +01:00) win over `timezone`.
+
+    A value with no time of day ('2017-03-01', a whole Excel serial) is a calendar day:
+    it becomes the instant that day begins in `date_zone` (the catalog's time zone, so
+    the day falls in its own week there), not midnight in `timezone`.
     """
     text = clean_text(text)
     n = len(text)
     present = text.notna().to_numpy()
     stamps = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     offsets = np.full(n, np.nan)
+    timed = np.zeros(n, dtype=bool)
     arr = arrow_text(text)
     name = fmt.lower() if fmt.lower() in NAMED_FORMATS else None
     todo = present.copy()
 
-    def put(matched: np.ndarray, result: tuple[np.ndarray, np.ndarray]) -> None:
-        stamps[matched], offsets[matched] = result
+    def put(matched: np.ndarray, result: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        stamps[matched], offsets[matched], timed[matched] = result
         todo[matched] = False
 
     if name is None:
@@ -371,6 +382,7 @@ def parse_datetime(
         values = parsed.to_numpy(zero_copy_only=False).astype("datetime64[us]")
         ok = ~np.isnat(values)
         stamps[ok] = values[ok]
+        timed[ok] = bool(_TIME_DIRECTIVES.search(fmt))
         if "%z" in fmt:
             offsets[ok] = 0
     if name in ("auto", "iso"):
@@ -410,7 +422,14 @@ def parse_datetime(
             fine = (serial >= low) & (serial <= high)
             micros = np.round(np.where(fine, serial, 0) * 86_400_000_000).astype("int64")
             stamps[matched] = np.where(fine, _EXCEL_EPOCH + micros.astype("timedelta64[us]"), np.datetime64("NaT"))
-    stamps = _to_utc(stamps, offsets, timezone)
+            timed[matched] = serial != np.floor(serial)
+    if date_zone is None or date_zone == timezone:
+        stamps = _to_utc(stamps, offsets, timezone)
+    else:
+        day_only = ~timed & np.isnan(offsets)
+        stamps = np.where(day_only, _to_utc(stamps, offsets, date_zone), _to_utc(stamps, offsets, timezone)).astype(
+            "datetime64[us]"
+        )
     bad = np.isnat(stamps) & present
     return Parsed(pd.Series(stamps, index=text.index, dtype="datetime64[us]"), bad)
 

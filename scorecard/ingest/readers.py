@@ -97,13 +97,44 @@ class RawTable:
         return len(self.frame)
 
 
-def read_table(source: SourceFile, progress: Progress | None = None) -> RawTable:
-    """Read one CSV/TSV/XLSX file into a RawTable."""
+def read_table(source: SourceFile, progress: Progress | None = None, names: tuple[str, ...] | None = None) -> RawTable:
+    """Read one CSV/TSV/XLSX file into a RawTable.
+
+    With `names`, the file has no header row: its first row is data (row 1) and its
+    columns are named `names`, in order.
+    """
     data = source.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if source.is_xlsx or data[:4] == b"PK\x03\x04":
-        return _read_xlsx(source.name, data, digest, progress)
-    return _read_csv(source.name, data, digest, progress)
+        return _read_xlsx(source.name, data, digest, progress, names)
+    return _read_csv(source.name, data, digest, progress, names)
+
+
+def looks_like_values(headers: tuple[str, ...]) -> list[str]:
+    """The first-row cells that look like data rather than column names (dates, numbers,
+    emails); empty unless at least half of the row does."""
+    from scorecard.ingest import parse
+
+    cells = pd.Series(list(headers), dtype=parse.TEXT)
+    dated = ~parse.parse_datetime(cells).values.isna().to_numpy()
+    numeric = cells.str.fullmatch(r"[-+(]?[$€£]?\s*\d[\d.,' ]*%?\)?").fillna(False).to_numpy(dtype=bool)
+    email = cells.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
+    valued = dated | numeric | email
+    if not len(headers) or valued.sum() * 2 < len(headers):
+        return []
+    return [h for h, v in zip(headers, valued, strict=True) if v]
+
+
+def headerless_hint(headers: tuple[str, ...]) -> str:
+    """A sentence for errors about a file whose first row may be data, else ''."""
+    values = looks_like_values(headers)
+    if not values:
+        return ""
+    shown = ", ".join(repr(v) for v in values[:4])
+    return (
+        f". Its first row looks like data ({shown}), not column names: if the file has no header row, "
+        "give its source `header: false` and `names: [...]` (its columns in order)"
+    )
 
 
 # --- encoding and delimiter ---------------------------------------------------------
@@ -197,7 +228,9 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-def _read_csv(name: str, data: bytes, digest: str, progress: Progress | None) -> RawTable:
+def _read_csv(
+    name: str, data: bytes, digest: str, progress: Progress | None, given: tuple[str, ...] | None = None
+) -> RawTable:
     encoding = detect_encoding(data)
     head = _decode_head(data, encoding)
     if not head.strip():
@@ -212,7 +245,11 @@ def _read_csv(name: str, data: bytes, digest: str, progress: Progress | None) ->
         header_row = 2
     else:
         delimiter = detect_delimiter(head)
-    headers = _unique_headers(_header_cells(head, delimiter))
+    if given is not None:
+        headers = _unique_headers(list(given))
+        header_row -= 1  # no header row: the first data row is row 1 (after any sep= line)
+    else:
+        headers = _unique_headers(_header_cells(head, delimiter))
     width = len(headers)
     names = [f"c{i}" for i in range(width)]
     bad: list[tuple[int, int, str]] = []
@@ -234,7 +271,7 @@ def _read_csv(name: str, data: bytes, digest: str, progress: Progress | None) ->
             read_options=pa_csv.ReadOptions(
                 use_threads=False,  # row numbers of bad lines are only known single-threaded
                 block_size=_BLOCK_BYTES,
-                skip_rows=skip + 1,
+                skip_rows=skip + (0 if given is not None else 1),
                 column_names=names,
                 encoding=encoding,
             ),
@@ -318,7 +355,9 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def _read_xlsx(name: str, data: bytes, digest: str, progress: Progress | None) -> RawTable:
+def _read_xlsx(
+    name: str, data: bytes, digest: str, progress: Progress | None, given: tuple[str, ...] | None = None
+) -> RawTable:
     import openpyxl
 
     try:
@@ -328,7 +367,7 @@ def _read_xlsx(name: str, data: bytes, digest: str, progress: Progress | None) -
     try:
         sheet = book.worksheets[0]
         total = sheet.max_row or 0
-        headers: tuple[str, ...] | None = None
+        headers: tuple[str, ...] | None = _unique_headers(list(given)) if given is not None else None
         header_row = 0
         numbers: list[int] = []
         records: list[list[str | None]] = []

@@ -23,6 +23,10 @@ from scorecard.ingest.mapping import ColumnRule
 from scorecard.ingest.transform import TEXT, Mapped
 
 CHUNK = 5_000
+SUGGEST_FROM = 20_000
+"""Names considered for a "did you mean" (enough for any team's reps, products, accounts)."""
+SUGGEST_FOR = 200
+"""Unknown names per column that get one (the rest still say they are unknown)."""
 NOUNS = MappingProxyType(
     {"reps": "rep", "accounts": "account", "products": "product", "partners": "partner", "campaigns": "campaign"}
 )
@@ -42,9 +46,15 @@ class Known:
     ids: set[str] = field(default_factory=set)
     by_key: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     """key column -> folded key -> ids carrying it."""
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    """key column -> folded key -> the key as written, for every row (for "did you mean")."""
 
     def add(self, key_column: str, keys: pd.Series, ids: pd.Series, wanted: set[str]) -> None:
         """Index the rows whose folded key is among `wanted` (the keys the files name)."""
+        shown = self.names.setdefault(key_column, {})
+        if len(shown) < SUGGEST_FROM:
+            for key in keys.dropna().astype(str).unique()[: SUGGEST_FROM - len(shown)]:
+                shown.setdefault(parse.fold_key(key), key)
         folded = parse.map_distinct(keys, parse.fold_key)
         frame = pd.DataFrame({"key": folded.to_numpy(), "id": ids.astype(object).to_numpy()})
         frame = frame.loc[frame["key"].isin(list(wanted)) & frame["id"].notna()].drop_duplicates()
@@ -81,7 +91,7 @@ def _known(conn: sa.Connection | None, table: str, batches: Sequence[Mapped], wa
     keys = schema.NATURAL_KEYS.get(table, ())
     folded = {parse.fold_key(w) for w in wanted} if by_key else set()
     for mapped in batches:
-        if mapped.table == table and "id" in mapped.frame:
+        if mapped.table == table and "id" in mapped.frame and not mapped.updates:
             known.ids.update(mapped.frame["id"].dropna().astype(str))
             for column in keys if by_key else ():
                 if column in mapped.frame:
@@ -133,10 +143,14 @@ def _resolve_column(mapped: Mapped, rule: ColumnRule, known: Known) -> Creation 
     table = rule.references
     assert table is not None
     by = rule.lookup.by if rule.lookup is not None else "id"
+    noun = NOUNS.get(table, table.removesuffix("s"))
     if by == "id":
         found = text.isin(list(known.ids)).to_numpy() & present
         missing = present & ~found
-        _unknown(mapped, rule, missing, f"unknown {NOUNS.get(table, table.removesuffix('s'))} id")
+        if mapped.updates and rule.target == "id":
+            mapped.flag(missing, rule.target, f"no {noun} has this id (mode: update only fills rows that exist)")
+        else:
+            _unknown(mapped, rule, missing, f"unknown {noun} id")
         return None
 
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
@@ -161,11 +175,17 @@ def _resolve_column(mapped: Mapped, rule: ColumnRule, known: Known) -> Creation 
             state.append("missing")
     states = np.array([*state, "blank"], dtype=object)[index]
     what = NOUNS.get(table, table)
+    hints = _did_you_mean(mapped, rule, known, uniques, state, by)
     mapped.flag(
         states == "ambiguous", rule.target, f"ambiguous: more than one {what} has this {by if by != 'auto' else 'name'}"
     )
-    if rule.unknown == "quarantine":
-        mapped.flag(states == "missing", rule.target, f"unknown {what} (looked up by {by})")
+    if mapped.updates and rule.target == "id":
+        mapped.flag(
+            states == "missing", rule.target, f"no {what} has this {by} (mode: update only fills rows that exist)"
+        )
+    elif rule.unknown == "quarantine":
+        reasons = pd.Series(np.array([*hints, ""], dtype=object)[index], index=text.index)
+        mapped.flag(states == "missing", rule.target, f"unknown {what} (looked up by {by})" + reasons)
     mapped.frame[rule.target] = pd.Series(pd.array([*final, None], dtype=TEXT).take(index), index=text.index)
     created_unique = [i for i, s in enumerate(state) if s == "created"]
     if not created_unique:
@@ -192,3 +212,30 @@ def _unknown(mapped: Mapped, rule: ColumnRule, missing: np.ndarray, reason: str)
         mapped.flag(missing, rule.target, reason)
     elif rule.unknown == "null":
         mapped.frame[rule.target] = mapped.frame[rule.target].where(~missing)
+
+
+def _did_you_mean(
+    mapped: Mapped, rule: ColumnRule, known: Known, uniques: Sequence[object], state: list[str], by: str
+) -> list[str]:
+    """Per distinct value: '' or "; did you mean 'GTX Pro'? To map it: values: {...}"."""
+    import difflib
+    from pathlib import Path
+
+    hints = [""] * len(uniques)
+    asked = 0
+    for i, value in enumerate(uniques):
+        if state[i] != "missing" or asked >= SUGGEST_FOR:
+            continue
+        asked += 1
+        column = "email" if by == "email" or (by == "auto" and "@" in str(value)) else "name"
+        candidates = known.names.get(column, {})
+        close = difflib.get_close_matches(parse.fold_key(value), list(candidates), n=3, cutoff=0.75)
+        if not close:
+            continue
+        names = [candidates[c] for c in close]
+        where = f"{Path(mapped.mapping.file).name}:{rule.line}"
+        hints[i] = (
+            f"; did you mean {' or '.join(repr(n) for n in names)}? To map it, give this column ({where}) "
+            f"values: {{{value}: {names[0]}}} with unmapped: keep"
+        )
+    return hints

@@ -17,7 +17,7 @@ import pandas as pd
 
 from scorecard.ingest import parse
 from scorecard.ingest.mapping import ColumnRule, Mapping, SourceRule
-from scorecard.ingest.readers import RawTable
+from scorecard.ingest.readers import RawTable, headerless_hint
 
 TEXT = parse.TEXT
 
@@ -52,6 +52,11 @@ class Mapped:
     def file(self) -> str:
         return self.raw.file
 
+    @property
+    def updates(self) -> bool:
+        """The source only fills columns of rows that exist (`mode: update`)."""
+        return self.source.mode == "update"
+
     def rule(self, target: str) -> ColumnRule | None:
         return next((r for r in self.source.columns if r.target == target), None)
 
@@ -79,6 +84,14 @@ class Mapped:
                 }
             )
         )
+
+    def skipped_mask(self) -> np.ndarray:
+        """Rows of an update source that name no row (a blank id): nothing to fill, not an error."""
+        if not self.updates or "id" not in self.frame:
+            return np.zeros(len(self.frame), dtype=bool)
+        text = self.texts.get("id")
+        blank = self.frame["id"].isna() if text is None else text.isna()
+        return blank.to_numpy(dtype=bool)
 
     def bad_mask(self) -> np.ndarray:
         """Rows with at least one problem so far."""
@@ -116,7 +129,7 @@ def parse_kind(text: pd.Series, rule: ColumnRule) -> tuple[pd.Series, np.ndarray
     if kind == "text" or rule.references is not None:
         return parse.clean_text(text), np.zeros(len(text), dtype=bool), ""
     if kind == "datetime":
-        p = parse.parse_datetime(text, s.date_format, s.timezone, s.day_first)
+        p = parse.parse_datetime(text, s.date_format, s.timezone, s.day_first, s.date_zone)
         return p.values, p.bad, _date_reason(rule)
     if kind == "date":
         p = parse.parse_date(text, s.date_format, s.day_first)
@@ -151,11 +164,13 @@ def map_file(raw: RawTable, mapping: Mapping, source: SourceRule, problems: list
     """Apply `source` to `raw`; header problems go to `problems` (and return None)."""
     n = len(raw.frame)
     headers: dict[str, str | None] = {}
+    hint = headerless_hint(raw.headers) if source.header else ""
     for rule in source.columns:
         if rule.sources:
             header = find_header(raw.headers, rule.sources)
             if header is None and not rule.optional:
-                problems.append(missing_header_message(raw, mapping, rule, source))
+                problems.append(missing_header_message(raw, mapping, rule, source) + hint)
+                hint = ""  # said once per file
             headers[rule.target] = header
     if any(r.sources and headers.get(r.target) is None and not r.optional for r in source.columns):
         return None
@@ -272,5 +287,5 @@ def _derived(mapped: Mapped) -> None:
     """Columns the model derives when a mapping leaves them out (is_won from stage)."""
     if mapped.table == "opportunities" and "is_won" not in mapped.frame and "stage" in mapped.frame:
         mapped.frame["is_won"] = (mapped.frame["stage"] == "won").fillna(False).astype(bool)
-    if mapped.table == "reps" and "active" not in mapped.frame:
+    if mapped.table == "reps" and "active" not in mapped.frame and not mapped.updates:
         mapped.frame["active"] = True

@@ -48,7 +48,7 @@ def _required(mapped: Mapped) -> None:
         required = target in keys or (rule is not None and rule.required)
         if not required:
             continue
-        missing = mapped.frame[target].isna().to_numpy() & ~_already(mapped, target)
+        missing = mapped.frame[target].isna().to_numpy() & ~_already(mapped, target) & ~mapped.skipped_mask()
         mapped.flag(missing, target, "missing required value")
 
 

@@ -134,8 +134,12 @@ def test_scorecard_url_restores_week_and_filters(open_page: PageRunner) -> None:
     assert app.selectbox(key="week_picker").value == week
     assert app.multiselect(key="region").value == ["EMEA", "NA"]
     assert app.query_params["week"] == week and app.query_params["region"] == ["EMEA", "NA"]
+    # A week before the data: a notice, and the nearest week that has data (the oldest offered).
     bad = ok(open_page("scorecard", week="1999-W01"))
-    assert bad.selectbox(key="week_picker").value == views.week_choices(Calendar())[0].label
+    oldest = bad.selectbox(key="week_picker").options[-1].split(" ")[0]  # options read "2023-W46 · 13–19 Nov"
+    assert bad.selectbox(key="week_picker").value == oldest
+    warnings = texts(bad, "warning")
+    assert any(t.startswith("1999-W01 is outside the data") and t.endswith(f"with data, {oldest}.") for t in warnings)
 
 
 @pytest.mark.usefixtures("dashboard_db")

@@ -171,9 +171,11 @@ def test_export_csv_to_stdout_and_parquet_to_a_file(
     code, out, _ = _run(capsys, "export", "--db", url, "--table", "opportunities", "--format", "csv")
     assert code == 0
     table = list(csv.DictReader(io.StringIO(out)))
+    # deals_eu.csv's dates have no time of day: calendar days of the catalog (metrics.yaml: UTC),
+    # not midnight in the mapping's Europe/Berlin (which would be 23:00 UTC the day before).
     assert [(r["id"], r["created_at"], r["closed_at"], r["stage"], r["is_won"], r["amount"]) for r in table] == [
-        ("D-1", "2026-01-04 23:00:00", "2026-01-19 23:00:00", "won", "true", "1234.50"),
-        ("D-3", "2026-01-09 23:00:00", "", "negotiation", "false", "2500.00"),
+        ("D-1", "2026-01-05 00:00:00", "2026-01-20 00:00:00", "won", "true", "1234.50"),
+        ("D-3", "2026-01-10 00:00:00", "", "negotiation", "false", "2500.00"),
     ]
     target = tmp_path / "reps.parquet"
     code, _, err = _run(capsys, "export", "--db", url, "--table", "reps", "--format", "parquet", "--out", str(target))

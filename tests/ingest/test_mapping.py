@@ -94,20 +94,25 @@ sources:
     assert expression_problem.endswith("(at column 14 of 'amount * (1 +')")
     assert problems == [
         "m.yaml:4: source 'deals': table 'oportunities' cannot be imported; did you mean 'opportunities'?",
-        "m.yaml:7: source 'leads': leads.created_at is required but not mapped; map a column or give `constant:`",
+        "m.yaml:7: source 'leads': leads.created_at is required but not mapped; map a column or give `constant:`"
+        + UPDATE_HINT,
         "m.yaml:9: source 'leads': leads has no column 'created'; did you mean 'created_at'?",
         "m.yaml:10: source 'leads', column source: unknown key 'unmaped'; did you mean 'unmapped'?",
         "m.yaml:11: source 'leads', column region: give exactly one of column:, constant:, expression: "
         "(found column, constant)",
         "m.yaml:12: source 'leads', column owner_rep_id: reps can be looked up by id, name, email, auto, not 'phone'",
         "m.yaml:13: unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/Berlin or UTC",
-        "m.yaml:16: source 'opps': opportunities.channel is required but not mapped; map a column or give `constant:`",
+        "m.yaml:16: source 'opps': opportunities.channel is required but not mapped; map a column or give "
+        "`constant:`" + UPDATE_HINT,
         "m.yaml:19: source 'opps', column stage: 'closed_won' is not one of prospecting, qualification, proposal, "
         "negotiation, won, lost",
         expression_problem,
         "m.yaml:21: source 'opps', column account_id: accounts has no column 'tier'; "
         "expected one of: id, name, region, segment, industry, ownership",
     ]
+
+
+UPDATE_HINT = " (or, if this file only fills columns of rows another file adds, give the source `mode: update`)"
 
 
 def test_yaml_syntax_errors_name_the_line() -> None:
