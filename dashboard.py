@@ -3,18 +3,26 @@
 Builds the navigation over the pages in app/ (one module per page, each a `render()`
 function) and runs the chosen one. The Data page (app/data_page.py) is added when it
 is there; a Data page that fails to import is shown as an error, not a crashed app.
+
+Every run passes the sign-in gate first (app/auth.py): a person sees only the pages their
+role permits (PERMISSION), and the filters of their scope apply on every page.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import logging
+import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
-from app import definitions, explore, lead_quality, ranking, state, weekly
+from app import access_page, auth, definitions, explore, lead_quality, ranking, state, weekly
+from scorecard import access
+from scorecard.access import Permission, Principal
 
 DEFAULT_PAGE: Final = "scorecard"
 PAGES: Final = (  # (section, url path, title, icon, render)
@@ -27,6 +35,8 @@ PAGES: Final = (  # (section, url path, title, icon, render)
 # Pages (by title) whose numbers the sidebar filters narrow; elsewhere the filters wait in a closed
 # expander. (No bare strings at module level here: Streamlit's "magic" would print them.)
 FILTERED: Final = frozenset({"Weekly scorecard", "Explore", "Forced ranking", "Lead quality"})
+# Pages (by url path) that need more than `view`; a person without the right does not see them.
+PERMISSION: Final[Mapping[str, Permission]] = {"data": "import_data", "access": "manage_access"}
 
 
 DATA_PAGE: Final = "app.data_page"
@@ -57,28 +67,57 @@ def _data_page(module_name: str = DATA_PAGE) -> Callable[[], None] | None:
     return broken
 
 
-def pages(default: str = DEFAULT_PAGE) -> dict[str, list[st.Page]]:
-    """The navigation: sections of pages, `default` (a url path) opening at the root address."""
+def pages(default: str = DEFAULT_PAGE, principal: Principal | None = None) -> dict[str, list[st.Page]]:
+    """The navigation: the sections of pages `principal` may open, `default` (a url path) opening at the root."""
     entries: list[tuple[str, str, str, str, Callable[[], None]]] = list(PAGES)
     data = _data_page()
     if data is not None:
         entries.append(("Definitions and data", "data", "Data", ":material/database:", data))
+    entries.append(("Definitions and data", "access", "Access", ":material/admin_panel_settings:", access_page.render))
     sections: dict[str, list[st.Page]] = {}
     for section, path, title, icon, render in entries:
+        permission = PERMISSION.get(path, "view")
+        allowed = access.can(principal, permission)
         sections.setdefault(section, []).append(
-            st.Page(render, title=title, icon=icon, url_path=path, default=path == default)
+            st.Page(
+                render if allowed else _refusal(title, permission),
+                title=title,
+                icon=icon,
+                url_path=path,
+                default=path == default,
+                visibility="visible" if allowed else "hidden",  # its address says "not for you", not "no such page"
+            )
         )
     return sections
+
+
+def _refusal(title: str, permission: Permission) -> Callable[[], None]:
+    """What a page a person may not open shows instead of itself: who may, and whom to ask."""
+
+    def refuse() -> None:
+        st.title(title)
+        auth.require(permission)
+
+    return refuse
 
 
 def main(default: str = DEFAULT_PAGE) -> None:
     """Configure the page, build the navigation and run the page the address names."""
     st.set_page_config(page_title="Scorecard", page_icon=str(ICON), layout="wide")
     state.page_style()
-    page = st.navigation(pages(default))
+    principal = auth.gate()  # stops the run with a sign-in page or a refusal
+    page = st.navigation(pages(default, principal))
+    ctx = state.load_context()
+    labels = {name: dim.label for name, dim in ctx.catalog.dimensions.items()} if ctx else {}
+    auth.identity_sidebar(principal, labels)
+    if ctx is not None and (problems := access.scope_problems(principal, ctx.catalog.dimensions)):
+        auth.refused(
+            "Your access scope cannot be applied, so nothing is shown: " + "; ".join(problems)
+            + ". Ask an admin to correct the access file."
+        )
     # Filters are drawn here, before the page, so they stay in the URL from page to page.
-    state.filter_sidebar(state.load_context(), in_use=page.title in FILTERED)
-    page.run()
+    state.filter_sidebar(ctx, in_use=page.title in FILTERED)
+    _run(page)
     served = state.catalog_state()
     where = state.database().display()
     with st.sidebar:
@@ -87,6 +126,26 @@ def main(default: str = DEFAULT_PAGE) -> None:
             f"definitions: `{served.path.name}`" + (f" ({served.catalog.version})" if served.catalog else ""),
             help=f"Database {where}; catalog {served.path}",
         )
+
+
+def _run(page: StreamlitPage) -> None:
+    """Run the page; an unexpected failure gets a plain message with a reference the server log also has.
+
+    The exception is raised again so Streamlit records it; visitors see no traceback
+    (`client.showErrorDetails = "none"` in .streamlit/config.toml).
+    """
+    try:
+        page.run()
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        logging.getLogger("scorecard.dashboard").exception("page %s failed (reference %s)", page.title, reference)
+        st.error(
+            f"**This page failed** (reference `{reference}`). Nothing was changed. Reload the page or go "
+            "back a step; if it happens again, tell your admin the reference, which the server log "
+            "records with the details.",
+            icon=":material/error:",
+        )
+        raise
 
 
 if __name__ == "__main__":

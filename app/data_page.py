@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import auth, state
 from scorecard import config, ingest, views
 from scorecard.db import Database, DatabaseError
 from scorecard.formatting import MISSING
@@ -27,7 +27,8 @@ FILE_TYPES = ["csv", "tsv", "txt", "xlsx"]
 
 
 def render() -> None:
-    """Draw the Data page."""
+    """Draw the Data page (admins only: the navigation hides it from everyone else)."""
+    auth.require("import_data")
     st.header("Data")
     st.caption("Bring your own CRM data: CSV or XLSX exports, mapped by a preset or your own mapping.")
     db = Database.open(config.database_target())
@@ -123,7 +124,8 @@ def _import_section(db: Database) -> None:
             bar.progress(min(1.0, done / total) if total else 1.0, text=what)
 
         try:
-            done = ingest.run_import(db, files, mapping, strict=strict, progress=progress)
+            who = auth.require("import_data").user_name  # the log records the signed-in person
+            done = ingest.run_import(db, files, mapping, strict=strict, progress=progress, user=who)
         except (ingest.IngestError, DatabaseError) as exc:
             bar.empty()
             st.error("Nothing was imported:\n\n" + "\n".join(f"- {p}" for p in _problems(exc)))

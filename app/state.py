@@ -9,6 +9,12 @@ Caching lives here, at the page edge, never in the core:
   page parameter, so a filter change that was seen before redraws from memory and a
   data load or a catalog edit invalidates exactly what it changes.
 
+Access scope is applied here, once, for every page: each accessor below passes its
+filters through `scorecard.access.narrow` with the signed-in person (`app.auth.current()`),
+so a team lead scoped to EMEA gets EMEA rows in every scorecard, frame, ranking, curve,
+filter option and SQL listing, and a filter outside the scope is refused, whatever the
+page asks for. Pages cannot reach the database except through these accessors.
+
 Filters live in the URL: each dimension is a multiselect bound to a query parameter
 (`?region=EMEA&region=NA`); the week, quarter and date ranges are written to the URL
 on every run, so a copied link reopens the same view even after the default has moved on.
@@ -26,9 +32,11 @@ from typing import Any, Final, Literal, TypeVar
 import pandas as pd
 import streamlit as st
 
-from scorecard import config
+from app import auth
+from scorecard import access, config
 from scorecard import periods as cal
 from scorecard import scorecard as weekly
+from scorecard.access import AccessDenied
 from scorecard.catalog import Catalog, CatalogError, load_catalog
 from scorecard.compiler import CompileError, Query
 from scorecard.coverage import Coverage, coverage
@@ -235,8 +243,8 @@ def _scorecard(_db: Database, _catalog: Catalog, source: Source, week: str, filt
 
 
 def scorecard_of(ctx: Context, week: cal.Period, filters: Mapping[str, Sequence[str]]) -> weekly.Scorecard:
-    """The weekly scorecard for a week and filters (cached per source, week and filters)."""
-    return _scorecard(ctx.db, ctx.catalog, ctx.source, week.label, filter_key(filters))
+    """The weekly scorecard for a week and filters within the person's scope (cached per source, week and filters)."""
+    return _scorecard(ctx.db, ctx.catalog, ctx.source, week.label, filter_key(_scoped(filters)))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -297,8 +305,8 @@ def _metric(_db: Database, _catalog: Catalog, source: Source, metric: str, query
 
 
 def metric_frame(ctx: Context, metric: str, query: Query) -> pd.DataFrame:
-    """One metric's finished frame (period, d_<dim>..., value, numerator, denominator, n), cached."""
-    return _metric(ctx.db, ctx.catalog, ctx.source, metric, query)
+    """One metric's finished frame (period, d_<dim>..., value, numerator, denominator, n), in scope, cached."""
+    return _metric(ctx.db, ctx.catalog, ctx.source, metric, access.narrow_query(auth.current(), query))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -313,9 +321,9 @@ def _ranking(
 def ranking_of(
     ctx: Context, quarter: cal.Period, group: str | None, filters: Mapping[str, Sequence[str]]
 ) -> Ranking:
-    """The forced ranking of a quarter within peer groups (None: everyone), cached."""
+    """The forced ranking of a quarter within peer groups (None: everyone), of the reps in scope, cached."""
     today = cal.today(ctx.catalog.calendar)
-    return _ranking(ctx.db, ctx.catalog, ctx.source, quarter.label, group, filter_key(filters), today)
+    return _ranking(ctx.db, ctx.catalog, ctx.source, quarter.label, group, filter_key(_scoped(filters)), today)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -326,18 +334,20 @@ def _curves(
 
 
 def curves_of(ctx: Context, metric: str, query: Query, max_weeks: int) -> pd.DataFrame:
-    """Cohort maturation curves (share reached by weeks since entry), cached."""
-    return _curves(ctx.db, ctx.catalog, ctx.source, metric, query, max_weeks)
+    """Cohort maturation curves (share reached by weeks since entry), in scope, cached."""
+    return _curves(ctx.db, ctx.catalog, ctx.source, metric, access.narrow_query(auth.current(), query), max_weeks)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _options(_db: Database, _catalog: Catalog, source: Source, dimension: str) -> list[str]:
-    return dimension_values(_db, _catalog, dimension)
+def _options(_db: Database, _catalog: Catalog, source: Source, dimension: str, scope: access.Scope) -> list[str]:
+    return dimension_values(_db, _catalog, dimension, filters=dict(scope))
 
 
 def options_of(ctx: Context, dimension: str) -> list[str]:
-    """The values a dimension takes in the data: a filter's choices."""
-    return _options(ctx.db, ctx.catalog, ctx.source, dimension)
+    """The values a dimension takes in the rows the person may see: a filter's choices."""
+    principal = auth.current()
+    scope = principal.scope if principal is not None else ()
+    return access.visible_values(principal, dimension, _options(ctx.db, ctx.catalog, ctx.source, dimension, scope))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -346,8 +356,8 @@ def _sql(_catalog: Catalog, catalog_version: str, metric: str, query: Query, dia
 
 
 def sql_of(catalog: Catalog, metric: str, query: Query, dialect: str) -> list[tuple[str, str]]:
-    """The SQL the engine runs for a metric in one dialect, as (metric, SQL) pairs; cached."""
-    return _sql(catalog, catalog.version, metric, query, dialect)
+    """The SQL the engine runs for a metric in one dialect, scope included, as (metric, SQL) pairs; cached."""
+    return _sql(catalog, catalog.version, metric, access.narrow_query(auth.current(), query), dialect)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -358,17 +368,27 @@ def _supports(
 
 
 def unsupported(ctx: Context, metric: str, dimensions: Sequence[str]) -> str | None:
-    """Why a metric cannot be filtered or broken down by these dimensions, or None if it can."""
-    return _supports(ctx.db, ctx.catalog, ctx.catalog.version, metric, tuple(sorted(set(dimensions))))
+    """Why a metric cannot be filtered or broken down by these dimensions and the scope, or None if it can."""
+    principal = auth.current()
+    scoped = [*dimensions, *(dim for dim, _ in (principal.scope if principal else ()))]
+    return _supports(ctx.db, ctx.catalog, ctx.catalog.version, metric, tuple(sorted(set(scoped))))
 
 
 def guarded(compute: Callable[..., T], *args: Any) -> T | None:
-    """Run `compute(*args)` (a query); on a metric or compile error show it plainly and return None."""
+    """Run `compute(*args)` (a query); on a metric, compile or access error show it plainly and return None."""
     try:
         return compute(*args)
     except (MetricError, CompileError) as exc:
         st.error(f"This view cannot be computed: {exc}")
         return None
+    except AccessDenied as exc:
+        st.error(str(exc), icon=":material/block:")
+        return None
+
+
+def _scoped(filters: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Filters within the signed-in person's scope (AccessDenied for values outside it)."""
+    return access.narrow(auth.current(), filters)
 
 
 # --- controls whose state lives in the URL ------------------------------------------------------
@@ -383,6 +403,7 @@ def filter_sidebar(ctx: Context | None, *, in_use: bool) -> None:
     """
     if ctx is None:
         return
+    _refuse_out_of_scope(ctx)
     with st.sidebar:
         panel = st.container() if in_use else st.expander("Filters (used by the scorecard pages)")
         with panel:
@@ -409,9 +430,35 @@ def filter_sidebar(ctx: Context | None, *, in_use: bool) -> None:
 
 
 def current_filters(ctx: Context) -> dict[str, list[str]]:
-    """The dimension values chosen in the sidebar (dimensions with nothing chosen are left out)."""
+    """The filters in force: the values chosen in the sidebar plus the person's scope
+    (dimensions with nothing chosen and no scope are left out)."""
     chosen = {name: list(st.session_state.get(name) or []) for name in ctx.catalog.dimensions}
-    return {name: values for name, values in chosen.items() if values}
+    try:
+        return _scoped({name: values for name, values in chosen.items() if values})
+    except AccessDenied as exc:
+        auth.refused(str(exc))
+        raise
+
+
+def _refuse_out_of_scope(ctx: Context) -> None:
+    """Refuse a view whose address asks for values outside the person's scope (a shared link, say)."""
+    principal = auth.current()
+    for dim, allowed in principal.scope if principal else ():
+        asked = [v for v in st.query_params.get_all(dim) if v not in allowed]
+        if asked:
+            label = ctx.catalog.dimensions[dim].label if dim in ctx.catalog.dimensions else dim
+            st.error(
+                f"This view asks for {label} {', '.join(asked)}, outside your access "
+                f"({', '.join(allowed)}). Nothing outside your scope is shown.",
+                icon=":material/block:",
+            )
+            st.button("Show my scope instead", on_click=_drop_params, args=(dim,), key=f"scope_reset_{dim}")
+            st.stop()
+
+
+def _drop_params(dim: str) -> None:
+    del st.query_params[dim]
+    st.session_state[dim] = []
 
 
 def _clear_filters(dimensions: tuple[str, ...]) -> None:

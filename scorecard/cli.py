@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from scorecard import config
+from scorecard.access_cli import register_access
 from scorecard.db import Database, DatabaseError
 from scorecard.definitions import WINDOWS
 from scorecard.ingest.cli import register_export, register_import
@@ -233,7 +234,7 @@ def _report(args: argparse.Namespace) -> int:
     from scorecard.report import scorecard_csv, scorecard_table
 
     catalog = _catalog(args)
-    filters = _filters(args, catalog)
+    filters = _as_person(args, _filters(args, catalog))
     db = _existing_database(args)
     _check_filters(db, catalog, filters)
     week, note = _data_week(args, catalog, db)
@@ -252,12 +253,37 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_person(args: argparse.Namespace, filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    """With --as EMAIL, the filters within that person's scope from the access file (what they would see)."""
+    if not getattr(args, "as_person", None):
+        return filters
+    from scorecard import access
+
+    path = config.access_path(args.access, args.metrics)
+    try:
+        person = access.principal_for(access.load_policy(path), args.as_person)
+        return access.narrow(person, filters)
+    except access.AccessError as exc:
+        raise CommandError(f"--as: the access file has problems:\n{exc}") from None
+    except access.AccessDenied as exc:
+        raise CommandError(f"--as: {exc}") from None
+
+
+def _add_as_person(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as", dest="as_person", metavar="EMAIL",
+        help="only what this person may see (their scope from the access file), e.g. for their weekly email",
+    )
+    parser.add_argument("--access", help=f"access file for --as (default: ${config.ACCESS_ENV} or access.yaml)")
+
+
 def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("report", help="the weekly scorecard")
     _add_db(p)
     _add_metrics(p)
     p.add_argument("--week", help="YYYY-Www or a date in the week (default: the last complete week)")
     _add_filter(p)
+    _add_as_person(p)
     p.add_argument(
         "--window",
         choices=WINDOWS,
@@ -591,6 +617,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_test,
     register_import,
     register_export,
+    register_access,
 ]
 
 

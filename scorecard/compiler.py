@@ -748,14 +748,18 @@ class Compiler:
             .group_by(*[d.element for d in dims], age, until)  # type: ignore[attr-defined]
         )
 
-    def dimension_values(self, dimension: str, table: str, limit: int) -> sa.Select[Any]:
-        """Distinct values of a dimension as seen from one table, for filter pickers."""
+    def dimension_values(
+        self, dimension: str, table: str, limit: int, filters: Mapping[str, Sequence[str]] | None = None
+    ) -> sa.Select[Any]:
+        """Distinct values of a dimension as seen from one table, for filter pickers, among the
+        rows that pass `filters` (NotApplicable if one cannot be applied from this table)."""
         scope = Scope(self._context(), table)
         column = self._dimension(dimension, scope).label("value")
+        kept = [self._dimension(name, scope).in_(list(values)) for name, values in (filters or {}).items() if values]
         return (
             sa.select(column)
             .select_from(scope.selectable())
-            .where(column.isnot(None))
+            .where(column.isnot(None), *kept)
             .group_by(column)
             .order_by(column)
             .limit(limit)

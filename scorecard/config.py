@@ -11,6 +11,7 @@ DEFAULT_DB: Final = PROJECT_ROOT / "data" / "scorecard.duckdb"
 DEFAULT_METRICS: Final = PROJECT_ROOT / "metrics.yaml"
 DB_ENV: Final = "SCORECARD_DB"
 METRICS_ENV: Final = "SCORECARD_METRICS"
+ACCESS_ENV: Final = "SCORECARD_ACCESS"
 
 
 def database_target(flag: str | None = None) -> str:
@@ -21,3 +22,9 @@ def database_target(flag: str | None = None) -> str:
 def metrics_path(flag: str | Path | None = None) -> Path:
     """The catalog to use: --metrics, else $SCORECARD_METRICS, else metrics.yaml."""
     return Path(flag or os.environ.get(METRICS_ENV) or DEFAULT_METRICS)
+
+
+def access_path(flag: str | Path | None = None, metrics: str | Path | None = None) -> Path:
+    """The access file (roles, scopes): --access, else $SCORECARD_ACCESS, else access.yaml next to the catalog."""
+    named = flag or os.environ.get(ACCESS_ENV)
+    return Path(named) if named else metrics_path(metrics).resolve().parent / "access.yaml"

@@ -223,15 +223,24 @@ def maturation_curves(
     return pd.DataFrame(out, columns=columns)
 
 
-def dimension_values(db: Database, catalog: Catalog, dimension: str, limit: int = 2000) -> list[str]:
+def dimension_values(
+    db: Database,
+    catalog: Catalog,
+    dimension: str,
+    limit: int = 2000,
+    filters: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
     """The values a dimension takes in the data (for filter pickers), sorted: from every table
-    the dimension reaches, so a value that only one table holds can still be picked."""
+    the dimension reaches, so a value that only one table holds can still be picked.
+
+    With `filters` (a person's access scope), only values of rows that pass them; a table
+    the filters cannot be applied to contributes nothing."""
     compiler = Compiler(catalog)
     values: set[str] = set()
     with db.engine().connect() as conn:
         for table in catalog.graph.tables:
             try:
-                statement = compiler.dimension_values(dimension, table, limit)
+                statement = compiler.dimension_values(dimension, table, limit, filters)
             except NotApplicable:
                 continue
             values.update(str(v) for v in conn.execute(statement).scalars() if v is not None)

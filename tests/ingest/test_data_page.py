@@ -24,6 +24,7 @@ def _page(page_file: str) -> None:
     assert spec is not None and spec.loader is not None
     page = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(page)
+    page.auth.gate()  # as the dashboard does before every page: here local mode, one admin
     page.render()
 
 
