@@ -13,6 +13,7 @@ import streamlit as st
 from app import auth, state
 from scorecard import access
 from scorecard.access import AccessDenied
+from scorecard.formatting import MISSING
 
 
 def render() -> None:
@@ -44,7 +45,8 @@ def render() -> None:
             "Line": [rule.line for rule in rules],
         }
     )
-    st.dataframe(frame, hide_index=True, column_config={"Line": st.column_config.NumberColumn(format="%d")})
+    st.dataframe(frame, hide_index=True, column_config={"Line": st.column_config.NumberColumn(format="%d")},
+                 placeholder=MISSING)
     st.caption(
         "An exact address beats its domain (`*@example.com`), which beats `*` (anyone the identity "
         "provider signs in). Analysts and admins edit definitions and notes; only admins import data "

@@ -50,6 +50,8 @@ PAGES = [  # (path, the page's first heading)
 ]
 if (ROOT / "app" / "data_page.py").exists():
     PAGES.append(("data", "Data"))
+if (ROOT / "app" / "access_page.py").exists():
+    PAGES.append(("access", "Access"))
 VIEWS = [  # (name, address, heading): views beyond each page's default
     ("explore-gaps", "explore?metric=win_rate&region=LATAM", "Explore"),  # weeks without a close: gaps
     ("explore-campaigns", "explore?metric=leads_created&by=campaign", "Explore"),  # long names
