@@ -103,6 +103,7 @@ def vega_locale(locale: Locale = DEFAULT_LOCALE) -> dict[str, Any]:
             "thousands": locale.thousands,
             "grouping": [3],
             "currency": currency,
+            "minus": "-",
         }
     }
 
@@ -117,12 +118,24 @@ def localised(chart: Any, locale: Locale = DEFAULT_LOCALE) -> Any:
 _SUFFIX = {"days": " d", "hours": " h", "ratio": "x"}
 
 
-def axis(unit: str, title: str | None = None, **kwargs: Any) -> alt.Axis:
-    """An axis whose labels read like `formatting.format_value` for the metric's unit."""
+def axis(unit: str, title: str | None = None, locale: Locale = DEFAULT_LOCALE, **kwargs: Any) -> alt.Axis:
+    """An axis whose labels read like `formatting.format_value` for the metric's unit.
+
+    Money carries the catalog's symbol where it writes it ($1.5M, 1,5M €); the marks
+    come from the chart's Vega locale (`localised`).
+    """
     if unit == "percent":
         return alt.Axis(title=title, format=".0%", **kwargs)
     if unit == "currency":
-        return alt.Axis(title=title, format="$~s", **kwargs)
+        symbol = locale.symbol.replace("\\", "\\\\").replace("'", "\\'")
+        sign = "(datum.value < 0 ? '-' : '')"  # -$5k, never $-5k
+        amount = "replace(format(abs(datum.value), '~s'), 'G', 'B')"  # billions are B, as on the cards
+        label = (
+            f"{sign} + {amount} + '\u00a0{symbol}'"
+            if locale.symbol_position == "after"
+            else f"{sign} + '{symbol}' + {amount}"
+        )
+        return alt.Axis(title=title, labelExpr=label, **kwargs)
     if unit == "count":
         return alt.Axis(title=title, format="~s", **kwargs)
     if unit in _SUFFIX:
@@ -177,7 +190,7 @@ def trend_chart(
     )
     base = alt.Chart(data).encode(
         x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8)),
-        y=alt.Y("value:Q", axis=axis(unit, title), scale=alt.Scale(zero=unit in ("count", "currency"))),
+        y=alt.Y("value:Q", axis=axis(unit, title, locale), scale=alt.Scale(zero=unit in ("count", "currency"))),
         tooltip=[
             alt.Tooltip("period:N", title="Period"),
             alt.Tooltip("value_text:N", title=title),
@@ -273,7 +286,7 @@ def breakdown_chart(
         label=[labels[str(g)] for g in frame["group"]],
     )
     encode: dict[str, Any] = {
-        "x": alt.X("value:Q", axis=axis(unit, title)),
+        "x": alt.X("value:Q", axis=axis(unit, title, locale)),
         "y": alt.Y(
             "label:N",
             sort=alt.EncodingSortField(field="value", order="descending"),
@@ -319,7 +332,7 @@ def attainment_chart(
         alt.Chart(data)
         .mark_bar(cornerRadiusEnd=2)
         .encode(
-            x=alt.X("value:Q", axis=axis(unit, "Quota attainment")),
+            x=alt.X("value:Q", axis=axis(unit, "Quota attainment", locale)),
             y=alt.Y(
                 "rep:N",
                 sort=alt.EncodingSortField(field="value", order="descending"),
@@ -383,7 +396,7 @@ def volume_quality_chart(
             alt.Chart(data, title=alt.TitleParams(title, anchor="start", fontSize=13))
             .mark_bar(cornerRadiusEnd=2)
             .encode(
-                x=alt.X(f"{column}:Q", axis=axis(unit, None)),
+                x=alt.X(f"{column}:Q", axis=axis(unit, None, locale)),
                 y=alt.Y("label:N", sort=order, axis=y_axis, scale=alt.Scale(paddingInner=0.25)),
                 color=alt.Color("color:N", scale=None),
                 tooltip=[
@@ -416,9 +429,9 @@ def cost_margin_chart(frame: pd.DataFrame, *, locale: Locale = DEFAULT_LOCALE) -
         alt.Chart(data)
         .mark_circle(opacity=0.85, stroke="#ffffff", strokeWidth=0.8)
         .encode(
-            x=alt.X("margin_per_won_deal:Q", axis=axis("currency", "Margin per won deal"),
+            x=alt.X("margin_per_won_deal:Q", axis=axis("currency", "Margin per won deal", locale),
                     scale=alt.Scale(domain=[0, top])),
-            y=alt.Y("cost_per_won_deal:Q", axis=axis("currency", "Cost per won deal"),
+            y=alt.Y("cost_per_won_deal:Q", axis=axis("currency", "Cost per won deal", locale),
                     scale=alt.Scale(domain=[0, top])),
             size=alt.Size("won_deals:Q", title="Won deals", scale=alt.Scale(range=[30, 400]),
                           legend=alt.Legend(orient="right")),

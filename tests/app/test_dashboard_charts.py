@@ -302,3 +302,27 @@ def test_theme_repeats_the_chart_palette() -> None:
     assert theme["chartCategoricalColors"] == list(charts.CATEGORY_COLORS)
     verdicts = {charts.GOOD, charts.AMBER, charts.BAD}
     assert not verdicts & set(charts.CATEGORY_COLORS)
+
+
+def test_money_on_axes_is_in_the_catalogs_currency_and_marks() -> None:
+    import re
+
+    import vl_convert
+
+    from scorecard.definitions import Locale
+
+    euro = Locale(code="EUR", symbol="€", symbol_position="after", thousands=".", decimal=",")
+    frame = pd.DataFrame(
+        {"group": ["a", "b"], "value": [1500.0, -2500.0], "value_text": ["", ""], "n": [3, 4],
+         "low_sample": [False, False], "status": ["none", "none"]}
+    )
+
+    def labels(locale: Locale) -> list[str]:
+        spec = charts.breakdown_chart(frame, title="Bookings", unit="currency", dimension_label="Region",
+                                      locale=locale).properties(width=400).to_dict()
+        return re.findall(r"<text[^>]*>([^<]*)</text>", vl_convert.vegalite_to_svg(spec))
+
+    # Rendered by Vega itself (vl-convert), so the expression and the locale are both checked.
+    assert {"-2,5k\u00a0€", "-1k\u00a0€", "0\u00a0€", "1,5k\u00a0€"} <= set(labels(euro))
+    assert {"-$2.5k", "-$1k", "$0", "$1.5k"} <= set(labels(Locale()))
+    assert not any("$" in label for label in labels(euro))
