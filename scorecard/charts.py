@@ -342,7 +342,7 @@ def attainment_chart(
             color=alt.Color(
                 "tier:N",
                 scale=alt.Scale(domain=domain, range=[colors[t] for t in domain]),
-                legend=alt.Legend(title="Tier", orient="top"),
+                legend=alt.Legend(title="Tier", orient="top", columns=2, labelLimit=0),
             ),
             tooltip=[
                 alt.Tooltip("rep:N", title="Rep"),

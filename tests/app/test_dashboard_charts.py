@@ -130,6 +130,8 @@ def test_attainment_chart_colours_tiers_best_green_worst_red() -> None:
     assert scale["range"] == [charts.GOOD, charts.ACCENT, charts.BAD, charts.NEUTRAL]
     assert quota["mark"]["type"] == "rule" and rows_of(spec, quota) == [{"x": 1.0}]
     assert [r["rep"] for r in rows_of(spec, bars)] == ["Ana", "Ben", "Cy"]
+    # Two columns of legend entries fit a phone's chart width; one row of four spilled out of it.
+    assert bars["encoding"]["color"]["legend"]["columns"] == 2
 
 
 def test_volume_quality_chart_lines_up_panels_by_lead_count() -> None:
