@@ -32,6 +32,10 @@ def render() -> None:
     st.header("Data")
     st.caption("Bring your own CRM data: CSV or XLSX exports, mapped by a preset or your own mapping.")
     db = Database.open(config.database_target())
+    presence = db.status()
+    if presence.kind in ("foreign", "unreachable"):
+        state.database_problem(presence.reason)
+        return
     try:
         imports, freshness = st.tabs(["Import", "Freshness and loads"])
         with imports:
@@ -64,11 +68,15 @@ def _mapping_choice() -> tuple[ingest.Mapping | None, str]:
         if upload is None:
             st.info("Upload a mapping file; examples/mapping.example.yaml documents the language.")
             return None, ""
-        text = upload.getvalue().decode("utf-8-sig")
+        try:
+            text = upload.getvalue().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            st.error(f"The mapping is not UTF-8 text ({state.plain(exc.reason)} at byte {exc.start:,}).")
+            return None, ""
         digest = hashlib.sha256(text.encode()).hexdigest()
         return ingest.load_mapping_text(text, upload.name, timezone=timezone or None), f"file:{digest}:{timezone}"
     except ingest.MappingError as exc:
-        st.error("The mapping has problems:\n\n" + "\n".join(f"- {issue}" for issue in exc.issues))
+        st.error("The mapping has problems:\n\n" + "\n".join(f"- {state.code(issue)}" for issue in exc.issues))
         return None, ""
 
 
@@ -106,7 +114,7 @@ def _import_section(db: Database) -> None:
             with st.spinner("Checking the files..."):
                 result = ingest.run_import(db, files, mapping, dry_run=True)
         except (ingest.IngestError, DatabaseError) as exc:
-            st.error("The files cannot be imported:\n\n" + "\n".join(f"- {p}" for p in _problems(exc)))
+            st.error("The files cannot be imported:\n\n" + "\n".join(f"- {state.plain(p)}" for p in _problems(exc)))
             return
         st.session_state["data_preview"] = (preview_key, result)
     else:
@@ -128,7 +136,7 @@ def _import_section(db: Database) -> None:
             done = ingest.run_import(db, files, mapping, strict=strict, progress=progress, user=who)
         except (ingest.IngestError, DatabaseError) as exc:
             bar.empty()
-            st.error("Nothing was imported:\n\n" + "\n".join(f"- {p}" for p in _problems(exc)))
+            st.error("Nothing was imported:\n\n" + "\n".join(f"- {state.plain(p)}" for p in _problems(exc)))
             return
         bar.progress(1.0, text="Done")
         st.session_state["data_last_import"] = done
@@ -151,7 +159,9 @@ def _show_result(result: ingest.ImportResult, heading: str) -> None:
     cols[2].metric("Created (reps, accounts...)", f"{sum(plan.created.values()):,}", border=True)
     st.text("\n".join(result.summary()))
     for report, frame in zip(plan.files, plan.previews, strict=True):
-        with st.expander(f"{report.file} -> {report.table}: {report.accepted:,} accepted (first {PREVIEW_ROWS})"):
+        with st.expander(
+            f"{state.plain(report.file)} -> {report.table}: {report.accepted:,} accepted (first {PREVIEW_ROWS})"
+        ):
             st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, placeholder=MISSING)
     if not plan.quarantine.empty:
         st.markdown("**Quarantined rows and reasons** (row numbers as in the file: the header is row 1)")

@@ -186,9 +186,9 @@ def _validator(path: Path, served: Catalog | None) -> None:
     warnings = [i for i in issues if i.severity != "error"]
     if errors:
         st.error(f"**{len(errors)} problem(s)**; the catalog would not load:")
-        st.markdown("\n".join(f"- line {i.line}: {_issue_text(i)}" for i in errors))
+        st.markdown("\n".join(f"- line {i.line}: {state.plain(_issue_text(i))}" for i in errors))
     if warnings:
-        st.warning("\n".join(f"- line {i.line}: {_issue_text(i)}" for i in warnings))
+        st.warning("\n".join(f"- line {i.line}: {state.plain(_issue_text(i))}" for i in warnings))
     if checked is not None:
         st.success(f"Valid: {len(checked.metrics)} metrics, {len(checked.dimensions)} dimensions.")
         if served is not None:

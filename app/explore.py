@@ -82,7 +82,7 @@ def render() -> None:
     scope = views.filters_text(filters, catalog)
     if not views.has_data(trend):
         st.info(
-            f"No data for {metric.label} between {first} and {last} with these filters ({scope}). "
+            f"No data for {metric.label} between {first} and {last} with these filters ({state.plain(scope)}). "
             "Widen the dates or clear some filters.",
             icon=":material/filter_alt_off:",
         )
@@ -90,7 +90,7 @@ def render() -> None:
     st.subheader(f"{metric.label} by {grain}", help=metric.description.strip() or None)
     gaps = int(trend["value"].isna().sum())
     st.caption(
-        f"{first} to {last} · {scope}"
+        f"{first} to {last} · {state.plain(scope)}"
         + (f" · {gaps} {grain}(s) without a value are gaps in the line" if gaps else "")
     )
     st.altair_chart(

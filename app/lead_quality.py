@@ -64,7 +64,7 @@ def render() -> None:
     if by_source is None or by_source.empty or not by_source[views.SOURCE_QUALITY[0]].fillna(0).gt(0).any():
         st.info(
             f"No leads were created between {first} and {last} with these filters "
-            f"({views.filters_text(filters, catalog)}).",
+            f"({state.plain(views.filters_text(filters, catalog))}).",
             icon=":material/filter_alt_off:",
         )
         return

@@ -84,7 +84,7 @@ def render() -> None:
         return
     if not ranking.rows:
         st.info(
-            f"No rep has a quota in {label} with these filters ({views.filters_text(filters, catalog)}).",
+            f"No rep has a quota in {label} with these filters ({state.plain(views.filters_text(filters, catalog))}).",
             icon=":material/filter_alt_off:",
         )
         return

@@ -23,6 +23,7 @@ on every run, so a copied link reopens the same view even after the default has 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
 from app import auth
@@ -40,7 +42,7 @@ from scorecard.access import AccessDenied
 from scorecard.catalog import Catalog, CatalogError, load_catalog
 from scorecard.compiler import CompileError, Query
 from scorecard.coverage import Coverage, coverage
-from scorecard.db import Database, DatabaseError
+from scorecard.db import Database, DatabaseError, clean_stale_copies
 from scorecard.definitions import Locale
 from scorecard.engine import MetricError, Runner, dimension_values, maturation_curves, metric_sql
 from scorecard.formatting import DEFAULT_LOCALE, MISSING
@@ -56,6 +58,53 @@ STATUS_BADGE: Final[Mapping[str, Colour]] = {"green": "green", "amber": "orange"
 
 OWNER_BADGE: Final[Mapping[str, Colour]] = {"marketing": "violet", "sales": "blue", "both": "gray"}
 """Owner -> badge colour; never green, amber or red, which carry verdicts."""
+
+_MARKDOWN: Final = re.compile(
+    r"[\\`*\[\]<&$~|]"  # emphasis, code, links and images, HTML and entities, maths, strikethrough, tables
+    r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"  # emphasis with _ (trade_show is left alone)
+    r"|:(?=[A-Za-z])"  # :red[...] directives
+    r"|^\s*(?:[#>+=-]|\d+[.)])"  # headings, quotes, lists at the start
+)
+
+
+def plain(text: object) -> str:
+    """Text from data or from a visitor, escaped so Streamlit's markdown shows it as typed.
+
+    Captions, notices, headers, expander and button labels are markdown: an imported lead
+    source `![x](http://host/t.png)` would otherwise make every viewer's browser fetch it.
+    Every character that would start markdown is backslash-escaped (no links, images,
+    emphasis, HTML, maths, `:colour[...]`, autolinks, headings or lists), and line breaks
+    become spaces; plain words, "Region: EMEA" and trade_show read the same in the source.
+    Tables (st.dataframe), st.text and st.code show text as it is and need none of this.
+    """
+    flat = _MARKDOWN.sub(_escape, " ".join(str(text).splitlines()))
+    return _AUTOLINK.sub(lambda m: m.group(0)[:-1] + _WORD_JOINER + m.group(0)[-1], flat)
+
+
+_WORD_JOINER: Final = "\u2060"
+_AUTOLINK: Final = re.compile(r"(?i)(?:[a-z]://|www\.|\w@)")
+"""GFM links bare URLs, www. names and e-mail addresses after parsing, where a backslash no longer
+counts; an invisible word joiner inside `://`, `www.` and before `@` keeps them plain text."""
+
+
+def _escape(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if found[-1] in ".)" and len(found) > 1:  # "1. item": escape the list marker's punctuation
+        return found[:-1] + "\\" + found[-1]
+    stripped = found.lstrip()
+    return found[: len(found) - len(stripped)] + "\\" + stripped
+
+
+def code(text: object) -> str:
+    """Text as an inline code span, shown exactly as typed inside markdown (a problem's `file:line: message`).
+
+    The fence is longer than any run of backticks in the text, so the text cannot close it.
+    """
+    flat = " ".join(str(text).splitlines())
+    runs = [len(r) for r in re.findall(r"`+", flat)]
+    fence = "`" * (max(runs, default=0) + 1)
+    return f"{fence} {flat} {fence}"
+
 
 # --- where the numbers come from ----------------------------------------------------------------
 
@@ -94,7 +143,9 @@ class CatalogState:
 
 @st.cache_resource(show_spinner=False)
 def _database(target: str) -> Database:
-    return Database.open(target)
+    db = Database.open(target)
+    clean_stale_copies(db)  # copies a killed import left behind, once per server start
+    return db
 
 
 def database() -> Database:
@@ -155,7 +206,7 @@ def show_catalog_problems(state: CatalogState) -> None:
     """A warning naming every problem of a broken metrics.yaml (file:line: metric: message)."""
     if not state.problems:
         return
-    lines = "\n".join(f"- `{problem}`" for problem in state.problems[:20])
+    lines = "\n".join(f"- {code(problem)}" for problem in state.problems[:20])
     more = f"\n- … and {len(state.problems) - 20} more" if len(state.problems) > 20 else ""
     if state.catalog is not None:
         st.warning(
@@ -164,7 +215,7 @@ def show_catalog_problems(state: CatalogState) -> None:
             icon=":material/warning:",
         )
     else:
-        st.error(f"**{state.path} cannot be used** and no earlier valid version is loaded.\n\n{lines}{more}")
+        st.error(f"**{plain(state.path)} cannot be used** and no earlier valid version is loaded.\n\n{lines}{more}")
 
 
 def catalog() -> Catalog | None:
@@ -183,6 +234,18 @@ def database_help(db: Database) -> None:
     st.caption(
         "Or import your CRM export on the Data page. The dashboard reads the database named by "
         f"`--db`, `${config.DB_ENV}` or `{config.DEFAULT_DB.name}` under data/."
+    )
+
+
+def database_problem(reason: str) -> None:
+    """What is wrong with the database and how to fix it; the next run retries by itself."""
+    st.error(f"**The database cannot be used.** {plain(reason)}", icon=":material/database_off:")
+    st.markdown(
+        "- *Locked*: another program (a DuckDB shell, a script) is writing to the file; close it.\n"
+        "- *Not a database, or damaged*: point `--db` / `$SCORECARD_DB` at the right file, or rebuild it "
+        "(`python -m scorecard demo --db PATH --force` for the demo, or import your exports again).\n"
+        "- *Cannot connect*: start the database server, or fix the host, port, user or password in the URL.\n\n"
+        "Then reload this page: the dashboard reconnects by itself, no restart needed."
     )
 
 
@@ -227,7 +290,7 @@ def context() -> Context | None:
     try:
         db, ctx = _open(definitions)
     except DatabaseError as exc:
-        st.error(f"Cannot open the database: {exc}")
+        database_problem(str(exc))
         return None
     if ctx is None:
         database_help(db)
@@ -379,7 +442,13 @@ def guarded(compute: Callable[..., T], *args: Any) -> T | None:
     try:
         return compute(*args)
     except (MetricError, CompileError) as exc:
-        st.error(f"This view cannot be computed: {exc}")
+        st.error(f"This view cannot be computed: {plain(exc)}")
+        return None
+    except DatabaseError as exc:
+        database_problem(str(exc))
+        return None
+    except sa.exc.DBAPIError as exc:  # the database went away during the run (locked, stopped, replaced)
+        database_problem(f"{database().display()}: {' '.join(str(exc.orig or exc).split())[:300]}")
         return None
     except AccessDenied as exc:
         st.error(str(exc), icon=":material/block:")
@@ -512,7 +581,15 @@ def url_date_range(
     if key not in st.session_state:
         first = _date(st.query_params.get("from")) or default[0]
         last = _date(st.query_params.get("to")) or default[1]
-        st.session_state[key] = (min(first, last), max(first, last))
+        first, last = min(first, last), max(first, last)
+        if bounds is not None and (first < bounds[0] or last > bounds[1]):  # a hand-edited link: keep inside
+            st.info(
+                f"The link asked for {first} to {last}; dates from {bounds[0]} to {bounds[1]} can be shown.",
+                icon=":material/date_range:",
+            )
+            first = min(max(first, bounds[0]), bounds[1])
+            last = min(max(last, bounds[0]), bounds[1])
+        st.session_state[key] = (first, last)
     kwargs: dict[str, Any] = {}
     if bounds is not None:
         kwargs = {"min_value": bounds[0], "max_value": bounds[1]}

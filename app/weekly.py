@@ -63,7 +63,9 @@ def render() -> None:
     scope = views.filters_text(filters, ctx.catalog)
     with downloads:
         _downloads(card, scope, ctx.catalog.locale)
-    st.caption(f"Filters: {scope} · change vs the week before, coloured by whether it went the metric's good way")
+    st.caption(
+        f"Filters: {state.plain(scope)} · change vs the week before, coloured by whether it went the metric's good way"
+    )
     if views.is_empty(card):
         st.info(
             f"Nothing matches these filters in the {TREND_WEEKS} weeks to {week.label}: no leads, deals or "

@@ -230,6 +230,8 @@ def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
     graph = Graph(relationships)
     dimensions = _dimensions(out, data.get("dimensions") or {}, graph)
     checked, lines, partial = _metrics(out, data.get("metrics") or [])
+    if not checked and not any(i.severity == "error" for i in out.issues):
+        out.add(("metrics",), "the catalog defines no metrics; a scorecard needs at least one")
     _check_metrics(out, checked, lines, graph, dimensions)
     metrics = {name: metric for name, metric in checked.items() if name not in partial}
     tests = _tests(out, data.get("tests") or [], checked, dimensions, calendar)

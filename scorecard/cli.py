@@ -44,7 +44,11 @@ def _add_metrics(parser: argparse.ArgumentParser) -> None:
 
 
 def _database(args: argparse.Namespace) -> Database:
-    return Database.open(config.database_target(args.db))
+    from scorecard.db import clean_stale_copies
+
+    db = Database.open(config.database_target(args.db))
+    clean_stale_copies(db)  # copies a killed import left behind
+    return db
 
 
 # --- demo -------------------------------------------------------------------------
@@ -54,8 +58,13 @@ def _demo(args: argparse.Namespace) -> int:
     from scorecard import demo
 
     db = _database(args)
-    if db.exists() and not args.force:
-        raise CommandError(f"{db.display()} already holds data; pass --force to replace it")
+    presence = db.status()
+    if presence.kind in ("foreign", "unreachable"):
+        raise CommandError(
+            f"{presence.reason}; the demo writes only to a new path or, with --force, a Scorecard database"
+        )
+    if presence.kind == "ready" and not args.force:
+        raise CommandError(f"{db.display()} already holds data (a Scorecard database); pass --force to replace it")
     try:
         summary = demo.build(
             db,
@@ -326,6 +335,7 @@ def _add_doctor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _ranking(args: argparse.Namespace) -> int:
     from scorecard import periods
+    from scorecard.cells import frame_csv
     from scorecard.compiler import CompileError
     from scorecard.coverage import OutsideData, coverage
     from scorecard.ranking import METRIC_GROUP, forced_ranking
@@ -355,7 +365,7 @@ def _ranking(args: argparse.Namespace) -> int:
         print(f"note: data ends {covered.last_day}; showing {period.label} (give --period to choose)", file=sys.stderr)
     frame = ranking.frame()
     if args.format == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(frame_csv(frame))
     elif args.format == "json":
         print(frame.to_json(orient="records", indent=2))
     else:
@@ -395,7 +405,10 @@ def _sql(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise CommandError(str(exc).strip("'\"")) from None
     week = _week(args, catalog)
-    weeks = periods.weeks_ending(catalog.calendar, week, args.weeks)
+    try:
+        weeks = periods.weeks_ending(catalog.calendar, week, args.weeks)
+    except periods.PeriodError as exc:
+        raise CommandError(f"--weeks: {exc}") from None
     query = Query.build(weeks, group_by=args.group_by or (), filters=filters, as_of=week.end)
     try:
         statements = metric_sql(catalog, args.metric, query, args.dialect)

@@ -14,6 +14,18 @@ METRICS_ENV: Final = "SCORECARD_METRICS"
 ACCESS_ENV: Final = "SCORECARD_ACCESS"
 
 
+UPLOAD_ENV: Final = "SCORECARD_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB: Final = 50
+"""Largest file an upload may be, in MB; keep `server.maxUploadSize` in .streamlit/config.toml the same."""
+
+
+def max_upload_bytes() -> int:
+    """The upload limit: $SCORECARD_MAX_UPLOAD_MB (whole MB), else DEFAULT_MAX_UPLOAD_MB."""
+    raw = os.environ.get(UPLOAD_ENV, "")
+    megabytes = int(raw) if raw.strip().isdigit() and int(raw) > 0 else DEFAULT_MAX_UPLOAD_MB
+    return megabytes * 1024 * 1024
+
+
 def database_target(flag: str | None = None) -> str:
     """The database to use: --db, else $SCORECARD_DB, else data/scorecard.duckdb."""
     return flag or os.environ.get(DB_ENV) or str(DEFAULT_DB)

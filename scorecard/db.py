@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import io
 import os
 import shutil
@@ -18,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb_engine
 import pandas as pd
@@ -33,6 +34,75 @@ SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 class DatabaseError(Exception):
     """A database could not be opened or written; the message says which and why."""
+
+
+PresenceKind = Literal["ready", "absent", "foreign", "unreachable"]
+"""ready: a Scorecard database; absent: nothing there yet (safe to create); foreign: something
+else is there (never overwritten); unreachable: no answer, and `reason` says why."""
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What `Database.status()` found at a location, in words a person can act on."""
+
+    kind: PresenceKind
+    reason: str
+
+
+_MAGIC: dict[str, tuple[int, bytes, str]] = {
+    "duckdb": (8, b"DUCK", "a DuckDB database file"),
+    "sqlite": (0, b"SQLite format 3\x00", "an SQLite database file"),
+}
+
+
+def _file_problem(path: Path, dialect: str) -> Presence | None:
+    """Why an embedded database's file cannot be used, read from its header; None if it can (or is absent)."""
+    where = str(path)
+    try:
+        if path.is_dir():
+            return Presence("foreign", f"{where} is a folder, not a database file")
+        if not path.exists():
+            parent = path.parent
+            while not parent.exists() and parent != parent.parent:
+                parent = parent.parent
+            if not parent.is_dir():
+                return Presence("unreachable", f"cannot create {where}: {parent} is not a folder")
+            return None
+        if not path.is_file():
+            return Presence("foreign", f"{where} is not a regular file")
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except PermissionError:
+        return Presence("unreachable", f"cannot read {where}: permission denied")
+    except OSError as exc:
+        return Presence("unreachable", f"cannot read {where}: {exc.strerror or exc}")
+    if not head:
+        return None
+    offset, magic, what = _MAGIC.get(dialect, (0, b"", ""))
+    if magic and head[offset : offset + len(magic)] != magic:
+        return Presence("foreign", f"{where} is not {what}; Scorecard will not read or replace it")
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words, first lines only, with a hint for the usual causes."""
+    original = getattr(exc, "orig", None) or exc
+    text = " ".join(str(original).split("\n")[:2]).strip()
+    text = " ".join(text.split())
+    lower = text.lower()
+    if "conflicting lock" in lower or "database is locked" in lower:
+        hint = "another program is writing to it; wait for it to finish or close it"
+    elif "connection refused" in lower or "could not connect" in lower or "timeout" in lower:
+        hint = "is the server running and the host and port right?"
+    elif "password authentication" in lower or "role" in lower and "does not exist" in lower:
+        hint = "check the user name and password in the URL"
+    elif "does not exist" in lower and "database" in lower:
+        hint = "create the database first, or fix its name in the URL"
+    elif "not a valid duckdb" in lower or "file is not a database" in lower or "malformed" in lower:
+        hint = "the file is damaged or not a database; restore it from a backup or build a new one"
+    else:
+        hint = ""
+    return f"{text[:300]} ({hint})" if hint and "?" not in text else text[:300]
 
 
 def resolve_url(target: str | Path) -> sa.URL:
@@ -87,15 +157,49 @@ class Database:
         """The location without a password, for messages."""
         return str(self.path) if self.path else self.url.render_as_string(hide_password=True)
 
-    def exists(self) -> bool:
-        """True if the schema is there (file present and tables created)."""
-        if self.path is not None and not self.path.exists():
-            return False
+    def status(self) -> Presence:
+        """What is at this location: a Scorecard database, nothing yet, something else, or no answer.
+
+        Never writes and never creates a file. A file is recognised by its header before
+        any driver opens it, so a text file, a system file or a locked database is told
+        apart from a path where nothing exists yet.
+        """
+        path = self.path
+        where = self.display()
+        if path is not None:
+            problem = _file_problem(path, self.dialect)
+            if problem is not None:
+                return problem
+            if not path.exists():
+                return Presence("absent", f"{where} does not exist yet")
+            if path.stat().st_size == 0:
+                return Presence("absent", f"{where} is an empty file")
         try:
             with self.engine().connect() as conn:
-                return sa.inspect(conn).has_table("leads")
-        except sa.exc.DBAPIError:
-            return False
+                tables = set(sa.inspect(conn).get_table_names())
+        except sa.exc.DBAPIError as exc:
+            return Presence("unreachable", f"cannot connect to {where}: {_reason(exc)}")
+        except DatabaseError as exc:
+            return Presence("unreachable", str(exc))
+        if "leads" in tables and "loads" in tables:
+            return Presence("ready", f"{where} holds Scorecard data")
+        if tables and tables <= set(model.TABLES):  # another writer is creating the schema right now
+            return Presence("absent", f"{where} has only part of the Scorecard tables yet")
+        if not tables or path is None:  # a server database without our tables: they can be added beside others
+            return Presence("absent", f"{where} has no Scorecard tables yet")
+        shown = ", ".join(sorted(tables)[:5])
+        return Presence("foreign", f"{where} is not a Scorecard database (its tables: {shown})")
+
+    def exists(self) -> bool:
+        """True if the Scorecard schema is there, False if nothing is there yet.
+
+        Raises DatabaseError when the answer is neither: the location holds something that
+        is not a Scorecard database, or the database cannot be reached (with why).
+        """
+        presence = self.status()
+        if presence.kind in ("foreign", "unreachable"):
+            raise DatabaseError(presence.reason)
+        return presence.kind == "ready"
 
     def engine(self, read_only: bool = True) -> sa.Engine:
         """An engine for reading (default) or for writing in place.
@@ -118,17 +222,24 @@ class Database:
 
         For a DuckDB file the work happens on a copy (or, with fresh=True, on a new
         empty file) that atomically replaces the original on success. Writers are
-        serialised by a lock file next to the database.
+        serialised, so two imports at once land one after the other: by a lock file next
+        to a DuckDB or SQLite file, and by a transaction-level advisory lock on PostgreSQL
+        (without it, two imports creating the same account collide on its key). Copies
+        left by a writer that was killed are removed by the next one.
         """
         path = self.path
         if self.dialect != "duckdb" or path is None:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            with self.engine(read_only=False).begin() as conn:
+            lock = _file_lock(path.with_name(path.name + ".lock")) if path is not None else contextlib.nullcontext()
+            with lock, self.engine(read_only=False).begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(_WRITER_LOCK))))
                 yield conn
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         with _file_lock(path.with_name(path.name + ".lock")):
+            _remove_stale_copies(path)
             fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".writing", dir=path.parent)
             os.close(fd)
             tmp = Path(tmp_name)
@@ -152,6 +263,9 @@ class Database:
     def data_version(self) -> str:
         """Changes whenever committed data changes; a cache key for finished results.
 
+        "missing" when there is no Scorecard data yet; DatabaseError (saying why) when the
+        database is there but cannot be read, or is not a Scorecard database.
+
         Read from the `loads` log inside the database, not from the file's metadata: while
         an import replaces a DuckDB file, a connection opened next to one still reading the
         old file shares that old instance, and the key must describe the data it reads.
@@ -164,9 +278,51 @@ class Database:
                 row = conn.execute(
                     sa.select(sa.func.max(loads.c.id), sa.func.max(loads.c.loaded_at), sa.func.count())
                 ).one()
-        except sa.exc.DBAPIError:
-            return "missing"
+        except sa.exc.DBAPIError as exc:
+            presence = self.status()  # only on failure: the usual run costs one query
+            if presence.kind == "absent":
+                return "missing"
+            if presence.kind == "ready":
+                raise DatabaseError(f"cannot read {self.display()}: {_reason(exc)}") from exc
+            raise DatabaseError(presence.reason) from exc
         return f"{row[0]}:{row[1]}:{row[2]}"
+
+
+_WRITER_LOCK = "scorecard writer"
+"""Name of PostgreSQL's advisory lock for writers (per database: schemas share it, harmlessly)."""
+
+
+def _stale_copies(path: Path) -> list[Path]:
+    """Copies a writer of `path` makes while it works (`NAME.*.writing` and its `.wal`)."""
+    return sorted(path.parent.glob(f"{glob.escape(path.name)}.*.writing")) + sorted(
+        path.parent.glob(f"{glob.escape(path.name)}.*.writing.wal")
+    )
+
+
+def _remove_stale_copies(path: Path) -> int:
+    """Remove the copies of a writer that died; only call while holding the writer lock."""
+    removed = 0
+    for stale in _stale_copies(path):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+            removed += 1
+    return removed
+
+
+def clean_stale_copies(db: Database) -> int:
+    """At start-up: remove copies left by a killed writer, if no writer is running now; returns how many."""
+    path = db.path
+    if db.dialect != "duckdb" or path is None or not path.parent.is_dir() or not _stale_copies(path):
+        return 0
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0  # a writer is at work: its copy is not stale
+        try:
+            return _remove_stale_copies(path)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager

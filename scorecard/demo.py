@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from scorecard import model
-from scorecard.db import Database, bulk_insert, create_schema, drop_schema, refresh_maintained
+from scorecard.db import Database, DatabaseError, bulk_insert, create_schema, drop_schema, refresh_maintained
 
 Progress = Callable[[str, float], None]
 """A progress callback: (what is happening, fraction done in 0..1)."""
@@ -46,6 +46,8 @@ Progress = Callable[[str, float], None]
 DEFAULT_LEADS: Final = 30_000
 DEFAULT_SEED: Final = 7
 MIN_LEADS: Final = 1_000
+MAX_LEADS: Final = 10_000_000
+"""About 50M activities and 10 GB of memory while generating: beyond that the build would exhaust the machine."""
 
 _DAY: Final = 86_400
 _HOUR: Final = 3_600
@@ -1304,6 +1306,12 @@ def generate(leads: int, seed: int, today: dt.date, progress: Progress | None = 
     """
     if leads < MIN_LEADS:
         raise ValueError(f"the demo needs at least {MIN_LEADS:,} leads (got {leads:,})")
+    if leads > MAX_LEADS:
+        raise ValueError(
+            f"the demo builds at most {MAX_LEADS:,} leads (got {leads:,}); the default is {DEFAULT_LEADS:,}"
+        )
+    if not 0 <= seed < 2**63:
+        raise ValueError(f"the seed must be a whole number from 0 to 2**63 - 1 (got {seed:,})")
     report = progress or _silent
     calendar = _Calendar.of(today)
 
@@ -1508,7 +1516,15 @@ def build(
     today: dt.date | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Replace the database's contents with the demo data, in one all-or-nothing write."""
+    """Replace the database's contents with the demo data, in one all-or-nothing write.
+
+    Writes only where nothing is yet or where a Scorecard database is: anything else at
+    the location (another program's file, a database that cannot be reached) raises
+    DatabaseError before any work starts.
+    """
+    presence = db.status()
+    if presence.kind in ("foreign", "unreachable"):
+        raise DatabaseError(f"{presence.reason}; the demo writes only to a new location or a Scorecard database")
     started = time.perf_counter()
     report = progress or _silent
     today = today or dt.datetime.now(dt.UTC).date()

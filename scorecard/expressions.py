@@ -262,11 +262,23 @@ def _tokenize(text: str) -> list[_Tok]:
 # --- parser ---------------------------------------------------------------------------
 
 
+MAX_NESTING = 40
+"""Deepest parentheses an expression may nest (the parser recurses once per level)."""
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        depth = 0
+        for tok in self.tokens:  # refused before parsing: deep nesting would exhaust the stack
+            if tok.kind == "op" and tok.text == "(":
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise self.error(f"parentheses nested more than {MAX_NESTING} deep", tok)
+            elif tok.kind == "op" and tok.text == ")":
+                depth = max(depth - 1, 0)
 
     @property
     def tok(self) -> _Tok:

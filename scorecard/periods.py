@@ -22,8 +22,22 @@ GrainName = Literal["week", "month", "quarter", "year"]
 _WEEK_LABEL = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2199
+"""Periods lie in these years (the dates an import accepts): 9999-W52 is a typing error."""
+MAX_PERIODS = 1000
+"""Most periods one query spans (about 19 years of weeks)."""
+
+
 class PeriodError(ValueError):
     """A week or period written in a form the calendar cannot read."""
+
+
+def check_day(day: dt.date, what: str = "") -> dt.date:
+    """`day` if it lies in EARLIEST_YEAR..LATEST_YEAR, else PeriodError naming it."""
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise PeriodError(f"{what or day.isoformat()} is outside the years {EARLIEST_YEAR}..{LATEST_YEAR}")
+    return day
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +92,8 @@ def parse_week(cal: Calendar, text: str) -> Period:
     match = _WEEK_LABEL.match(text.strip())
     if match:
         year, number = int(match.group(1)), int(match.group(2))
+        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            raise PeriodError(f"{text!r} is outside the years {EARLIEST_YEAR}..{LATEST_YEAR}")
         try:
             monday = dt.date.fromisocalendar(year, number, 1)
         except ValueError:
@@ -86,9 +102,10 @@ def parse_week(cal: Calendar, text: str) -> Period:
         first = low + dt.timedelta(days=(WEEKDAYS.index(cal.week_start) - low.weekday()) % 7)
         return week(cal, first)
     try:
-        return week(cal, dt.date.fromisoformat(text.strip()))
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise PeriodError(f"{text!r} is not a week: write YYYY-Www (e.g. 2026-W47) or a date") from None
+    return week(cal, check_day(day, repr(text)))
 
 
 def today(cal: Calendar, now: dt.datetime | None = None) -> dt.date:
@@ -111,6 +128,9 @@ def shift_weeks(cal: Calendar, period: Period, weeks: int) -> Period:
 
 def weeks_ending(cal: Calendar, last: Period, count: int) -> tuple[Period, ...]:
     """`count` consecutive weeks, oldest first, ending with `last`."""
+    if not 1 <= count <= MAX_PERIODS:
+        raise PeriodError(f"{count:,} weeks: ask for 1 to {MAX_PERIODS:,}")
+    check_day(last.first - dt.timedelta(weeks=count), f"{count:,} weeks before {last.label}")
     return tuple(shift_weeks(cal, last, -i) for i in reversed(range(count)))
 
 
@@ -141,9 +161,12 @@ def periods_between(cal: Calendar, first: dt.date, last: dt.date, grain: GrainNa
     """Every period of `grain` that overlaps the days first..last, oldest first."""
     if last < first:
         raise PeriodError(f"the range ends ({last}) before it starts ({first})")
+    check_day(first), check_day(last)
     out: list[Period] = []
     current = period_containing(cal, first, grain)
     while current.first <= last:
+        if len(out) >= MAX_PERIODS:
+            raise PeriodError(f"{first} to {last} spans more than {MAX_PERIODS:,} {grain}s; choose a shorter range")
         out.append(current)
         current = period_containing(cal, current.last + dt.timedelta(days=1), grain)
     return tuple(out)
@@ -156,7 +179,19 @@ def custom(cal: Calendar, first: dt.date, last: dt.date) -> Period:
 
 def parse_period(cal: Calendar, text: str, grain: GrainName = "quarter") -> Period:
     """'2026-Q3', '2026-W47', '2026-11', '2026', 'FY2027-Q1' or a date (the grain's period containing it)."""
+    try:
+        return _parse_period(cal, text, grain)
+    except PeriodError:
+        raise
+    except (ValueError, OverflowError) as exc:  # month 13, year 0, a date past 9999...
+        raise PeriodError(f"{text!r} is not a period: {exc}") from None
+
+
+def _parse_period(cal: Calendar, text: str, grain: GrainName) -> Period:
     raw = text.strip()
+    year_text = re.match(r"^(?:FY)?(\d{4})", raw, re.IGNORECASE)
+    if year_text and not EARLIEST_YEAR <= int(year_text.group(1)) <= LATEST_YEAR:
+        raise PeriodError(f"{text!r} is outside the years {EARLIEST_YEAR}..{LATEST_YEAR}")
     if _WEEK_LABEL.match(raw):
         return parse_week(cal, raw)
     quarter = re.match(r"^(?:FY)?(\d{4})-?Q([1-4])$", raw, re.IGNORECASE)
@@ -173,9 +208,10 @@ def parse_period(cal: Calendar, text: str, grain: GrainName = "quarter") -> Peri
         first = dt.date(value if cal.fiscal_year_start == 1 else value - 1, cal.fiscal_year_start, 1)
         return period_containing(cal, first, "year")
     try:
-        return period_containing(cal, dt.date.fromisoformat(raw), grain)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise PeriodError(f"{text!r} is not a period: write 2026-Q3, 2026-W47, 2026-11, 2026 or a date") from None
+    return period_containing(cal, check_day(day, repr(text)), grain)
 
 
 WINDOW_WORDS: dict[str, str] = {

@@ -6,6 +6,7 @@ import csv
 import io
 
 from scorecard.catalog import Catalog
+from scorecard.cells import safe_text
 from scorecard.definitions import Locale
 from scorecard.formatting import DEFAULT_LOCALE, format_delta, format_value
 from scorecard.ranking import Ranking
@@ -88,7 +89,13 @@ def scorecard_csv(card: Scorecard) -> str:
     """One row per metric with the JSON report's fields; owners joined by "|", the trend as
     semicolon-separated weekly values, oldest first."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=REPORT_FIELDS, lineterminator="\n")
+    texts = [str(v) for row in card.rows for v in row.as_json().values() if isinstance(v, str)]
+    writer = csv.DictWriter(
+        buffer,
+        fieldnames=REPORT_FIELDS,
+        lineterminator="\n",
+        quoting=csv.QUOTE_ALL if any("\r" in t for t in texts) else csv.QUOTE_MINIMAL,  # 3.11 leaves \r bare
+    )
     writer.writeheader()
     for row in card.rows:
         data = row.as_json()
@@ -101,7 +108,10 @@ def scorecard_csv(card: Scorecard) -> str:
             owners="|".join(row.owners),
             trend=";".join(_num(p.value) for p in row.trend),
         )
-        writer.writerow({key: "" if value is None else value for key, value in data.items()})
+        numeric = ("value", "previous", "delta", "target", "trend", "n")
+        writer.writerow(
+            {key: "" if value is None else value if key in numeric else safe_text(value) for key, value in data.items()}
+        )
     return buffer.getvalue()
 
 

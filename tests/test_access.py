@@ -151,7 +151,7 @@ BAD = [
     ("users:\n  - {email: a@b.co, role: admin}\n  - {email: A@b.co, role: executive}\n", 3, "already listed on line 2"),
     ("users:\n  - {email: a@b.co, role: admin}\nusers: []\n", 3, "users is given twice"),
     ("users: [\n", 2, "YAML syntax"),
-    ("", 1, "must be a mapping"),
+    ("", 1, "the file is empty"),
 ]
 
 

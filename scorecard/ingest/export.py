@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from scorecard import model
+from scorecard.cells import safe_arrow
 from scorecard.db import Database
 from scorecard.ingest import schema
 
@@ -46,11 +47,12 @@ def arrow_schema(table: sa.Table) -> pa.Schema:
 
 
 def _csv_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Timestamps as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (what spreadsheets read), the rest unchanged."""
+    """Timestamps as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (what spreadsheets read), text that a
+    spreadsheet would run as a formula quoted (`cells.safe_arrow`), the rest unchanged."""
     arrays = [
         pc.replace_substring_regex(pc.strftime(col, format="%Y-%m-%d %H:%M:%S"), r"\.0+$", "")
         if pa.types.is_timestamp(col.type)
-        else col
+        else safe_arrow(col)
         for col in batch.columns
     ]
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)

@@ -8,7 +8,6 @@ so what is checked is what is written. With `dry_run` nothing is written; with
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from scorecard.cells import frame_csv
 from scorecard.db import Database, create_schema, refresh_maintained
 from scorecard.ingest import load, schema, validate
 from scorecard.ingest.mapping import Mapping, SourceRule
@@ -251,8 +251,10 @@ def run_import(
         else:
             plan = plan_import(mapped, None, mapping.name)
         return ImportResult(plan, written=False)
-    fresh = not db.exists()
+    db.exists()  # raises, saying why, for a database that cannot be reached or is not Scorecard's
     with db.writer() as conn:
+        # Decided under the writer lock: an import that ran meanwhile may have created the schema.
+        fresh = not sa.inspect(conn).has_table("leads")
         # A new database gets its schema only once the import is sure to write (SQLite
         # commits DDL on its own, so a rejected import would otherwise leave empty tables).
         if not fresh:
@@ -287,10 +289,8 @@ def run_import(
 
 
 def quarantine_csv(plan: ImportPlan) -> bytes:
-    """The quarantine as CSV bytes: file, row, column, value, reason."""
-    buffer = io.StringIO()
-    plan.quarantine.to_csv(buffer, index=False, columns=list(QUARANTINE_COLUMNS))
-    return buffer.getvalue().encode("utf-8")
+    """The quarantine as CSV bytes: file, row, column, value, reason; formula-like text quoted."""
+    return frame_csv(plan.quarantine, list(QUARANTINE_COLUMNS)).encode("utf-8")
 
 
 def write_quarantine(plan: ImportPlan, path: str | Path) -> Path:

@@ -246,7 +246,9 @@ def parse_integer(text: pd.Series, decimal: Decimal = "auto", scale: float = 1.0
     number = parse_number(text.where(~is_clock), decimal)
     values = (number.values * scale).round().where(~is_clock, seconds)
     bad = number.bad & ~is_clock.to_numpy()
-    return Parsed(values.astype("Int64"), bad)
+    too_big = (values.abs() >= 2.0**63).fillna(False).to_numpy(dtype=bool)  # no 64-bit integer holds it
+    values = values.where(~too_big)
+    return Parsed(values.astype("Int64"), bad | too_big)
 
 
 def parse_boolean(text: pd.Series) -> Parsed:
@@ -308,7 +310,13 @@ def _assemble(
     bad = (has_ampm & ((hour < 1) | (hour > 12))) | (minute > 59) | (second > 59)
     hour = np.where(has_ampm, hour % 12 + np.where(is_pm, 12, 0), hour)
     bad |= hour > 23
-    year = np.where(year < 100, np.where(year < 69, year + 2000, year + 1900), year)
+    short = np.zeros(len(year), dtype=bool)  # only a two-digit year is a century guess; 0001 is year 1
+    for field in ("y", "y1", "y2"):
+        if field in names:
+            width = pc.utf8_length(pc.fill_null(parts.field(field), "")).to_numpy(zero_copy_only=False)
+            short |= (width > 0) & (width <= 2)
+    year = np.where(short & (year < 100), np.where(year < 69, year + 2000, year + 1900), year)
+    bad |= (year < 1) | (year > 9999)  # no such year in a calendar date (0000 would break .date later)
     dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce")
     days = dates.to_numpy(dtype="datetime64[us]")
     clock = ((hour * 3600 + minute * 60 + second) * 1_000_000 + micro).astype("int64").astype("timedelta64[us]")

@@ -13,15 +13,18 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+
+from scorecard import config
 
 Progress = Callable[[str, int, int], None]
 """progress(what, done, total): called as work advances (bytes or rows)."""
@@ -101,11 +104,18 @@ def read_table(source: SourceFile, progress: Progress | None = None, names: tupl
     """Read one CSV/TSV/XLSX file into a RawTable.
 
     With `names`, the file has no header row: its first row is data (row 1) and its
-    columns are named `names`, in order.
+    columns are named `names`, in order. An uploaded file (bytes, not a path) may be at
+    most `config.max_upload_bytes()`; its name is only a label and never touches the file system.
     """
+    if source.data is not None and len(source.data) > config.max_upload_bytes():
+        raise ReadError(
+            f"{source.name}: {len(source.data) / 2**20:,.1f} MB is over the upload limit of "
+            f"{config.max_upload_bytes() / 2**20:,.0f} MB (${config.UPLOAD_ENV}); import it with the command line"
+        )
     data = source.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if source.is_xlsx or data[:4] == b"PK\x03\x04":
+        check_xlsx_archive(source.name, data)
         return _read_xlsx(source.name, data, digest, progress, names)
     return _read_csv(source.name, data, digest, progress, names)
 
@@ -187,7 +197,10 @@ def _decode_head(data: bytes, encoding: str) -> str:
 
 
 def _header_cells(first_record: str, delimiter: str) -> list[str]:
-    row = next(csv.reader(io.StringIO(first_record), delimiter=delimiter), [])
+    try:
+        row = next(csv.reader(io.StringIO(first_record, newline=""), delimiter=delimiter), [])
+    except csv.Error as exc:  # a stray carriage return or NUL in the header line
+        raise ReadError(f"the header line cannot be read: {exc}") from None
     return [cell.strip().strip("\ufeff") for cell in row]
 
 
@@ -249,7 +262,10 @@ def _read_csv(
         headers = _unique_headers(list(given))
         header_row -= 1  # no header row: the first data row is row 1 (after any sep= line)
     else:
-        headers = _unique_headers(_header_cells(head, delimiter))
+        try:
+            headers = _unique_headers(_header_cells(head, delimiter))
+        except ReadError as exc:
+            raise ReadError(f"{name}: {exc}") from None
     width = len(headers)
     names = [f"c{i}" for i in range(width)]
     bad: list[tuple[int, int, str]] = []
@@ -353,6 +369,42 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+XLSX_MAX_UNPACKED: Final = 512 * 2**20
+"""Most bytes the parts of one workbook may unpack to (a 1 MB bomb can claim a GiB of shared strings)."""
+XLSX_MAX_RATIO: Final = 200
+"""Most a large part may expand over its compressed size (real sheets compress 5-30 times)."""
+XLSX_RATIO_FROM: Final = 4 * 2**20
+"""Parts smaller than this unpacked are never refused for their ratio."""
+
+
+def check_xlsx_archive(name: str, data: bytes) -> None:
+    """Refuse a workbook whose parts would unpack past the limits, before any part is inflated.
+
+    The sizes come from the zip directory; zipfile never inflates a part past the size its
+    directory declares, so checking the declared sizes bounds the work of reading it.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ReadError(f"{name}: cannot open as an Excel workbook: {exc}") from None
+    if len(parts) > 10_000:
+        raise ReadError(f"{name}: {len(parts):,} parts in the workbook; an Excel file has far fewer")
+    total = sum(p.file_size for p in parts)
+    if total > XLSX_MAX_UNPACKED:
+        raise ReadError(
+            f"{name}: the workbook unpacks to {total / 2**20:,.0f} MB, over the limit of "
+            f"{XLSX_MAX_UNPACKED / 2**20:,.0f} MB; save it as CSV"
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > XLSX_RATIO_FROM and ratio > XLSX_MAX_RATIO:
+            raise ReadError(
+                f"{name}: the part {part.filename} expands {ratio:,.0f} times ({part.file_size / 2**20:,.0f} MB), "
+                f"more than {XLSX_MAX_RATIO} times: a compression bomb, or a sheet to save as CSV"
+            )
 
 
 def _read_xlsx(

@@ -5,8 +5,10 @@ which natural keys a reference may be given by.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 
@@ -123,6 +125,39 @@ def kind_of(column: sa.Column[object]) -> Kind:
     if isinstance(kind, sa.Numeric):
         return "money"
     return "text"
+
+
+EARLIEST: Final = dt.date(1900, 1, 1)
+LATEST: Final = dt.date(2199, 12, 31)
+"""Dates outside these are typing errors (0026 for 2026), not CRM events: quarantined."""
+
+INT_LIMITS: Final = MappingProxyType({"integer": 2**31, "bigint": 2**63})
+
+
+def value_range(column: sa.Column[object]) -> tuple[Any, Any, str] | None:
+    """(lowest, highest, reason) a column can hold; None for text and booleans.
+
+    Money is NUMERIC(precision, scale): below 10**(precision - scale). Integers fit
+    PostgreSQL's INTEGER or BIGINT. Dates lie between EARLIEST and LATEST.
+    """
+    kind = kind_of(column)
+    if kind in ("date", "datetime"):
+        return (
+            EARLIEST,
+            dt.datetime.combine(LATEST, dt.time.max),
+            f"date outside {EARLIEST.isoformat()} .. {LATEST.isoformat()}; is the year right?",
+        )
+    if kind == "money":
+        precision = getattr(column.type, "precision", None) or 18
+        scale = getattr(column.type, "scale", None) or 0
+        limit = 10 ** (precision - scale)
+        return -limit, limit, f"too large for an amount (must be below {limit:,})"
+    if kind == "integer":
+        limit = INT_LIMITS["bigint" if isinstance(column.type, sa.BigInteger) else "integer"]
+        return -limit, limit, f"too large for a whole number (at most {limit - 1:,})"
+    if kind == "number":
+        return -math.inf, math.inf, "not a finite number"
+    return None
 
 
 def max_length(column: sa.Column[object]) -> int | None:

@@ -27,6 +27,7 @@ def check_rows(mapped: Mapped) -> None:
     _lengths(mapped)
     _vocabularies(mapped)
     _negatives(mapped)
+    _ranges(mapped)
     _order(mapped)
     _won_matches_stage(mapped)
 
@@ -78,6 +79,34 @@ def _negatives(mapped: Mapped) -> None:
         if column in mapped.frame:
             negative = (mapped.frame[column] < 0).fillna(False).to_numpy(dtype=bool)
             mapped.flag(negative, column, NEGATIVE_REASONS.get(column, "negative amount"))
+
+
+def _ranges(mapped: Mapped) -> None:
+    """Values the database column cannot hold, or dates no CRM event has: quarantined per row.
+
+    Without this a single amount of 1e16 fails the NUMERIC(18, 2) cast inside the load and
+    takes every good row of the import with it (or, on SQLite, lands as a wrong number).
+    """
+    table = schema.table(mapped.table)
+    already = mapped.bad_mask()
+    for target in mapped.frame.columns:
+        bounds = schema.value_range(table.c[target])
+        if bounds is None:
+            continue
+        low, high, reason = bounds
+        values = mapped.frame[target]
+        if schema.kind_of(table.c[target]) in ("date", "datetime"):
+            stamps = pd.to_datetime(values, errors="coerce")
+            present = stamps.notna().to_numpy()
+            outside = present & ((stamps < pd.Timestamp(low)) | (stamps > pd.Timestamp(high))).fillna(False).to_numpy(
+                dtype=bool
+            )
+        else:
+            numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+            present = values.notna().to_numpy()
+            with np.errstate(invalid="ignore"):
+                outside = present & (~np.isfinite(numbers) | (numbers <= float(low)) | (numbers >= float(high)))
+        mapped.flag(outside & ~already, target, reason)
 
 
 def _order(mapped: Mapped) -> None:
