@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from app import auth, state
-from scorecard import config, ingest, views
+from scorecard import charts, config, ingest, readiness, views
 from scorecard.db import Database, DatabaseError
 from scorecard.formatting import MISSING
 
@@ -37,9 +37,11 @@ def render() -> None:
         state.database_problem(presence.reason)
         return
     try:
-        imports, freshness = st.tabs(["Import", "Freshness and loads"])
+        imports, supports, freshness = st.tabs(["Import", "What your data supports", "Freshness and loads"])
         with imports:
             _import_section(db)
+        with supports:
+            _readiness_section(db)
         with freshness:
             _status_section(db)
     finally:
@@ -103,6 +105,11 @@ def _import_section(db: Database) -> None:
     last = st.session_state.get("data_last_import")
     if last is not None and not uploads:
         st.success(f"Imported {last.plan.accepted:,} rows (load {last.load_id}); every page now shows them.")
+        catalog = state.catalog()
+        if catalog is not None:
+            ready, total = readiness.check(db, catalog).scorecard_counts()
+            st.info(f"Your data now supports {ready} of {total} scorecard metrics: the tab 'What your data "
+                    "supports' says what the others need.", icon=":material/fact_check:")
         _show_result(last, heading="Last import")
     if not uploads or mapping is None:
         return
@@ -174,6 +181,37 @@ def _show_result(result: ingest.ImportResult, heading: str) -> None:
             mime="text/csv",
             key=f"data_quarantine_{heading}",
         )
+
+
+# --- what the data supports ----------------------------------------------------------------------------
+
+
+def _readiness_section(db: Database) -> None:
+    """`python -m scorecard doctor` on the page: which metrics the data supports, and what the rest need."""
+    catalog = state.catalog()
+    if catalog is None or not db.exists():
+        st.caption("Import data (or build the demo) to see which metrics it supports.")
+        return
+    try:
+        report = readiness.check(db, catalog)
+    except DatabaseError as exc:
+        st.error(f"Cannot read the database: {exc}")
+        return
+    ready, total = report.scorecard_counts()
+    others = " The others stay grey on every page, with what they need (below)." if ready < total else ""
+    (st.success if ready == total else st.warning)(
+        f"Your data supports {ready} of {total} scorecard metrics.{others}", icon=":material/fact_check:"
+    )
+    metrics, fill = views.readiness_frames(report)
+    missing = metrics[metrics["ready"] != "ready"]
+    if len(missing):
+        st.dataframe(missing[["metric", "needs"]], hide_index=True, width="stretch",
+                     column_config={"metric": "Metric", "needs": st.column_config.TextColumn("What it needs")})
+    st.markdown("**How filled each column the metrics read is**")
+    st.altair_chart(charts.fill_chart(fill), width="stretch")
+    if report.data_end is not None:
+        st.caption(f"The data ends {report.data_end:%Y-%m-%d %H:%M} UTC; recent weeks of metrics that settle later "
+                   "are shown as provisional.")
 
 
 # --- freshness and loads -------------------------------------------------------------------------------

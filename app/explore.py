@@ -71,14 +71,21 @@ def render() -> None:
     metric = catalog.metric(name)
     reason = state.unsupported(ctx, name, list(filters))
     if reason:
-        st.warning(f"{metric.label} cannot be filtered this way: {reason}", icon=":material/block:")
+        st.warning(f"{state.plain(reason)}.", icon=":material/block:")
         return
+    ready = state.readiness_of(ctx)
+    needs = ready.of(name)
+    if needs is not None and not needs.ready:
+        st.warning(
+            f"{metric.label} is shown but not judged: {state.plain(needs.reason)}. No value below is coloured.",
+            icon=":material/block:",
+        )
     as_of = views.as_of(calendar, last)
     periods = cal.periods_between(calendar, first, last, grain)  # type: ignore[arg-type]
     frame = state.guarded(state.metric_frame, ctx, name, Query.build(periods, filters=filters, as_of=as_of))
     if frame is None:
         return
-    trend = views.trend_frame(frame, periods, metric, as_of, catalog.locale)
+    trend = views.trend_frame(frame, periods, metric, as_of, catalog=catalog, ready=ready)
     scope = views.filters_text(filters, catalog)
     if not views.has_data(trend):
         st.info(
@@ -106,8 +113,9 @@ def render() -> None:
     maturing = trend[~trend["mature"]]
     if len(maturing):
         st.caption(
-            f"Hollow points from {maturing['period'].iloc[0]} on: cohorts still inside their window, "
-            "so their value will still rise. Hollow points are also used for low samples."
+            f"Hollow points from {maturing['period'].iloc[0]} on: still changing (cohorts inside their window, "
+            "or leads and deals not yet settled), so their value is provisional. Hollow points are also used "
+            "for low samples."
         )
     _breakdown(ctx, name, filters, first, last, as_of)
 
@@ -142,14 +150,16 @@ def _breakdown(
     label = catalog.dimensions[by].label
     reason = state.unsupported(ctx, name, [*filters, by])
     if reason:
-        st.warning(f"{metric.label} cannot be broken down by {label.lower()}: {reason}", icon=":material/block:")
+        st.warning(f"{state.plain(reason)}.", icon=":material/block:")
         return
     period = cal.custom(catalog.calendar, first, last)
     query = Query.build((period,), group_by=[by], filters=filters, as_of=as_of)
     frame = state.guarded(state.metric_frame, ctx, name, query)
     if frame is None:
         return
-    breakdown = views.breakdown_frame(frame, by, metric, period, filters, catalog.locale)
+    breakdown = views.breakdown_frame(
+        frame, by, metric, period, filters, catalog=catalog, ready=state.readiness_of(ctx)
+    )
     if breakdown.empty:
         st.info(f"No {label.lower()} has data for {metric.label} with these filters.", icon=":material/filter_alt_off:")
         return

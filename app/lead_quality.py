@@ -93,7 +93,7 @@ def _quality(
         frames[name] = frame
     if not frames:
         return None
-    return views.quality_frame(frames, dimension, ctx.catalog, period, filters)
+    return views.quality_frame(frames, dimension, ctx.catalog, period, filters, state.readiness_of(ctx))
 
 
 def _measures(ctx: state.Context, frame: pd.DataFrame, names: Sequence[str]) -> list[tuple[str, str, str]]:

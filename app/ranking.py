@@ -71,6 +71,14 @@ def render() -> None:
             help="Reps are ranked against the others in the same group. Sidebar filters narrow who is ranked.",
         )
     group = None if peers == EVERYONE else peers
+    ready = state.readiness_of(ctx).of(rank_metric.name)
+    if ready is not None and not ready.ready:
+        st.warning(
+            f"No forced ranking: {state.plain(ready.reason)}. Ranking reps on numbers the data does not hold "
+            "would rank them on nothing.",
+            icon=":material/block:",
+        )
+        return
     blocked = state.unsupported(ctx, rank_metric.of, [*filters, *([group] if group else [])])
     if blocked:
         st.warning(

@@ -35,7 +35,8 @@ import sqlalchemy as sa
 import streamlit as st
 
 from app import auth
-from scorecard import access, config
+from scorecard import access, config, readiness
+from scorecard import filters as filter_checks
 from scorecard import periods as cal
 from scorecard import scorecard as weekly
 from scorecard.access import AccessDenied
@@ -47,6 +48,7 @@ from scorecard.definitions import Locale
 from scorecard.engine import MetricError, Runner, dimension_values, maturation_curves, metric_sql
 from scorecard.formatting import DEFAULT_LOCALE, MISSING
 from scorecard.ranking import Ranking, forced_ranking
+from scorecard.readiness import Readiness
 from scorecard.views import FilterKey, TableColumn, filter_key, table_styler
 
 T = TypeVar("T")
@@ -300,14 +302,33 @@ def context() -> Context | None:
 # --- cached results ----------------------------------------------------------------------------
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _readiness(_db: Database, _catalog: Catalog, source: Source) -> Readiness:
+    return readiness.check(_db, _catalog)
+
+
+def readiness_of(ctx: Context) -> Readiness:
+    """What the data supports (per metric ready or not, per table its fill), cached per source."""
+    return _readiness(ctx.db, ctx.catalog, ctx.source)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
-def _scorecard(_db: Database, _catalog: Catalog, source: Source, week: str, filters: FilterKey) -> weekly.Scorecard:
-    return weekly.build(_db, _catalog, cal.parse_week(_catalog.calendar, week), dict(filters))
+def _scorecard(
+    _db: Database, _catalog: Catalog, source: Source, week: str, filters: FilterKey, window: str | None,
+    _ready: Readiness,
+) -> weekly.Scorecard:
+    return weekly.build(_db, _catalog, cal.parse_week(_catalog.calendar, week), dict(filters), window=window,
+                        ready=_ready)
 
 
-def scorecard_of(ctx: Context, week: cal.Period, filters: Mapping[str, Sequence[str]]) -> weekly.Scorecard:
-    """The weekly scorecard for a week and filters within the person's scope (cached per source, week and filters)."""
-    return _scorecard(ctx.db, ctx.catalog, ctx.source, week.label, filter_key(_scoped(filters)))
+def scorecard_of(
+    ctx: Context, week: cal.Period, filters: Mapping[str, Sequence[str]], window: str | None = None
+) -> weekly.Scorecard:
+    """The weekly scorecard for a week, filters within the person's scope and a window (None: each
+    metric's own), cached."""
+    return _scorecard(
+        ctx.db, ctx.catalog, ctx.source, week.label, filter_key(_scoped(filters)), window, readiness_of(ctx)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -487,26 +508,54 @@ def filter_sidebar(ctx: Context | None, *, in_use: bool) -> None:
                 type="tertiary",
                 icon=":material/filter_alt_off:",
             )
+            unmatched: dict[str, list[str]] = {}
             for name, dimension in ctx.catalog.dimensions.items():
+                options = options_of(ctx, name)
+                # The widget drops URL values it does not offer; note them first, so the page can
+                # say so instead of silently showing every row.
+                unknown = [v for v in st.query_params.get_all(name) if v not in options]
+                if unknown:
+                    unmatched[name] = unknown
                 st.multiselect(
                     dimension.label,
-                    options_of(ctx, name),
+                    options,
                     key=name,
                     bind="query-params",
                     placeholder="All",
                     help=dimension.description or None,
                 )
+            st.session_state[_UNMATCHED] = unmatched
+
+
+_UNMATCHED: Final = "_unmatched_filters"
 
 
 def current_filters(ctx: Context) -> dict[str, list[str]]:
     """The filters in force: the values chosen in the sidebar plus the person's scope
-    (dimensions with nothing chosen and no scope are left out)."""
-    chosen = {name: list(st.session_state.get(name) or []) for name in ctx.catalog.dimensions}
+    (dimensions with nothing chosen and no scope are left out).
+
+    A value that no row holds (a shared link to `?region=Europe`, a typo) stops the page with
+    a notice naming the values there are: never a silent page of zeros.
+    """
+    chosen: dict[str, list[str]] = {}
+    for name in ctx.catalog.dimensions:
+        values = [str(v) for v in (st.session_state.get(name) or [])]
+        if values:
+            chosen[name] = values
+    asked = {k: [*chosen.get(k, []), *v] for k, v in (st.session_state.get(_UNMATCHED) or {}).items()}
+    problems = filter_checks.unmatched(ctx.catalog, asked, {d: options_of(ctx, d) for d in asked})
+    if problems:
+        for problem in problems:
+            st.warning(f"Filter matches nothing: {plain(problem)}.", icon=":material/filter_alt_off:")
+        st.caption("Pick values from the sidebar, or clear the filters.")
+        st.stop()
     try:
-        return _scoped({name: values for name, values in chosen.items() if values})
+        return _scoped(chosen)
     except AccessDenied as exc:
         auth.refused(str(exc))
         raise
+
+
 
 
 def _refuse_out_of_scope(ctx: Context) -> None:
@@ -517,8 +566,8 @@ def _refuse_out_of_scope(ctx: Context) -> None:
         if asked:
             label = ctx.catalog.dimensions[dim].label if dim in ctx.catalog.dimensions else dim
             st.error(
-                f"This view asks for {label} {', '.join(asked)}, outside your access "
-                f"({', '.join(allowed)}). Nothing outside your scope is shown.",
+                f"This view asks for {plain(label)} {plain(', '.join(asked))}, outside your access "
+                f"({plain(', '.join(allowed))}). Nothing outside your scope is shown.",
                 icon=":material/block:",
             )
             st.button("Show my scope instead", on_click=_drop_params, args=(dim,), key=f"scope_reset_{dim}")

@@ -43,7 +43,7 @@ def render() -> None:
     choices = covered.weeks()
     weeks = {p.label: p for p in choices}
     state.outside_data_notice(covered, list(weeks), param="week", key="week_picker", grain="week")
-    picker, downloads = st.columns([2, 3], vertical_alignment="bottom")
+    picker, window_picker, downloads = st.columns([2, 2, 3], vertical_alignment="bottom")
     with picker:
         label = state.url_choice(
             "Week",
@@ -54,17 +54,31 @@ def render() -> None:
             format_func=lambda value: views.week_text(weeks[value]),
             help="The last complete week that has data by default. The week is kept in the page address.",
         )
+    with window_picker:
+        window = state.url_choice(
+            "Read over",
+            list(WINDOW_CHOICES),
+            param="window",
+            default=OWN_WINDOW,
+            key="window_picker",
+            format_func=lambda value: WINDOW_CHOICES[value],
+            help="One week of one region and product is often too few deals to judge: read every metric "
+            "over the last 4 or 13 weeks, or the month or quarter to date. 'Each metric's own' reads "
+            "quota attainment quarter to date and the rest by week.",
+        )
     week = weeks[label]
     if label == choices[0].label:
         state.data_ends_note(covered, label)
-    card = state.guarded(state.scorecard_of, ctx, week, filters)
+    chosen_window = None if window == OWN_WINDOW else window
+    card = state.guarded(state.scorecard_of, ctx, week, filters, chosen_window)
     if card is None:
         return
     scope = views.filters_text(filters, ctx.catalog)
     with downloads:
         _downloads(card, scope, ctx.catalog.locale)
     st.caption(
-        f"Filters: {state.plain(scope)} · change vs the week before, coloured by whether it went the metric's good way"
+        f"Filters: {state.plain(scope)} · green, amber and red only where the data can support a verdict; "
+        "grey cards say why not"
     )
     if views.is_empty(card):
         st.info(
@@ -73,13 +87,55 @@ def render() -> None:
             icon=":material/filter_alt_off:",
         )
         return
+    _readiness_notice(card)
+    _thin_slice_notice(card, window)
     for section, title in SECTIONS.items():
         rows = [r for r in card.rows if r.section == section]
         if rows:
             _section(title, SECTION_NOTES.get(section, ""), rows, ctx, week, filters)
-    notes = [r for r in card.rows if r.note]
-    if notes:
-        st.caption("Not available with this filter: " + "; ".join(f"{r.label} ({views.note_text(r)})" for r in notes))
+
+
+OWN_WINDOW = "own"
+WINDOW_CHOICES: Mapping[str, str] = {
+    OWN_WINDOW: "Each metric's own",
+    "week": "The week",
+    "4w": "Last 4 weeks",
+    "13w": "Last 13 weeks",
+    "mtd": "Month to date",
+    "qtd": "Quarter to date",
+}
+
+
+def _readiness_notice(card: Scorecard) -> None:
+    """Say once, at the top, how much of the scorecard the data can support."""
+    if card.readiness is None:
+        return
+    ready, total = card.readiness.scorecard_counts()
+    if ready < total:
+        st.warning(
+            f"Your data supports {ready} of {total} scorecard metrics; the others are grey and say what they "
+            "need. The Data page lists what each metric reads.",
+            icon=":material/dataset:",
+        )
+
+
+def _thin_slice_notice(card: Scorecard, window: str) -> None:
+    """One week of one slice is often too thin to judge: offer a wider window instead of grey cards."""
+    thin = [r for r in card.rows if "low_sample" in r.flags and "not_applicable" not in r.flags]
+    if len(thin) < 3 or window not in (OWN_WINDOW, "week"):
+        return
+    message, *buttons = st.columns([6, 1.3, 1.3], vertical_alignment="center")
+    message.info(
+        f"{len(thin)} metrics have too few leads or deals in one week of this slice to judge. "
+        "Read them over a longer window:",
+        icon=":material/zoom_out:",
+    )
+    for column, value in zip(buttons, ("4w", "13w"), strict=True):
+        column.button(WINDOW_CHOICES[value], key=f"widen_{value}", on_click=_widen, args=(value,), width="stretch")
+
+
+def _widen(window: str) -> None:
+    st.session_state["window_picker"] = window
 
 
 def _downloads(card: Scorecard, scope: str, locale: Locale) -> None:
@@ -136,9 +192,10 @@ def _card(
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             st.badge(owners, color=state.OWNER_BADGE.get(owners, "gray"), help=f"Owned by {owners}")
             st.badge(
-                views.status_text(row),
+                row.verdict,
                 color=state.STATUS_BADGE[row.status],
-                help=f"Not available with this filter: {views.note_text(row)}" if row.note else None,
+                icon=None if row.judgeable else ":material/block:",
+                help=state.plain(row.reason) if row.reason else None,
             )
             st.space("stretch")
             if st.button(":material/info:", key=f"definition_{row.metric}", type="tertiary",
@@ -163,11 +220,21 @@ def _card(
         facts = [
             views.target_text(row.target, row.format, row.direction, locale),
             f"cohort of {row.cohort}" if row.cohort else "",
+            f"{row.period}" if row.window != "week" and not row.settled and not row.cohort else "",
         ]
         sample = views.sample_text(row)
-        if row.low_sample and row.n:
+        if row.low_sample and row.n and "low_sample" not in row.flags:
             sample = f":material/warning: {sample}"
+        elif "low_sample" in row.flags:
+            sample = f"n = {row.n:,}" if row.n else ""
         st.caption(" · ".join(f for f in [*facts, sample] if f))
+        if row.settled:
+            st.caption(
+                f":material/schedule: Judged on {row.settled}, the latest settled week. {row.week} so far: "
+                f"{format_value(row.provisional, row.format)} (provisional: it can still change)."
+            )
+        if not row.judgeable and row.reason:
+            st.caption(f":material/block: Not judged: {state.plain(row.reason.removeprefix('not judged: '))}.")
 
 
 CHANGE_COLOUR: Mapping[views.ChangeTone, state.Colour] = {"good": "green", "bad": "red", "none": "gray"}

@@ -23,7 +23,7 @@ from scorecard.definitions import Locale
 from scorecard.formatting import DEFAULT_LOCALE, format_delta, format_value
 from scorecard.report import SECTIONS
 from scorecard.scorecard import Scorecard, ScorecardRow
-from scorecard.views import change_tone, owners_text, short_names, status_text
+from scorecard.views import change_tone, owners_text, short_names
 
 # --- one palette ------------------------------------------------------------------------
 
@@ -315,6 +315,34 @@ def breakdown_chart(
     )
 
 
+def fill_chart(frame: pd.DataFrame) -> alt.Chart:
+    """How filled each column the catalog reads is, per table: a bar per column, 0-100% of rows.
+
+    `frame` columns: table, column, share (0..1), filled, rows. Empty columns are drawn in the
+    verdict red (a metric that reads them cannot be judged); partly filled ones in the accent.
+    """
+    data = frame.assign(
+        name=[f"{t}.{c}" for t, c in zip(frame["table"], frame["column"], strict=True)],
+        color=[BAD if s == 0 else ACCENT for s in frame["share"]],
+    )
+    return (
+        alt.Chart(data)
+        .mark_bar(cornerRadiusEnd=2)
+        .encode(
+            x=alt.X("share:Q", axis=alt.Axis(format="%", title="Rows with a value"), scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+            color=alt.Color("color:N", scale=None),
+            tooltip=[
+                alt.Tooltip("name:N", title="Column"),
+                alt.Tooltip("share:Q", title="Filled", format=".1%"),
+                alt.Tooltip("filled:Q", title="Rows with a value", format=","),
+                alt.Tooltip("rows:Q", title="Rows", format=","),
+            ],
+        )
+        .properties(height=_rows(22))
+    )
+
+
 # --- forced ranking -------------------------------------------------------------------------
 
 
@@ -525,6 +553,7 @@ def scorecard_figure(
     texts: list[dict[str, Any]] = []
     dots: list[dict[str, Any]] = []
     sparks: list[dict[str, Any]] = []
+    reasons: list[str] = []
     y = 28.0
     texts.append(_text(_COLUMNS["label"], y, title, size=20, weight="bold"))
     y += 24
@@ -563,11 +592,15 @@ def scorecard_figure(
             tone = change_tone(row)
             texts.append(_text(_COLUMNS["change"], y, format_delta(row.delta, row.format, locale=locale), size=11,
                                color=MUTED if tone == "none" else TONE_COLORS[tone], align="right"))
-            if row.note:
-                texts.append(_text(_COLUMNS["status"], y, "n/a with this filter", size=10, color=MUTED))
-            else:
-                dots.append({"x": _COLUMNS["status"] + 6, "y": y - 4, "color": STATUS_COLORS[row.status]})
-                texts.append(_text(_COLUMNS["status"] + 16, y, status_text(row), size=10, color=MUTED))
+            dots.append({"x": _COLUMNS["status"] + 6, "y": y - 4, "color": STATUS_COLORS[row.status]})
+            texts.append(_text(_COLUMNS["status"] + 16, y, row.verdict, size=10, color=MUTED))
+            if not row.judgeable and row.reason:
+                reasons.append(f"{row.label}: {row.reason.removeprefix('not judged: ')}")
+            elif row.settled:
+                reasons.append(
+                    f"{row.label}: judged on {row.settled}, the latest settled week; {row.week} so far "
+                    f"{format_value(row.provisional, row.format, locale=locale)}, provisional"
+                )
             sparks += _spark(row, _COLUMNS["trend"], y - 4)
             sample = f"{row.n:,}" + (" low" if row.low_sample else "")
             texts.append(_text(_COLUMNS["n"], y, sample, size=10, color=INK if row.low_sample else MUTED,
@@ -576,6 +609,9 @@ def scorecard_figure(
         rules.append({"y": y + 6})
     y += _ROW
     texts.append(_text(_COLUMNS["label"], y, _FOOTNOTE, size=10, color=MUTED))
+    for reason in reasons:
+        y += 16
+        texts.append(_text(_COLUMNS["label"], y, _clip(reason, 190), size=10, color=MUTED))
     height = int(y + 16)
 
     x_scale = alt.Scale(domain=[0, _PAGE_WIDTH], range=[0, _PAGE_WIDTH], nice=False, zero=False)
@@ -618,9 +654,13 @@ def scorecard_figure(
 
 
 _FOOTNOTE: Final = (
-    "Green/red change: better/worse than last week in the metric's direction. "
-    "'low': below the metric's minimum sample, not a trend. Cohort metrics show the newest mature cohort."
+    "Green/amber/red only where the data supports a verdict; 'not judged' says why below. "
+    "'low': below the metric's minimum sample. Cohort metrics show the newest mature cohort."
 )
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _text(

@@ -180,6 +180,21 @@ def _check_filters(db: Database, catalog: Catalog, filters: dict[str, list[str]]
         raise CommandError("--filter: " + "\n--filter: ".join(problems))
 
 
+def _check_rank_inputs(db: Database, catalog: Catalog, name: str | None) -> None:
+    """Reps are never ranked on numbers the data does not hold (no quotas, no deals...)."""
+    from scorecard import readiness
+    from scorecard.definitions import RankMetric
+
+    rank = catalog.metrics.get(name) if name else next(
+        (m for m in catalog.metrics.values() if isinstance(m, RankMetric)), None
+    )
+    if rank is None:
+        return
+    verdict = readiness.check(db, catalog).of(rank.name)
+    if verdict is not None and not verdict.ready:
+        raise CommandError(f"no forced ranking: {verdict.reason}; ranking reps on it would rank them on nothing")
+
+
 def _existing_database(args: argparse.Namespace) -> Database:
     db = _database(args)
     if not db.exists():
@@ -357,6 +372,7 @@ def _ranking(args: argparse.Namespace) -> int:
         raise CommandError(f"--period: {exc}") from None
     group = METRIC_GROUP if args.group is None else (None if args.group == "none" else args.group)
     _check_filters(db, catalog, filters)
+    _check_rank_inputs(db, catalog, args.metric)
     try:
         ranking = forced_ranking(db, catalog, period, metric=args.metric, group=group, filters=filters)
     except (CompileError, KeyError) as exc:

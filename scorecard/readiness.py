@@ -189,7 +189,11 @@ def inputs_of(catalog: Catalog, metric: MetricBase) -> dict[str, set[str]]:
                 found.setdefault(table, set()).update(columns)
         return found
     if isinstance(metric, RankMetric):
-        return inputs_of(catalog, catalog.metric(metric.of))
+        # Ranked on `of`, among reps past the minimum activity: both must be in the data.
+        for ref in [metric.of, *([metric.min_activity.metric] if metric.min_activity else [])]:
+            for table, columns in inputs_of(catalog, catalog.metric(ref)).items():
+                found.setdefault(table, set()).update(columns)
+        return found
     graph = catalog.graph
     for side in Compiler(catalog).sides(metric):
         found.setdefault(side.table, set())

@@ -292,24 +292,17 @@ def _row(
         window=kind,
         period=query.periods[-1].label,
     )
-    flags: list[str] = [] if thresholds else ["no_target"]
-    reasons: list[str] = []
-    readiness_of = ready.of(metric.name)
-    if readiness_of is not None and not readiness_of.ready:
-        flags.append("no_input")
-        reasons.append(f"not judged: {readiness_of.reason}")
     unsupported = runner.supports(metric.name, list(filters))
     if unsupported:
+        judged = verdict(catalog, metric, None, 0, week, filters, ready, kind, unsupported=unsupported)
         return dataclasses.replace(
-            empty,
-            note=unsupported,
-            flags=_ordered([*flags, "not_applicable"]),
-            reason="; ".join([unsupported, *reasons]),
+            empty, note=unsupported, flags=judged.flags, reason=judged.reason
         )
     try:
         frame = runner.run(metric.name, query, conn)
     except (MetricError, CompileError) as exc:
-        return dataclasses.replace(empty, note=str(exc), flags=_ordered([*flags, "no_input"]), reason=str(exc))
+        judged = verdict(catalog, metric, None, 0, week, filters, ready, kind, unsupported=str(exc))
+        return dataclasses.replace(empty, note=str(exc), flags=_ordered([*judged.flags, "no_input"]), reason=str(exc))
     by_period = {row.period: row for row in frame.itertuples(index=False)}
     trend = []
     for i, period in enumerate(query.periods):
@@ -317,45 +310,95 @@ def _row(
         value = _number(found.value) if found is not None else None
         provisional = i >= len(query.periods) - unsettled
         trend.append(TrendPoint(period.label, value, int(found.n) if found is not None else 0, provisional))
-    judged = len(trend) - 1 - unsettled
-    if judged < 0:
-        judged = len(trend) - 1
-        flags.append("provisional")
-        days = readiness.settles_after(catalog, metric)
-        reasons.append(f"still changing: a {kind if kind != 'week' else 'week'} settles {days} days after it ends")
-    current = trend[judged]
-    previous = trend[judged - 1] if judged > 0 else TrendPoint("", None, 0)
+    index = len(trend) - 1 - unsettled
+    settled = index >= 0
+    if not settled:
+        index = len(trend) - 1
+    current = trend[index]
+    previous = trend[index - 1] if index > 0 else TrendPoint("", None, 0)
     delta = None if current.value is None or previous.value is None else current.value - previous.value
-    low_sample = current.n < metric.min_sample
-    if current.value is None or low_sample:
-        flags.append("low_sample")
-        reasons.append(_sample_reason(catalog, metric, current, kind))
-    judgeable = current.value is not None and not BLOCKING.intersection(flags)
+    judged = verdict(
+        catalog, metric, current.value, current.n, query.periods[index], filters, ready, kind, provisional=not settled
+    )
     return dataclasses.replace(
         empty,
         value=current.value,
         previous=previous.value,
         delta=delta,
-        status=status_of(current.value, thresholds, metric.direction) if judgeable else "none",
+        status=judged.status,
         n=current.n,
-        low_sample=low_sample,
+        low_sample=current.n < metric.min_sample,
         trend=tuple(trend),
-        judgeable=judgeable,
-        flags=_ordered(flags),
-        reason="; ".join(reasons) or None,
+        judgeable=judged.judgeable,
+        flags=judged.flags,
+        reason=judged.reason,
         period=current.week,
-        settled=current.week if unsettled and judged == len(trend) - 1 - unsettled else None,
-        provisional=trend[-1].value if unsettled and judged != len(trend) - 1 else None,
+        settled=current.week if unsettled and settled else None,
+        provisional=trend[-1].value if unsettled and settled else None,
     )
 
 
-def _sample_reason(catalog: Catalog, metric: MetricBase, point: TrendPoint, window: str) -> str:
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a value may be coloured, and if not, why, in plain words."""
+
+    status: Status
+    judgeable: bool
+    flags: tuple[str, ...]
+    reason: str | None
+
+
+def verdict(
+    catalog: Catalog,
+    metric: MetricBase,
+    value: float | None,
+    n: int,
+    period: cal.Period,
+    filters: Mapping[str, Sequence[str]],
+    ready: Readiness | None = None,
+    window: str = "week",
+    *,
+    unsupported: str | None = None,
+    provisional: bool | None = None,
+) -> Verdict:
+    """The one rule every surface uses: green, amber or red only when the metric's inputs are
+    in the data, the sample is at least `min_sample`, the period has settled and the filters
+    apply; otherwise status "none" with flags and a reason.
+
+    `provisional` defaults to: the period ended less than `settles_after` days before the data ends.
+    """
+    thresholds = target_for(metric.target, period, {k: tuple(v) for k, v in filters.items()})
+    flags: list[str] = [] if thresholds else ["no_target"]
+    reasons: list[str] = []
+    if unsupported:
+        flags.append("not_applicable")
+        reasons.append(unsupported)
+    readiness_of = ready.of(metric.name) if ready is not None else None
+    if readiness_of is not None and not readiness_of.ready:
+        flags.append("no_input")
+        reasons.append(f"not judged: {readiness_of.reason}")
+    days = 0 if isinstance(metric, CohortMetric) else readiness.settles_after(catalog, metric)
+    if provisional is None:
+        end = ready.data_end if ready is not None else None
+        provisional = days > 0 and end is not None and period.end + dt.timedelta(days=days) > end
+    if provisional:
+        flags.append("provisional")
+        reasons.append(f"still changing: {period.label} settles {days} days after it ends")
+    if not unsupported and (value is None or n < metric.min_sample):
+        flags.append("low_sample")
+        reasons.append(_sample_reason(catalog, metric, n, window))
+    judgeable = value is not None and not BLOCKING.intersection(flags)
+    status = status_of(value, thresholds, metric.direction) if judgeable else "none"
+    return Verdict(status, judgeable, _ordered(flags), "; ".join(reasons) or None)
+
+
+def _sample_reason(catalog: Catalog, metric: MetricBase, n: int, window: str) -> str:
     noun = sample_noun(catalog, metric)
     span = cal.WINDOW_WORDS.get(window, window)
-    if point.n == 0:
+    if n == 0:
         text = f"no {noun} in {span}"
     else:
-        text = f"only {point.n:,} {noun} in {span}; at least {metric.min_sample:,} are needed to judge"
+        text = f"only {n:,} {noun} in {span}; at least {metric.min_sample:,} are needed to judge"
     wider = {"week": " (read it over 4 or 13 weeks)", "4w": " (read it over 13 weeks)"}.get(window, "")
     return text + wider
 

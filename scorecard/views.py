@@ -21,14 +21,14 @@ from scorecard.compiler import Query
 from scorecard.definitions import Calendar, CohortMetric, Locale, MetricBase, RankMetric
 from scorecard.formatting import DEFAULT_LOCALE, MISSING, format_delta, format_value, is_missing, is_no_change
 from scorecard.ranking import Ranking
+from scorecard.readiness import Readiness, settles_after
 from scorecard.scorecard import (
     Scorecard,
     ScorecardRow,
     Status,
     mature_cohort_week,
     query_for,
-    status_of,
-    target_for,
+    verdict,
 )
 
 FilterKey = tuple[tuple[str, tuple[str, ...]], ...]
@@ -112,7 +112,7 @@ def change_tone(row: ScorecardRow, compact: bool = False) -> ChangeTone:
 
     "+0.0 h" is no change: it is neither green nor red, whatever the unrounded difference.
     """
-    if row.delta is None or is_no_change(row.delta, row.format, compact):
+    if row.delta is None or not row.judgeable or is_no_change(row.delta, row.format, compact):
         return "none"
     improved = row.improved
     return "none" if improved is None else "good" if improved else "bad"
@@ -126,12 +126,8 @@ def delta_text(row: ScorecardRow, compact: bool = False, locale: Locale = DEFAUL
 
 
 def status_text(row: ScorecardRow) -> str:
-    """'on target', 'near target', 'off target'; without a verdict, 'no target' or 'no value'."""
-    if row.note:
-        return "n/a"
-    if row.status == "none":
-        return "no target" if row.target is None else "no value"
-    return STATUS_WORDS[row.status]
+    """'on target', 'near target', 'off target' when judged; 'no target' or 'not judged' otherwise."""
+    return row.verdict
 
 
 def note_text(row: ScorecardRow) -> str:
@@ -264,14 +260,18 @@ def readable_sql(sql: str) -> str:
 
 
 def status_for(
+    catalog: Catalog,
     metric: MetricBase,
     value: float | None,
+    n: int,
     period: cal.Period,
     filters: Mapping[str, Sequence[str]] | None = None,
+    ready: Readiness | None = None,
 ) -> Status:
-    """Green/amber/red of one value against the metric's target for that period and filter."""
-    thresholds = target_for(metric.target, period, {k: tuple(v) for k, v in (filters or {}).items()})
-    return status_of(value, thresholds, metric.direction)
+    """Green/amber/red of one value against the metric's target for that period and filter, by
+    the scorecard's one rule (`scorecard.verdict`): "none" on a low sample, missing inputs or a
+    period that has not settled."""
+    return verdict(catalog, metric, value, n, period, filters or {}, ready).status
 
 
 def _missing(value: object) -> bool:
@@ -294,9 +294,17 @@ def trend_frame(
     periods: Sequence[cal.Period],
     metric: MetricBase,
     as_of: dt.datetime,
-    locale: Locale = DEFAULT_LOCALE,
+    *,
+    catalog: Catalog | None = None,
+    ready: Readiness | None = None,
 ) -> pd.DataFrame:
-    """One row per period (missing periods included, value None): what the trend chart draws."""
+    """One row per period (missing periods included, value None): what the trend chart draws.
+
+    `mature` is False for a cohort still inside its window and, given the catalog and the data's
+    readiness, for a period that has not settled (`settles_after`): drawn hollow, never judged.
+    """
+    lag = dt.timedelta(days=settles_after(catalog, metric)) if catalog is not None else dt.timedelta(0)
+    end = ready.data_end if ready is not None else None
     by_start = {row.period: row for row in frame.itertuples(index=False)}
     rows = []
     for period in periods:
@@ -308,10 +316,11 @@ def trend_frame(
                 "period": period.label,
                 "start": period.first,
                 "value": value,
-                "value_text": format_value(value, metric.format, locale=locale),
+                "value_text": format_value(value, metric.format, locale=catalog.locale if catalog else DEFAULT_LOCALE),
                 "n": n,
                 "low_sample": n < metric.min_sample,
-                "mature": is_mature(period, metric, as_of),
+                "mature": is_mature(period, metric, as_of)
+                and not (lag and end is not None and period.end + lag > end),
             }
         )
     return pd.DataFrame(rows, columns=["period", "start", "value", "value_text", "n", "low_sample", "mature"])
@@ -328,7 +337,9 @@ def breakdown_frame(
     metric: MetricBase,
     period: cal.Period,
     filters: Mapping[str, Sequence[str]] | None = None,
-    locale: Locale = DEFAULT_LOCALE,
+    *,
+    catalog: Catalog,
+    ready: Readiness | None = None,
 ) -> pd.DataFrame:
     """One row per value of the dimension over one period, best value first."""
     column = f"d_{dimension}"
@@ -343,10 +354,12 @@ def breakdown_frame(
             {
                 "group": str(group),
                 "value": value,
-                "value_text": format_value(value, metric.format, locale=locale),
+                "value_text": format_value(value, metric.format, locale=catalog.locale if catalog else DEFAULT_LOCALE),
                 "n": n,
                 "low_sample": n < metric.min_sample,
-                "status": status_for(metric, value, period, {**(filters or {}), dimension: [str(group)]}),
+                "status": status_for(
+                    catalog, metric, value, n, period, {**(filters or {}), dimension: [str(group)]}, ready
+                ),
             }
         )
     out = pd.DataFrame(rows, columns=["group", "value", "value_text", "n", "low_sample", "status"])
@@ -427,6 +440,7 @@ def quality_frame(
     catalog: Catalog,
     period: cal.Period,
     filters: Mapping[str, Sequence[str]] | None = None,
+    ready: Readiness | None = None,
 ) -> pd.DataFrame:
     """One row per source or campaign; per metric its value, `_text`, `_status` and `_n` columns.
 
@@ -445,7 +459,9 @@ def quality_frame(
             value, n = values[name].get(group, (None, 0))
             row[name] = value
             row[f"{name}_text"] = format_value(value, metric.format, locale=catalog.locale)
-            row[f"{name}_status"] = status_for(metric, value, period, {**(filters or {}), dimension: [group]})
+            row[f"{name}_status"] = status_for(
+                catalog, metric, value, n, period, {**(filters or {}), dimension: [group]}, ready
+            )
             row[f"{name}_n"] = n
         rows.append(row)
     columns = ["group"] + [f"{n}{suffix}" for n in frames for suffix in ("", "_text", "_status", "_n")]
@@ -600,3 +616,35 @@ def stamp_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def readiness_frames(report: Readiness) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(metrics, fill) for the Data page: each metric ready or not with what it needs, and per
+    table and column the share of rows that have a value (the chart of what the data holds)."""
+    metrics = pd.DataFrame(
+        [
+            {
+                "metric": m.label,
+                "ready": "ready" if m.ready else "not ready",
+                "needs": "; ".join(m.reasons),
+                "scorecard": m.scorecard,
+            }
+            for m in report.metrics.values()
+        ],
+        columns=["metric", "ready", "needs", "scorecard"],
+    )
+    fill = pd.DataFrame(
+        [
+            {
+                "table": t.table,
+                "column": c.column,
+                "share": (c.filled / t.rows) if t.rows else 0.0,
+                "filled": c.filled,
+                "rows": t.rows,
+            }
+            for t in report.tables.values()
+            for c in t.columns
+        ],
+        columns=["table", "column", "share", "filled", "rows"],
+    )
+    return metrics, fill

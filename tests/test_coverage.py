@@ -100,8 +100,13 @@ def test_report_and_ranking_open_where_the_data_is(old_data: str, capsys: pytest
     assert err.strip() == "note: data ends 2017-11-20; showing 2017-W47 (give --week to choose)"
     assert '"week": "2017-W47"' in out
     code, out, err = _run(capsys, "ranking", "--db", old_data, "--format", "csv")
-    assert code == 0
-    assert err.strip() == "note: data ends 2017-11-20; showing 2017-Q4 (give --period to choose)"
+    # This export has no quotas or activities: the ranking refuses to rank reps on numbers that
+    # are not there (before choosing a period).
+    assert code == 1
+    assert err.strip().splitlines() == [
+        "error: no forced ranking: no activities are in this data; no quotas are in this data; "
+        "ranking reps on it would rank them on nothing",
+    ]
 
 
 @pytest.mark.parametrize(

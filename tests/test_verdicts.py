@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 from scorecard import filters as filter_checks
-from scorecard import model, periods, readiness
+from scorecard import periods, readiness
 from scorecard import scorecard as weekly
 from scorecard.catalog import Catalog, check_text, load_catalog
 from scorecard.cli import main
 from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database, bulk_insert, create_schema, refresh_maintained
+from scorecard.db import Database
 from tests.fixtures import tiny
 
 
@@ -46,21 +46,7 @@ def tiny_db(any_db: Database) -> Database:
 
 
 def _only_won(db: Database) -> Database:
-    """An export with only won deals (each closed the day it was created), no activities, no quotas."""
-    frames = tiny.frames()
-    deals = frames["opportunities"]
-    deals = deals[deals["is_won"].astype(bool)].copy()
-    deals["created_at"] = deals["closed_at"]
-    frames["opportunities"] = deals
-    frames["activities"] = frames["activities"].iloc[0:0]
-    frames["quotas"] = frames["quotas"].iloc[0:0]
-    with db.writer() as conn:
-        create_schema(conn)
-        for name, frame in frames.items():
-            if len(frame):
-                bulk_insert(conn, model.TABLES[name], frame)
-        refresh_maintained(conn)
-    return db
+    return tiny.load_only_won(db)
 
 
 # --- judged or not -------------------------------------------------------------------------------
@@ -312,3 +298,14 @@ def test_only_won_fixture_is_what_it_says():
     frames = tiny.frames()
     won = frames["opportunities"][frames["opportunities"]["is_won"].astype(bool)]
     assert list(won["id"]) == ["O1", "O2", "O5"] and pd.notna(won["closed_at"]).all()
+
+
+def test_ranking_refuses_to_rank_on_data_that_is_not_there(tmp_path, capsys):  # type: ignore[no-untyped-def]
+    path = tmp_path / "won.duckdb"
+    _only_won(Database.open(path))
+    code = main(["ranking", "--db", str(path), "--period", "2026-Q1"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.strip() == (
+        "error: no forced ranking: no activities are in this data; no quotas are in this data; "
+        "ranking reps on it would rank them on nothing"
+    )

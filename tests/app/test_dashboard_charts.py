@@ -240,14 +240,16 @@ def _card() -> Scorecard:
         return ScorecardRow(
             metric=metric, label=metric.replace("_", " ").capitalize(), section=section,
             owners=("sales", "marketing"), format="hours", direction=direction, value=21.0, previous=21.0 - delta,
-            delta=delta, target=8.0, status="red", n=40, low_sample=False, min_sample=20, trend=trend,
-            week="2026-W47", **extra,
+            delta=delta, target=8.0, n=40, low_sample=False, min_sample=20, trend=trend,
+            week="2026-W47", **{"status": "red", "judgeable": True, **extra},
         )
 
     rows = (
         row("speed_to_lead", "sales", "lower_is_better", -2.0),
         row("leads_created", "handover", "higher_is_better", -5.0, cohort="2026-W21"),
         row("bookings", "shared", "higher_is_better", 0.0),
+        row("win_rate", "sales", "higher_is_better", -3.0, status="none", judgeable=False, flags=("low_sample",),
+            reason="only 3 deals in the week; at least 10 are needed to judge"),
     )
     return Scorecard(week, {}, rows, "test")
 
@@ -258,12 +260,15 @@ def test_scorecard_figure_colours_changes_by_direction() -> None:
     assert texts["-2.0 h"]["color"] == charts.GOOD  # speed to lead fell: good
     assert texts["-5.0 h"]["color"] == charts.BAD  # leads fell: bad
     assert texts["no change"]["color"] == charts.MUTED
+    # Win rate fell, but on 3 deals: no colour, "not judged", and the reason printed under the table.
+    assert texts["-3.0 h"]["color"] == charts.MUTED and "not judged" in texts
+    assert "Win rate: only 3 deals in the week; at least 10 are needed to judge" in texts
     assert "Leads created  (cohort of 2026-W21)" in texts
     assert [
         t for t in texts if t.startswith("What")
     ] == ["What marketing hands over", "What sales does with it", "What both own"]
     sparks = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
-    assert len(rows_of(spec, sparks[0])) == 3 * 12
+    assert len(rows_of(spec, sparks[0])) == 4 * 12
     assert sparks[0]["encoding"]["detail"]["field"] == "run"
 
 

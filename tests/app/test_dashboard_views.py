@@ -122,11 +122,16 @@ def test_breakdown_frame_orders_best_first_and_judges_each_value(catalog) -> Non
     frame = pd.DataFrame(
         {"period": [period.first] * 3, "d_region": ["NA", "EMEA", None], "value": [0.5, 0.1, 0.3], "n": [20, 40, 5]}
     )
-    unworked = views.breakdown_frame(frame, "region", catalog.metric("unworked_leads"), period)  # lower is better
+    # Unworked leads: lower is better.
+    unworked = views.breakdown_frame(frame, "region", catalog.metric("unworked_leads"), period, catalog=catalog)
     assert unworked["group"].tolist() == ["EMEA", "NA"]
     assert unworked["status"].tolist() == ["green", "red"]  # green <= 10%, amber <= 20%
-    wins = views.breakdown_frame(frame, "region", catalog.metric("win_rate"), period)
+    wins = views.breakdown_frame(frame, "region", catalog.metric("win_rate"), period, catalog=catalog)
     assert wins["group"].tolist() == ["NA", "EMEA"]
+    # Unworked leads in NA rest on 20 leads (min_sample 20): judged. With 19 it is not coloured.
+    thin = views.breakdown_frame(frame.assign(n=[19, 40, 5]), "region", catalog.metric("unworked_leads"), period,
+                                 catalog=catalog)
+    assert thin["status"].tolist() == ["green", "none"]
 
 
 def test_ranking_frame_joins_context_by_rep() -> None:
