@@ -271,7 +271,7 @@ def test_a_change_that_rounds_to_zero_is_neither_good_nor_bad() -> None:
         return ScorecardRow(
             metric="speed_to_lead", label="Speed to lead", section="sales", owners=("sales",), format=unit,
             direction="lower_is_better", value=4.0, previous=4.0 - delta, delta=delta, target=8.0, status="green",
-            n=40, low_sample=False, min_sample=20, trend=(), week="2026-W47",
+            n=40, low_sample=False, min_sample=20, trend=(), week="2026-W47", judgeable=True,
         )
 
     assert views.change_tone(row(0.0004)) == "none" and views.delta_text(row(0.0004)) == "no change"
