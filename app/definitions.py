@@ -1,24 +1,24 @@
 """Metric definitions (analysts): what each number means, who owns it, its YAML and the SQL it runs.
 
-Read-only: the "Validate an edit" tab checks edited YAML with the catalog's own validator
-and lists every problem with its line, without saving anything. When metrics.yaml on disk
-is broken, the dashboard keeps serving the last valid catalog and this page says why.
+Three tabs: Browse (read), Edit (app/editor.py: live validation, form, preview, metric
+tests, save with a message) and History (every version, diff, revert). When metrics.yaml
+on disk is broken, the dashboard keeps serving the last valid catalog and this page says
+why; the editor opens the broken file so it can be fixed.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import editor, sql_view, state
 from scorecard import periods as cal
 from scorecard import views
-from scorecard.catalog import Catalog, check_text
-from scorecard.compiler import CompileError, Query
+from scorecard.catalog import Catalog
+from scorecard.compiler import Query
 from scorecard.definitions import CohortMetric, DerivedMetric, Locale, MetricBase, RankMetric
 from scorecard.formatting import DEFAULT_LOCALE, MISSING, format_value
+from scorecard.history import History
 from scorecard.report import SECTIONS
 
 DIALECTS = ("duckdb", "sqlite", "postgresql")
@@ -33,9 +33,12 @@ def render() -> None:
     served = state.catalog_state()
     state.show_catalog_problems(served)
     catalog = served.catalog
-    browse, validate = st.tabs(["Browse", "Validate an edit"])
-    with validate:
-        _validator(served.path, catalog)
+    history = History(served.path)
+    browse, edit, versions = st.tabs(["Browse", "Edit", "History"])
+    with edit:
+        editor.render_edit(catalog, history)
+    with versions:
+        editor.render_history(history)
     if catalog is None:
         with browse:
             st.info("No valid catalog to browse yet: fix the problems above, then reload.")
@@ -125,20 +128,12 @@ def details(catalog: Catalog, name: str, query: Query, first_dialect: str = "duc
     st.caption(
         f"For the {len(query.periods)} weeks ending {query.periods[-1].label}"
         + (f", filtered to {views.filters_text(query.filter_map, catalog)}" if query.filters else "")
-        + ". Each metric is one statement; a derived metric runs the statements of the metrics it combines."
+        + ". Each metric is one statement; a derived metric combines the values of its components' statements."
     )
     ordered = [first_dialect, *[d for d in DIALECTS if d != first_dialect]]
     for tab, dialect in zip(st.tabs([_dialect_title(d) for d in ordered]), ordered, strict=True):
         with tab:
-            try:
-                statements = state.sql_of(catalog, name, query, dialect)
-            except CompileError as exc:
-                st.warning(f"Not expressible in {dialect}: {exc}")
-                continue
-            for part, sql in statements:
-                if part != name or len(statements) > 1:
-                    st.caption(f"{catalog.metrics[part].label} ({part})" if part in catalog.metrics else part)
-                st.code(views.readable_sql(sql), language="sql", wrap_lines=True)
+            sql_view.statements(catalog, name, query, dialect)
 
 
 def _dialect_title(dialect: str) -> str:
@@ -165,55 +160,3 @@ def _facts(metric: MetricBase, locale: Locale = DEFAULT_LOCALE) -> list[str]:
     if isinstance(metric, RankMetric):
         facts.append(f"ranks {metric.by} on {metric.of} within {metric.group or 'everyone'} per {metric.period}")
     return facts
-
-
-def _validator(path: Path, served: Catalog | None) -> None:
-    st.caption(
-        "Paste or edit catalog YAML and check it with the same validator the dashboard and the command line use. "
-        "Nothing is saved."
-    )
-    try:
-        on_disk = path.read_text(encoding="utf-8-sig")
-    except OSError:
-        on_disk = served.text if served is not None else ""
-    with st.form("validate_form", border=False):
-        text = st.text_area("metrics.yaml", value=on_disk, height=420, key="yaml_draft")
-        submitted = st.form_submit_button("Validate", icon=":material/rule:", type="primary")
-    if not submitted:
-        return
-    checked, issues = check_text(text, file=path.name)
-    errors = [i for i in issues if i.severity == "error"]
-    warnings = [i for i in issues if i.severity != "error"]
-    if errors:
-        st.error(f"**{len(errors)} problem(s)**; the catalog would not load:")
-        st.markdown("\n".join(f"- line {i.line}: {state.plain(_issue_text(i))}" for i in errors))
-    if warnings:
-        st.warning("\n".join(f"- line {i.line}: {state.plain(_issue_text(i))}" for i in warnings))
-    if checked is not None:
-        st.success(f"Valid: {len(checked.metrics)} metrics, {len(checked.dimensions)} dimensions.")
-        if served is not None:
-            _changes(served, checked)
-
-
-def _issue_text(issue: object) -> str:
-    """An issue without its file prefix (the line is shown separately)."""
-    text = str(issue)
-    parts = text.split(": ", 1)
-    return parts[1] if len(parts) == 2 and ":" in parts[0] else text
-
-
-def _changes(before: Catalog, after: Catalog) -> None:
-    added = [n for n in after.metrics if n not in before.metrics]
-    removed = [n for n in before.metrics if n not in after.metrics]
-    changed = [n for n in after.metrics if n in before.metrics and after.metrics[n] != before.metrics[n]]
-    if not (added or removed or changed):
-        st.caption("No metric differs from the catalog being served.")
-        return
-    lines = []
-    if added:
-        lines.append("Added: " + ", ".join(added))
-    if removed:
-        lines.append("Removed: " + ", ".join(removed))
-    if changed:
-        lines.append("Changed: " + ", ".join(changed))
-    st.info("\n\n".join(lines))

@@ -15,7 +15,7 @@ from typing import Final
 
 import streamlit as st
 
-from app import state
+from app import sql_view, state
 from scorecard import charts, views
 from scorecard import periods as cal
 from scorecard.compiler import Query
@@ -82,7 +82,8 @@ def render() -> None:
         )
     as_of = views.as_of(calendar, last)
     periods = cal.periods_between(calendar, first, last, grain)  # type: ignore[arg-type]
-    frame = state.guarded(state.metric_frame, ctx, name, Query.build(periods, filters=filters, as_of=as_of))
+    trend_query = Query.build(periods, filters=filters, as_of=as_of)
+    frame = state.guarded(state.metric_frame, ctx, name, trend_query)
     if frame is None:
         return
     trend = views.trend_frame(frame, periods, metric, as_of, catalog=catalog, ready=ready)
@@ -117,6 +118,7 @@ def render() -> None:
             "or leads and deals not yet settled), so their value is provisional. Hollow points are also used "
             "for low samples."
         )
+    sql_view.expander(ctx, [(name, trend_query)], f"SQL behind this chart ({metric.label} by {grain})")
     _breakdown(ctx, name, filters, first, last, as_of)
 
 
@@ -218,6 +220,7 @@ def _breakdown(
         low = int(breakdown["low_sample"].sum())
         if low:
             st.caption(f"{low} {label.lower()} value(s) rest on fewer than {metric.min_sample:,} and are faded.")
+    sql_view.expander(ctx, [(name, query)], f"SQL behind this breakdown (by {label.lower()})")
 
 
 def _drill(value: str) -> None:

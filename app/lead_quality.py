@@ -16,11 +16,12 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import sql_view, state
 from scorecard import charts, views
 from scorecard import periods as cal
 from scorecard.compiler import Query
 from scorecard.definitions import CohortMetric
+from scorecard.engine import maturation_sql
 from scorecard.formatting import number_text
 
 TOP_CAMPAIGNS: Final = 15
@@ -71,6 +72,14 @@ def render() -> None:
     _by_source(ctx, by_source)
     _by_campaign(ctx, period, filters, as_of)
     _maturation(ctx, period, filters, as_of)
+    sql_view.expander(
+        ctx,
+        [
+            *_queries(ctx, "source", views.SOURCE_QUALITY, period, filters, as_of),
+            *_queries(ctx, "campaign", [*views.SOURCE_QUALITY, *views.CAMPAIGN_ECONOMICS], period, filters, as_of),
+        ],
+        "SQL behind the tables by source and by campaign",
+    )
 
 
 def _quality(
@@ -83,10 +92,7 @@ def _quality(
 ) -> pd.DataFrame | None:
     """Per value of `dimension`, each metric the catalog defines and the filters allow."""
     frames = {}
-    for name in names:
-        if name not in ctx.catalog.metrics or state.unsupported(ctx, name, [dimension, *filters]):
-            continue
-        query = Query.build((period,), group_by=[dimension], filters=filters, as_of=as_of)
+    for name, query in _queries(ctx, dimension, names, period, filters, as_of):
         frame = state.guarded(state.metric_frame, ctx, name, query)
         if frame is None:
             return None
@@ -94,6 +100,24 @@ def _quality(
     if not frames:
         return None
     return views.quality_frame(frames, dimension, ctx.catalog, period, filters, state.readiness_of(ctx))
+
+
+def _queries(
+    ctx: state.Context,
+    dimension: str,
+    names: Sequence[str],
+    period: cal.Period,
+    filters: dict[str, list[str]],
+    as_of: dt.datetime,
+) -> list[tuple[str, Query]]:
+    """The (metric, query) pairs behind a quality table: what it runs and what its SQL expander shows."""
+    if dimension not in ctx.catalog.dimensions:
+        return []
+    return [
+        (name, Query.build((period,), group_by=[dimension], filters=filters, as_of=as_of))
+        for name in names
+        if name in ctx.catalog.metrics and not state.unsupported(ctx, name, [dimension, *filters])
+    ]
 
 
 def _measures(ctx: state.Context, frame: pd.DataFrame, names: Sequence[str]) -> list[tuple[str, str, str]]:
@@ -220,6 +244,13 @@ def _maturation(
         f"that were at least {span} weeks old by today"
         + (f"; the {CURVE_CAMPAIGNS} campaigns with the most leads." if by == "campaign" else ".")
     )
+    with st.expander("SQL behind the curves", icon=":material/code:"):
+        st.caption(
+            "One statement counts the members of each cohort by age in weeks and by the week of their event; "
+            "each curve point adds those counts up, so only leads at least that old are counted."
+        )
+        sql = maturation_sql(catalog, metric.name, query, window_weeks + 4, ctx.db.dialect)
+        st.code(views.readable_sql(sql), language="sql", wrap_lines=True)
 
 
 def _top_campaigns(

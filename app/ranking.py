@@ -1,28 +1,32 @@
 """Forced ranking (team leads): reps ranked on attainment within a peer group, read with its context.
 
 A rank alone blames or praises a rep for things outside their control. Beside each rank
-the page shows what explains it: win rate, calls per close, cycle length, open pipeline
-and the quality of the leads the rep was given, all computed by the same engine.
+the page shows what explains it: tenure, deals closed, the quality of the leads behind the
+rep's deals and win rate; the detail view adds calls per close, cycle length and open
+pipeline. The values come with the ranking from the core (the rank metric's `context`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
-import pandas as pd
 import streamlit as st
 
-from app import state
+from app import sql_view, state
 from scorecard import charts, views
 from scorecard import periods as cal
 from scorecard.catalog import Catalog
 from scorecard.compiler import Query
 from scorecard.definitions import RankMetric
-from scorecard.ranking import RankedRep
-from scorecard.views import TableColumn
+from scorecard.ranking import NOT_TIERED, RankedRep, Ranking
 
 EVERYONE: Final = "everyone"
 PEER_GROUPS: Final = ("region", "team")
+JOIN: Final = "+"
+"""Joins the metric's peer-group dimensions in the URL (?peers=region+rep_segment)."""
+MAIN_CONTEXT: Final = ("deals_closed", "lead_to_close", "win_rate")
+"""Context keys shown in the main table; the rest are in the detail view."""
 
 
 def render() -> None:
@@ -57,7 +61,9 @@ def render() -> None:
             format_func=lambda q: f"{q} (to date)" if by_label[q].first <= today <= by_label[q].last else q,
             help="The last complete quarter by default; the current quarter is measured to date.",
         )
-    groups = [g for g in dict.fromkeys([rank_metric.group, *PEER_GROUPS]) if g and g in catalog.dimensions]
+    declared = [g for g in rank_metric.groups if g in catalog.dimensions]
+    groups = [g for g in dict.fromkeys([JOIN.join(declared), *PEER_GROUPS]) if g]
+    groups = [g for g in groups if all(d in catalog.dimensions for d in g.split(JOIN))]
     options = [*groups, EVERYONE]
     with pick_peers:
         peers = state.url_choice(
@@ -66,11 +72,11 @@ def render() -> None:
             param="peers",
             default=options[0],
             key="ranking_peers",
-            format_func=lambda g: catalog.dimensions[g].label if g in catalog.dimensions else "Everyone",
+            format_func=lambda g: _peer_label(catalog, g),
             segmented=True,
             help="Reps are ranked against the others in the same group. Sidebar filters narrow who is ranked.",
         )
-    group = None if peers == EVERYONE else peers
+    group: tuple[str, ...] | None = None if peers == EVERYONE else tuple(peers.split(JOIN))
     ready = state.readiness_of(ctx).of(rank_metric.name)
     if ready is not None and not ready.ready:
         st.warning(
@@ -79,7 +85,7 @@ def render() -> None:
             icon=":material/block:",
         )
         return
-    blocked = state.unsupported(ctx, rank_metric.of, [*filters, *([group] if group else [])])
+    blocked = state.unsupported(ctx, rank_metric.of, list(filters))
     if blocked:
         st.warning(
             f"The forced ranking cannot be filtered this way ({blocked}). "
@@ -96,123 +102,169 @@ def render() -> None:
             icon=":material/filter_alt_off:",
         )
         return
+    for note in ranking.notes:
+        st.info(note[0].upper() + note[1:] + ".", icon=":material/info:")
     attainment = catalog.metric(ranking.of)
     tiers = [t.name for t in rank_metric.tiers]
     ranked = [r for r in ranking.rows if r.rank is not None]
-    _summary(ranking.period, ranked, len(ranking.rows), tiers)
+    _summary(ranking.period, ranked, ranking.rows, tiers)
 
-    context = _context(ctx, ranking.period, filters)
-    frame = views.ranking_frame(ranking, context)
+    frame = views.ranking_frame(ranking)
     names = sorted({r.group for r in ranking.rows})
+    shown = names[0]
+    if len(names) > 1:
+        shown = st.selectbox(
+            "Peer group shown",
+            names,
+            key="chart_group",
+            help="The chart and the table show one peer group; the detail view below lists every group.",
+        )
+    members = [r for r in ranking.rows if r.group == shown]
     chart_column, explain_column = st.columns([3, 2], gap="large")
     with chart_column:
-        shown = names[0]
-        if len(names) > 1:
-            shown = st.selectbox("Peer group shown in the chart", names, key="chart_group")
-        bars = views.attainment_frame(
-            ranking, attainment.format, group=shown if len(names) > 1 else None, locale=catalog.locale
-        )
-        st.altair_chart(
-            charts.attainment_chart(bars, tiers=tiers, unit=attainment.format, locale=catalog.locale), width="stretch"
-        )
-        hidden = sum(1 for r in ranking.rows if r.value is not None and (len(names) == 1 or r.group == shown))
+        bars = views.attainment_frame(ranking, attainment.format, group=shown)
+        st.altair_chart(charts.attainment_chart(bars, tiers=tiers, unit=attainment.format), width="stretch")
+        hidden = sum(1 for r in members if r.value is not None)
         if hidden > len(bars):
             st.caption(f"The best and worst {len(bars) // 2} of {hidden} reps; the table lists everyone.")
     with explain_column:
         st.markdown("**How to read it**")
-        st.markdown(
-            f"- Ranked on **{attainment.label.lower()}** {_peer_words(peers)}; "
-            f"tiers: {', '.join(f'{t.name} {t.share:.0%}' for t in rank_metric.tiers)}.\n"
-            "- A low rank with **poor leads** (low lead-to-close or revenue per lead) or a **long cycle** is "
-            "not the same as one with good leads and many calls per close.\n"
-            "- Reps below the minimum activity or without a quota are listed but **not ranked**."
-        )
-    columns, tips = _table_columns(catalog, attainment.label, attainment.format, list(context))
-    optional = [label for _column, label, _unit in columns if label in OPTIONAL_COLUMNS]
-    extra = st.multiselect(
-        "More columns",
-        optional,
-        key="ranking_more_columns",
-        placeholder="Percentile, activities",
-        help="Columns left out so the table fits the page; add them here.",
-    )
-    empty = [c for c in columns if c[0] in context and c[0] in frame and frame[c[0]].isna().all()]
-    shown = [c for c in columns if (c[1] not in OPTIONAL_COLUMNS or c[1] in extra) and c not in empty]
-    state.table(frame, shown, locale=catalog.locale, help=tips, height=min(40 + 35 * len(frame), 640))
-    if empty:
-        st.caption(
-            "Left out because no rep in the table has a value for them in this quarter: "
-            + "; ".join(tips.get(label, label).lower() for _column, label, _unit in empty)
-            + (" (none of these reps owns leads)" if {"lead_to_close", "revenue_per_lead"} & {c for c, _l, _u in empty}
-               else "")
-            + "."
-        )
+        st.markdown(_how_to_read(rank_metric, attainment.label, peers))
+    group_note = next((r.reason for r in members if r.tier == NOT_TIERED and r.reason), None)
+    if group_note:
+        st.caption(f"{shown}: {group_note}.")
+    columns: list[tuple[str, str, str | None]] = [
+        ("rank", "Rank", "rank"),
+        ("rep", "Rep", None),
+        ("attainment", attainment.label, attainment.format),
+        ("tier", "Tier", None),
+        ("tenure_months", "Tenure (months)", "count"),
+    ]
+    columns += _context_columns(catalog, ranking, MAIN_CONTEXT)
+    columns.append(("note", "Note", None))
+    in_group = frame[frame["group"] == shown].reset_index(drop=True)
+    state.table(in_group, columns, height=min(40 + 35 * len(in_group), 640))
+    _sql(ctx, rank_metric, ranking, filters)
+    maturing = [_context_label(k, catalog.metric(ranking.context[k]).label).lower() for k in ranking.provisional]
     st.caption(
-        f"Context for {ranking.period.label} ({ranking.period.first} to {ranking.period.last}): lead quality counts "
-        "the leads each rep was given in the quarter that were won by today, so recent leads have had less time; "
-        "open pipeline is at the end of the period."
+        f"Context for {ranking.period.label} ({ranking.period.first} to {ranking.period.last}): an account "
+        "executive's leads are the leads behind the deals they own; lead quality counts those created in the "
+        "quarter that were won by today. Deals closed are won deals."
+        + (
+            f" The {' and '.join(maturing)} are **so far**: the quarter's leads have not had their full window "
+            "yet, so long-cycle (enterprise) reps read low until they have."
+            if maturing
+            else ""
+        )
     )
+    with st.expander("Detail: every peer group and every column"):
+        detail: list[tuple[str, str, str | None]] = [
+            ("rank", "Rank", "rank"),
+            ("rep", "Rep", None),
+            ("group", "Peer group", None),
+            ("attainment", attainment.label, attainment.format),
+            ("tier", "Tier", None),
+            ("percentile", "Percentile", "percent"),
+            ("peers", "Ranked among", "count"),
+            ("tenure_months", "Tenure (months)", "count"),
+            ("activity", "Activities", "count"),
+        ]
+        detail += _context_columns(catalog, ranking, tuple(ranking.context))
+        detail.append(("reason", "Note", None))
+        state.table(frame, detail, height=min(40 + 35 * len(frame), 640), key="ranking_detail")
 
 
-def _summary(period: cal.Period, ranked: list[RankedRep], total: int, tiers: list[str]) -> None:
+def _summary(period: cal.Period, ranked: list[RankedRep], rows: Sequence[RankedRep], tiers: list[str]) -> None:
     counts = {tier: sum(1 for r in ranked if r.tier == tier) for tier in tiers}
+    new = sum(1 for r in rows if r.new_rep)
+    untiered = sum(1 for r in ranked if r.tier == NOT_TIERED)
     with st.container(horizontal=True, gap="medium"):
-        st.metric("Reps ranked", f"{len(ranked):,}", border=True, help=f"{total - len(ranked)} listed but not ranked")
+        st.metric(
+            "Reps ranked", f"{len(ranked):,}", border=True, help=f"{len(rows) - len(ranked)} listed but not ranked"
+        )
         for tier in tiers:
             st.metric(f"{tier.capitalize()} tier", f"{counts[tier]:,}", border=True)
+        if untiered:
+            st.metric("Not tiered", f"{untiered:,}", border=True, help="Ranked in a group too small to tier")
+        if new:
+            st.metric("New reps", f"{new:,}", border=True, help="Under a quarter's tenure: flagged, not ranked")
         st.metric("Period", period.label, border=True, help=f"{period.first} to {period.last}")
 
 
-def _context(ctx: state.Context, period: cal.Period, filters: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
-    """Per-rep context metrics for the period (only those the catalog defines and the filters allow)."""
-    as_of = views.as_of(ctx.catalog.calendar, cal.today(ctx.catalog.calendar))
-    out: dict[str, pd.DataFrame] = {}
-    for name in views.REP_CONTEXT:
-        if name not in ctx.catalog.metrics or state.unsupported(ctx, name, ["rep", *filters]):
-            continue
-        query = Query.build((period,), group_by=["rep"], filters=filters, as_of=as_of)
-        frame = state.guarded(state.metric_frame, ctx, name, query)
-        if frame is not None:
-            out[name] = frame
+def _context_columns(catalog: Catalog, ranking: Ranking, keys: Sequence[str]) -> list[tuple[str, str, str | None]]:
+    """(column, label, unit) of the context values the ranking computed; a cohort still maturing says "so far"."""
+    out: list[tuple[str, str, str | None]] = []
+    for key in keys:
+        if key in ranking.context:
+            metric = catalog.metric(ranking.context[key])
+            label = _context_label(key, metric.label) + (" (so far)" if key in ranking.provisional else "")
+            out.append((key, label, metric.format))
     return out
 
 
-OPTIONAL_COLUMNS: Final = frozenset({"Percentile", "Activities"})
-"""Columns shown only when picked, so the table fits a 1440 px page."""
-
-_SHORT: Final = {  # metric -> (heading short enough for the table, what it means)
-    "win_rate": ("Win rate", "Won deals over closed deals in the quarter"),
-    "calls_per_close": ("Calls/close", "Calls per closed deal"),
-    "cycle_days_median": ("Cycle (d)", "Sales cycle, median days from opportunity created to closed"),
-    "open_pipeline": ("Pipeline", "Open pipeline at the end of the period"),
-    "lead_to_close": ("Lead→close", "Lead-to-close of the leads the rep was given in the period"),
-    "revenue_per_lead": ("Rev./lead", "Revenue per lead the rep was given in the period"),
-}
-
-
-def _table_columns(
-    catalog: Catalog, attainment_label: str, attainment_unit: str, context: list[str]
-) -> tuple[list[TableColumn], dict[str, str]]:
-    """The ranking table's columns with short headings, and a tooltip per heading saying what it is."""
-    columns: list[TableColumn] = [
-        ("rank", "Rank", "rank"),
-        ("rep", "Rep", None),
-        ("group", "Peers", None),
-        ("attainment", "Attainment", attainment_unit),
-        ("tier", "Tier", None),
-        ("percentile", "Percentile", "percent"),
-        ("activity", "Activities", "count"),
+def _sql(ctx: state.Context, rank_metric: RankMetric, ranking: Ranking, filters: dict[str, list[str]]) -> None:
+    """The statements behind the ranking (as `scorecard.ranking.forced_ranking` builds them) and its context."""
+    period = ranking.period
+    items = [(ranking.of, Query.build((period,), group_by=[rank_metric.by], filters=filters, as_of=period.end))]
+    if rank_metric.min_activity:
+        items.append(
+            (rank_metric.min_activity.metric, Query.build((period,), group_by=[rank_metric.by], filters=filters))
+        )
+    as_of = cal.make_period(ctx.catalog.calendar, cal.today(ctx.catalog.calendar), cal.today(ctx.catalog.calendar))
+    by = rank_metric.context_by or rank_metric.by
+    items += [
+        (name, Query.build((period,), group_by=[by], filters=filters, as_of=as_of.start))
+        for name in ranking.context.values()
     ]
-    tips = {"Attainment": attainment_label, "Peers": "The peer group the rep is ranked in"}
-    for name in context:
-        metric = catalog.metric(name)
-        heading, tip = _SHORT.get(name, (metric.label, metric.label))
-        columns.append((name, heading, metric.format))
-        tips[heading] = tip
-    columns.append(("note", "Note", None))
-    tips["Note"] = "Why a rep is not ranked"
-    return columns, tips
+    sql_view.expander(ctx, items, "SQL behind the ranking and its context")
+
+
+def _context_label(key: str, label: str) -> str:
+    return {
+        "deals_closed": "Deals closed",
+        "lead_to_close": "Lead-to-close of their leads",
+        "revenue_per_lead": "Revenue per lead behind their deals",
+        "open_pipeline": "Open pipeline (period end)",
+    }.get(key, label)
+
+
+def _peer_label(catalog: Catalog, key: str) -> str:
+    if key == EVERYONE:
+        return "Everyone"
+    return " & ".join(catalog.dimensions[d].label for d in key.split(JOIN))
+
+
+def _how_to_read(rank_metric: RankMetric, label: str, peers: str) -> str:
+    lines = [
+        f"- Ranked on **{label.lower()}** {_peer_words(peers)}; "
+        f"tiers: {', '.join(f'{t.name} {t.share:.0%}' for t in rank_metric.tiers)}.",
+    ]
+    rule = rank_metric.small_groups
+    if rule is not None and peers != EVERYONE:
+        chosen = peers.split(JOIN)
+        pool = [d for d in rule.pool or () if d in chosen]
+        pooled = (
+            "pooled with the other small groups of the same " + " and ".join(pool)
+            if pool
+            else "pooled together"
+            if rule.pool is not None
+            else "kept apart"
+        )
+        lines.append(
+            f"- A peer group of fewer than {rule.below} ranked reps is {pooled.replace('_', ' ')}; one still under "
+            f"{rule.below} is ranked but **not tiered**."
+        )
+    if rank_metric.min_tenure_months:
+        lines.append(
+            f"- Reps with under {rank_metric.min_tenure_months} months' tenure are **flagged, not ranked**."
+        )
+    lines += [
+        "- A low rank with **poor leads** (low lead-to-close of the leads behind their deals) or few deals closed "
+        "is not the same as one with good leads and many deals.",
+        "- Reps below the minimum activity or without a quota are listed but **not ranked**.",
+    ]
+    return "\n".join(lines)
 
 
 def _peer_words(peers: str) -> str:
-    return "across everyone" if peers == EVERYONE else f"within each {peers}"
+    return "across everyone" if peers == EVERYONE else f"within each {peers.replace(JOIN, ' and ').replace('_', ' ')}"

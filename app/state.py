@@ -35,7 +35,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from app import auth
-from scorecard import access, config, readiness
+from scorecard import access, config, metric_tests, preview, readiness
 from scorecard import filters as filter_checks
 from scorecard import periods as cal
 from scorecard import scorecard as weekly
@@ -395,7 +395,7 @@ def metric_frame(ctx: Context, metric: str, query: Query) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _ranking(
-    _db: Database, _catalog: Catalog, source: Source, quarter: str, group: str | None, filters: FilterKey,
+    _db: Database, _catalog: Catalog, source: Source, quarter: str, group: tuple[str, ...] | None, filters: FilterKey,
     today: dt.date,
 ) -> Ranking:
     period = cal.parse_period(_catalog.calendar, quarter, "quarter")
@@ -403,7 +403,7 @@ def _ranking(
 
 
 def ranking_of(
-    ctx: Context, quarter: cal.Period, group: str | None, filters: Mapping[str, Sequence[str]]
+    ctx: Context, quarter: cal.Period, group: tuple[str, ...] | None, filters: Mapping[str, Sequence[str]]
 ) -> Ranking:
     """The forced ranking of a quarter within peer groups (None: everyone), of the reps in scope, cached."""
     today = cal.today(ctx.catalog.calendar)
@@ -481,6 +481,33 @@ def _scoped(filters: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     return access.narrow(auth.current(), filters)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _preview(
+    _db: Database, _before: Catalog, _after: Catalog, source: Source, proposed: str, week: str
+) -> list[preview.MetricPreview]:
+    return preview.preview(_db, _before, _after, cal.parse_week(_after.calendar, week))
+
+
+def preview_of(ctx: Context, proposed: Catalog, week: cal.Period) -> list[preview.MetricPreview]:
+    """The editor's before/after numbers of the metrics a proposed catalog changes, cached per proposal."""
+    return _preview(ctx.db, ctx.catalog, proposed, ctx.source, proposed.version, week.label)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tests(_db: Database, _catalog: Catalog, data_version: str, catalog_version: str) -> list[metric_tests.TestResult]:
+    return metric_tests.run(_db, _catalog)
+
+
+def tests_of(ctx: Context, catalog: Catalog) -> list[metric_tests.TestResult]:
+    """The metric tests of a catalog (the served one or a proposal) on the served database, cached."""
+    return _tests(ctx.db, catalog, ctx.source.data_version, catalog.version)
+
+
+def open_for(catalog: Catalog) -> tuple[Database, Context | None]:
+    """The database and, if it holds Scorecard data, the Context for this catalog; raises DatabaseError."""
+    return _open(catalog)
+
+
 # --- controls whose state lives in the URL ------------------------------------------------------
 
 
@@ -554,8 +581,6 @@ def current_filters(ctx: Context) -> dict[str, list[str]]:
     except AccessDenied as exc:
         auth.refused(str(exc))
         raise
-
-
 
 
 def _refuse_out_of_scope(ctx: Context) -> None:

@@ -537,10 +537,28 @@ def _check_metrics(
                 problem(("of",), f"ranks on unknown metric {metric.of!r}{hint}")
             elif isinstance(metrics[metric.of], RankMetric):
                 problem(("of",), "a ranking cannot rank on another ranking")
-            for key in ("by", "group"):
+            for key in ("by", "context_by"):
                 value = getattr(metric, key)
                 if value is not None and value not in dimensions:
                     problem((key,), f"unknown dimension {value!r}; dimensions: {', '.join(dimensions)}")
+            for value in metric.groups:
+                if value not in dimensions:
+                    problem(("group",), f"unknown peer-group dimension {value!r}; dimensions: {', '.join(dimensions)}")
+            if metric.small_groups and metric.small_groups.pool:
+                for value in metric.small_groups.pool:
+                    if value not in metric.groups:
+                        problem(
+                            ("small_groups", "pool"),
+                            f"small groups are pooled by {value!r}, which is not one of the peer-group dimensions "
+                            f"({', '.join(metric.groups) or 'none'}); pool by a part of `group`",
+                        )
+            for key, name in metric.context.items():
+                if name not in metrics:
+                    near = difflib.get_close_matches(name, list(metrics), n=1)
+                    hint = f"; did you mean {near[0]!r}?" if near else ""
+                    problem(("context", key), f"unknown context metric {name!r}{hint}")
+                elif isinstance(metrics[name], RankMetric):
+                    problem(("context", key), f"{name!r} is a ranking, which has no value per rep")
             if metric.min_activity and metric.min_activity.metric not in metrics:
                 problem(("min_activity", "metric"), f"unknown metric {metric.min_activity.metric!r}")
         for i, requirement in enumerate(metric.requires):

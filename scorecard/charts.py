@@ -64,6 +64,7 @@ CATEGORY_COLORS: Final[tuple[str, ...]] = (
 """Colours for categories (sources, campaigns). None is green, amber or red, which carry verdicts."""
 
 NOT_RANKED: Final = "not ranked"
+NOT_TIERED: Final = "not tiered"
 FONT: Final = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 
@@ -78,6 +79,7 @@ def tier_colors(tiers: Sequence[str]) -> dict[str, str]:
         else:
             colors[tier] = ACCENT
     colors[NOT_RANKED] = NEUTRAL
+    colors[NOT_TIERED] = NEUTRAL  # ranked in a group too small to tier: no verdict, no colour
     return colors
 
 
@@ -251,6 +253,37 @@ def sparkline(values: Sequence[float | None], *, color: str = ACCENT, height: in
     )
 
 
+def compare_chart(frame: pd.DataFrame, *, title: str, unit: str, height: int = 220) -> alt.Chart:
+    """A metric under its current (grey, dashed) and proposed (blue) definition, week by week.
+
+    `frame` columns: week (label), current, proposed (as `scorecard.preview` gives them).
+    """
+    long = frame.melt(id_vars=["week"], value_vars=["current", "proposed"], var_name="definition")
+    long["text"] = [format_value(v, unit) for v in long["value"]]
+    return (
+        alt.Chart(long)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("week:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", axis=axis(unit, title), scale=alt.Scale(zero=unit in ("count", "currency"))),
+            color=alt.Color(
+                "definition:N",
+                scale=alt.Scale(domain=["current", "proposed"], range=[NEUTRAL, ACCENT]),
+                legend=alt.Legend(orient="top", title=None),
+            ),
+            strokeDash=alt.StrokeDash(
+                "definition:N", scale=alt.Scale(domain=["current", "proposed"], range=[[5, 4], [1, 0]]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("week:N", title="Week"),
+                alt.Tooltip("definition:N", title="Definition"),
+                alt.Tooltip("text:N", title=title),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
 def _point_note(low_sample: bool, mature: bool) -> str:
     notes = []
     if not mature:
@@ -354,7 +387,7 @@ def attainment_chart(
     `frame` columns: rep, group, value, value_text, tier, rank (None when not ranked).
     """
     colors = tier_colors(tiers)
-    domain = [*tiers, NOT_RANKED]
+    domain = [*tiers, NOT_RANKED, *([NOT_TIERED] if (frame["tier"] == NOT_TIERED).any() else [])]
     data = frame.assign(rank_text=["–" if pd.isna(r) else f"{r:g}" for r in frame["rank"]])
     bars = (
         alt.Chart(data)

@@ -370,7 +370,9 @@ def _ranking(args: argparse.Namespace) -> int:
         raise CommandError(f"--period: {exc}") from None
     except OutsideData as exc:
         raise CommandError(f"--period: {exc}") from None
-    group = METRIC_GROUP if args.group is None else (None if args.group == "none" else args.group)
+    group: str | tuple[str, ...] | None = METRIC_GROUP
+    if args.group is not None:
+        group = None if args.group == "none" else tuple(g.strip() for g in args.group.split(",") if g.strip())
     _check_filters(db, catalog, filters)
     _check_rank_inputs(db, catalog, args.metric)
     try:
@@ -381,6 +383,7 @@ def _ranking(args: argparse.Namespace) -> int:
         print(f"note: data ends {covered.last_day}; showing {period.label} (give --period to choose)", file=sys.stderr)
     frame = ranking.frame()
     if args.format == "csv":
+        frame["provisional"] = [";".join(keys) for keys in frame["provisional"]]
         sys.stdout.write(frame_csv(frame))
     elif args.format == "json":
         print(frame.to_json(orient="records", indent=2))
@@ -398,7 +401,9 @@ def _add_ranking(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="2026-Q3, 2026-11, 2026-W47, 2026 (default: the last complete quarter; a period in progress "
         "is ranked to date)",
     )
-    p.add_argument("--group", help="peer group dimension, or 'none' (default: the metric's group)")
+    p.add_argument(
+        "--group", help="peer group dimension(s), comma-separated (region,rep_segment), or 'none' (default: metric's)"
+    )
     p.add_argument("--metric", help="which rank metric (default: the first in the catalog)")
     _add_filter(p)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")

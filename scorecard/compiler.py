@@ -765,6 +765,20 @@ class Compiler:
             .limit(limit)
         )
 
+    def members(self, table: str, dimensions: Sequence[str], hired: str | None = None) -> sa.Select[Any]:
+        """One row per person of `table` (reps): the dimensions' values (d_<dim>) and the earliest
+        `hired` value, for peer groups and tenure. Raises NotApplicable if a dimension is not
+        kept on the table, CompileError if `hired` is not a column of it."""
+        scope = Scope(self._context(), table)
+        dims = [self._dimension(name, scope).label(f"d_{name}") for name in dimensions]
+        extra = [sa.func.min(to_sql(ex.parse(hired), scope)).label("hired")] if hired else []
+        return (
+            sa.select(*dims, *extra)
+            .select_from(scope.selectable())
+            .where(dims[0].isnot(None))
+            .group_by(*[d.element for d in dims])  # type: ignore[attr-defined]
+        )
+
     @staticmethod
     def _tagged(side: sa.Select[Any], dim_names: list[str], which: str) -> sa.Select[Any]:
         sub = side.subquery(f"{which}_side")

@@ -306,13 +306,54 @@ class MinActivity(Strict):
     at_least: float
 
 
+class SmallGroups(Strict):
+    """What a peer group too small to force a distribution on does.
+
+    A group of five has no 10% bottom tier, a group of six has one: without a rule a 49% rep
+    is "bottom" in one group while a 27% rep is "middle" in the next. Groups with fewer
+    eligible reps than `below` are pooled by the `pool` dimensions (all small groups of the
+    same segment together, say); a group still below after pooling is ranked but not tiered.
+    """
+
+    below: int = Field(ge=2, description="a peer group with fewer eligible reps than this is small")
+    pool: tuple[str, ...] | None = Field(
+        None,
+        description="dimensions (a part of `group`) small groups are pooled by; [] pools every small group "
+        "together; omitted: small groups are not pooled",
+    )
+
+    @field_validator("pool", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
 class RankMetric(MetricBase):
     """Forced ranking of reps by another metric within a peer group over a period."""
 
     type: Literal["rank"]
     of: str = Field(description="the metric reps are ranked on")
     by: str = Field("rep", description="dimension that names who is ranked")
-    group: str | None = Field("region", description="peer group dimension (none: everyone together)")
+    group: str | tuple[str, ...] | None = Field(
+        "region",
+        description="peer group dimension, or a list of them ([region, rep_segment]); each must be a property "
+        "of the ranked people's own table (none: everyone together)",
+    )
+    small_groups: SmallGroups | None = Field(None, description="the rule for peer groups too small to tier")
+    min_tenure_months: int = Field(
+        0, ge=0, le=120, description="reps hired fewer whole months before the period's end are flagged, not ranked"
+    )
+    hire_date: str = Field("hire_date", description="column of the ranked people's table holding the hire date")
+    context: dict[str, str] = Field(
+        default_factory=dict,
+        description="metrics shown beside each rep's rank, in order: a list of metric names, or key -> metric "
+        "(deals_closed: won_deals) to name the column in exports",
+    )
+    context_by: str | None = Field(
+        None,
+        description="dimension the context metrics are counted by (default: `by`); a deal-owner dimension "
+        "credits an account executive with the leads behind their deals",
+    )
     period: Literal["week", "month", "quarter", "year"] = "quarter"
     tiers: tuple[Tier, ...] = (
         Tier(name="top", share=0.2),
@@ -321,6 +362,20 @@ class RankMetric(MetricBase):
     )
     ties: TieRule = "min"
     min_activity: MinActivity | None = None
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _context_names(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return {str(name): str(name) for name in value}
+        return value
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The peer-group dimensions, in order (() = everyone together)."""
+        if self.group is None:
+            return ()
+        return (self.group,) if isinstance(self.group, str) else tuple(self.group)
 
     @field_validator("tiers")
     @classmethod

@@ -514,6 +514,7 @@ class _Member(NamedTuple):
     region: int
     manager: int
     hire_day: int
+    segment: str | None = None
 
 
 def _staff(rng: np.random.Generator, leads: int, calendar: _Calendar) -> _Staff:
@@ -536,8 +537,8 @@ def _staff(rng: np.random.Generator, leads: int, calendar: _Calendar) -> _Staff:
             return veteran()
         return calendar.day0 + int(rng.integers(0, max(calendar.n_days - 150, 1)))
 
-    def add(team: str, role: str, region: int, manager: int, hire_day: int) -> int:
-        members.append(_Member(team, role, region, manager, hire_day))
+    def add(team: str, role: str, region: int, manager: int, hire_day: int, segment: str | None = None) -> int:
+        members.append(_Member(team, role, region, manager, hire_day, segment))
         return len(members) - 1
 
     vp = add("sales", "manager", 0, -1, veteran())
@@ -548,7 +549,8 @@ def _staff(rng: np.random.Generator, leads: int, calendar: _Calendar) -> _Staff:
         enterprise = max(1, round(in_region * 0.3))
         for focus, count in ((0, in_region - enterprise), (1, enterprise)):
             for k in range(count):
-                ae_rows.append(add("sales", "ae", r, manager, veteran() if k == 0 else hire()))
+                focus_name = "enterprise" if focus else "commercial"  # commercial AEs sell smb and mid-market
+                ae_rows.append(add("sales", "ae", r, manager, veteran() if k == 0 else hire(), focus_name))
                 ae_group.append(r * 2 + focus)
         for k in range(max(1, round(in_region * region.sdrs_per_ae))):
             sdr_rows.append(add("sales", "sdr", r, manager, veteran() if k == 0 else hire()))
@@ -573,6 +575,7 @@ def _staff(rng: np.random.Generator, leads: int, calendar: _Calendar) -> _Staff:
             "team": pd.array([m.team for m in members], dtype="str"),
             "role": pd.array([m.role for m in members], dtype="str"),
             "region": pd.array([_REGIONS[m.region].code for m in members], dtype="str"),
+            "sales_segment": pd.array([m.segment for m in members], dtype="str"),
             "manager_id": _id_column(ids, np.array([m.manager for m in members])),
             "hire_date": _dates([m.hire_day for m in members]),
             "active": np.ones(n, dtype=bool),

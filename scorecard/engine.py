@@ -223,6 +223,14 @@ def maturation_curves(
     return pd.DataFrame(out, columns=columns)
 
 
+def maturation_sql(catalog: Catalog, metric: str, query: Query, max_weeks: int, dialect: str) -> str:
+    """The SQL behind `maturation_curves` (members by age and event week; shares are summed up from it)."""
+    definition = catalog.metric(metric)
+    if not isinstance(definition, CohortMetric):
+        raise MetricError(f"metric {metric}: maturation curves need a cohort metric")
+    return render_sql(Compiler(catalog).maturation(definition, query, max_weeks), dialect_named(dialect))
+
+
 def dimension_values(
     db: Database,
     catalog: Catalog,

@@ -304,6 +304,8 @@ class ThreeWay:
     mine: str
     theirs: str
     overlapping: bool
+    merged: str | None = None
+    """Both changes applied to the base, when they touch different lines; None when they overlap."""
 
     @staticmethod
     def of(base: str, mine: str, theirs: str) -> ThreeWay:
@@ -313,7 +315,29 @@ class ThreeWay:
             unified_diff(base, mine, "loaded", "yours"),
             unified_diff(base, theirs, "loaded", "on disk now"),
             bool(ours & other),
+            merge(base, mine, theirs),
         )
+
+
+def merge(base: str, mine: str, theirs: str) -> str | None:
+    """A line-based three-way merge: both sides' changes applied to `base`, or None if any two
+    changes touch the same or adjacent lines (then a person decides)."""
+    base_lines = base.splitlines(keepends=True)
+    hunks: set[tuple[int, int, tuple[str, ...]]] = set()  # the same change made on both sides counts once
+    for other in (mine, theirs):
+        other_lines = other.splitlines(keepends=True)
+        matcher = difflib.SequenceMatcher(a=base_lines, b=other_lines, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                hunks.add((i1, i2, tuple(other_lines[j1:j2])))
+    ordered = sorted(hunks)
+    for (_a1, a2, _), (b1, _b2, _) in zip(ordered, ordered[1:], strict=False):
+        if b1 <= a2:  # overlapping or touching ranges (an insertion at the edge of another change)
+            return None
+    out = list(base_lines)
+    for i1, i2, lines in reversed(ordered):
+        out[i1:i2] = lines
+    return "".join(out)
 
 
 def _changed_lines(base: str, other: str) -> set[int]:

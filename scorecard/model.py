@@ -53,6 +53,11 @@ reps = sa.Table(
     sa.Column("team", sa.String(20), nullable=False, comment="sales | marketing | partner"),
     sa.Column("role", sa.String(50), comment="ae | sdr | manager | marketer | partner_manager"),
     sa.Column("region", sa.String(50)),
+    sa.Column(
+        "sales_segment",
+        sa.String(50),
+        comment="customer segment the rep sells to (enterprise, commercial...): the ranking's peer group",
+    ),
     _ref("manager_id", "reps"),
     sa.Column("hire_date", sa.Date),
     sa.Column("active", sa.Boolean, nullable=False, default=True),

@@ -125,9 +125,10 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
     lines = [
         f"Forced ranking on {catalog.metric(ranking.of).label} for {ranking.period.label}"
         f" ({ranking.period.first} to {ranking.period.last}), peer group: {ranking.group_by or 'everyone'}",
+        *(f"Note: {note}" for note in ranking.notes),
         "",
     ]
-    header = ("Rep", "Group", "Value", "Rank", "Percentile", "Tier", "Note")
+    header = ("Rep", "Group", "Value", "Rank", "Percentile", "Tier", "Tenure", "Note")
     table = [header]
     for r in ranking.rows:
         table.append(
@@ -138,6 +139,7 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
                 "" if r.rank is None else f"{r.rank:g}",
                 "" if r.percentile is None else f"{r.percentile * 100:.0f}%",
                 r.tier,
+                "" if r.tenure_months is None else f"{r.tenure_months} mo",
                 r.reason or "",
             )
         )
@@ -145,7 +147,8 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
     for i, row in enumerate(table):
         lines.append(
             "  ".join(
-                c.rjust(w) if j in (2, 3, 4) else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths, strict=True))
+                c.rjust(w) if j in (2, 3, 4, 6) else c.ljust(w)
+                for j, (c, w) in enumerate(zip(row, widths, strict=True))
             ).rstrip()
         )
         if i == 0:

@@ -20,7 +20,7 @@ from scorecard.catalog import Catalog
 from scorecard.compiler import Query
 from scorecard.definitions import Calendar, CohortMetric, Locale, MetricBase, RankMetric
 from scorecard.formatting import DEFAULT_LOCALE, MISSING, format_delta, format_value, is_missing, is_no_change
-from scorecard.ranking import Ranking
+from scorecard.ranking import NOT_TIERED, Ranking
 from scorecard.readiness import Readiness, settles_after
 from scorecard.scorecard import (
     Scorecard,
@@ -50,16 +50,6 @@ DRILL_DOWN: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 """Where a click on a breakdown leads: a region's reps, a lead source's campaigns..."""
-
-REP_CONTEXT: Final = (
-    "win_rate",
-    "calls_per_close",
-    "cycle_days_median",
-    "open_pipeline",
-    "lead_to_close",
-    "revenue_per_lead",
-)
-"""Metrics shown beside a rep's rank, so the rank is read with what explains it."""
 
 SOURCE_QUALITY: Final = ("leads_created", "lead_to_close", "revenue_per_lead")
 """Volume first, then what the leads were worth."""
@@ -386,8 +376,12 @@ def values_by(frame: pd.DataFrame, dimension: str) -> dict[str, tuple[float | No
     }
 
 
-def ranking_frame(ranking: Ranking, context: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """The forced ranking with, per rep, the context metrics (columns named after the metrics)."""
+def ranking_frame(ranking: Ranking) -> pd.DataFrame:
+    """The forced ranking with, per rep, tenure, peers and the context values (columns named by context key).
+
+    `note` is the rep's own reason (not tiered because the group is small is said once per group
+    by the page, so it is left out here); `reason` keeps every reason for the detail view.
+    """
     base = pd.DataFrame(
         [
             {
@@ -397,16 +391,30 @@ def ranking_frame(ranking: Ranking, context: Mapping[str, pd.DataFrame]) -> pd.D
                 "attainment": r.value,
                 "tier": r.tier,
                 "percentile": r.percentile,
+                "peers": r.peers or None,
+                "tenure_months": r.tenure_months,
                 "activity": r.activity,
+                **{key: r.context.get(key) for key in ranking.context},
+                "note": "" if r.tier == NOT_TIERED else r.reason or "",
+                "reason": r.reason or "",
             }
             for r in ranking.rows
         ],
-        columns=["rank", "rep", "group", "attainment", "tier", "percentile", "activity"],
+        columns=[
+            "rank",
+            "rep",
+            "group",
+            "attainment",
+            "tier",
+            "percentile",
+            "peers",
+            "tenure_months",
+            "activity",
+            *ranking.context,
+            "note",
+            "reason",
+        ],
     )
-    for name, frame in context.items():
-        values = values_by(frame, "rep")
-        base[name] = [values.get(rep, (None, 0))[0] for rep in base["rep"]]
-    base["note"] = [r.reason or "" for r in ranking.rows]
     return base
 
 

@@ -294,3 +294,41 @@ def test_tests_section_problems_each_with_its_line():
     assert any("duplicate test name" in f for f in found)
     assert any("calls is not a count or sum, so its values by a dimension do not add up" in f for f in found)
     assert any("2026-W99" in f for f in found), found
+
+
+RANK = textwrap.indent(textwrap.dedent(
+    """\
+      - name: won_rank
+        label: Forced rank on won deals
+        description: Reps ranked on deals won within region and segment.
+        owners: [sales]
+        type: rank
+        of: won_deals
+        group: [region, tier]
+        small_groups: {below: 8, pool: [segment]}
+        min_tenure_months: 3
+        context: {deals_closed: won_deal, calls: calls}
+    """
+), "  ")
+
+
+def test_rank_metric_problems_each_with_its_line():
+    problems = issues_of(BASE + RANK)
+    text = "\n".join(problems)
+    assert "unknown peer-group dimension 'tier'" in text
+    assert "small groups are pooled by 'segment', which is not one of the peer-group dimensions" in text
+    assert "unknown context metric 'won_deal'; did you mean 'won_deals'?" in text
+    assert all("m.yaml:" in p and "won_rank" in p for p in problems), problems
+
+
+def test_rank_metric_peer_groups_and_context_as_list():
+    text = BASE.replace("  region: {label: Region, column: region}\n",
+                        "  region: {label: Region, column: region}\n  segment: {label: Seg, column: segment}\n"
+                        "  rep: {label: Rep, column: owner_rep_id}\n")
+    rank = RANK.replace("[region, tier]", "[region, segment]")
+    rank = rank.replace("context: {deals_closed: won_deal, calls: calls}", "context: [won_deals, calls]")
+    catalog, issues = check_text(text + rank, "m.yaml")
+    assert issues == [] and catalog is not None
+    metric = catalog.metrics["won_rank"]
+    assert metric.groups == ("region", "segment")  # type: ignore[attr-defined]
+    assert metric.context == {"won_deals": "won_deals", "calls": "calls"}  # type: ignore[attr-defined]

@@ -77,8 +77,10 @@ def test_conflict_when_the_file_changed_since_it_was_loaded(catalog: Path) -> No
     both = ThreeWay.of(ORIGINAL, edited(), theirs)
     assert "+    " + NEW_TARGET in both.mine and "+    min_sample: 40" in both.theirs
     assert not both.overlapping
+    assert both.merged == edited(theirs)  # different lines: both changes, applied to the base
     clash = ThreeWay.of(ORIGINAL, edited(), ORIGINAL.replace(OLD_TARGET, "target: {green: 0.6, amber: 0.4}"))
-    assert clash.overlapping
+    assert clash.overlapping and clash.merged is None
+    assert ThreeWay.of(ORIGINAL, edited(), edited()).merged == edited()  # the same change on both sides
     # saving on top of the current file works, and records the outside change first
     history.save(edited(theirs), "my change on theirs", "ana", content_hash(theirs))
     assert [v.author for v in history.versions()] == [hist.OUTSIDE_AUTHOR, "ana"]

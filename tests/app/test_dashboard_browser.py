@@ -300,3 +300,32 @@ def test_a_click_drill_leaves_no_bar_faded_and_filters_follow_the_reader(server:
             assert not watch.problems(), watch.problems()
         finally:
             browser.close()
+
+
+def test_ranking_explaining_columns_fit_at_1440_px(server: str) -> None:
+    """The main ranking table (rank, attainment, tier, tenure, deals closed, lead quality, win rate) needs no
+    sideways scrolling at 1440 px: the grid's scroller is no wider than its box and ends inside the window."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(f"{server}/ranking")
+            _settle(page)
+            table = page.locator("[data-testid='stDataFrame']").first
+            table.scroll_into_view_if_needed()
+            page.wait_for_selector("[data-testid='stDataFrame'] .dvn-scroller", timeout=30_000)
+            scroll_width, client_width, right = page.evaluate(
+                """() => { const el = document.querySelector("[data-testid='stDataFrame']");
+                           const s = el.querySelector('.dvn-scroller');
+                           return [s.scrollWidth, s.clientWidth, el.getBoundingClientRect().right]; }"""
+            )
+            page.screenshot(path=str(OUTPUT / "dashboard-ranking-1440.png"))
+            assert scroll_width <= client_width, (scroll_width, client_width)
+            assert right <= 1440, right
+        finally:
+            browser.close()

@@ -134,7 +134,7 @@ def test_breakdown_frame_orders_best_first_and_judges_each_value(catalog) -> Non
     assert thin["status"].tolist() == ["green", "none"]
 
 
-def test_ranking_frame_joins_context_by_rep() -> None:
+def test_ranking_frame_carries_tenure_and_context_by_rep() -> None:
     period = cal.parse_period(CALENDAR, "2026-Q3")
     ranking = Ranking(
         "attainment_rank",
@@ -142,18 +142,25 @@ def test_ranking_frame_joins_context_by_rep() -> None:
         period,
         "region",
         (
-            RankedRep("Ana", "EMEA", 1.2, 1.0, 1.0, "top", 40.0),
-            RankedRep("Ben", "EMEA", 0.5, None, None, "not ranked", 3.0, "below minimum activity"),
+            RankedRep("Ana", "EMEA", 1.2, 1.0, 1.0, "top", 40.0, tenure_months=30, peers=2,
+                      context={"win_rate": 0.4, "deals_closed": 3.0}),
+            RankedRep("Ben", "EMEA", 0.5, None, None, "not ranked", 3.0, "below minimum activity", tenure_months=7,
+                      context={"win_rate": 0.1, "deals_closed": 0.0}),
+            RankedRep("Cy", "NA", 0.9, 1.0, 1.0, "not tiered", 30.0, "1 reps ranked together, fewer than 8",
+                      tenure_months=12, peers=1, context={"win_rate": None, "deals_closed": 1.0}),
         ),
+        context={"deals_closed": "won_deals", "win_rate": "win_rate"},
     )
-    win_rate = pd.DataFrame({"period": [period.first] * 2, "d_rep": ["Ben", "Ana"], "value": [0.1, 0.4], "n": [5, 9]})
-    frame = views.ranking_frame(ranking, {"win_rate": win_rate})
-    assert frame[["rep", "attainment", "tier", "win_rate", "note"]].values.tolist() == [
-        ["Ana", 1.2, "top", 0.4, ""],
-        ["Ben", 0.5, "not ranked", 0.1, "below minimum activity"],
+    frame = views.ranking_frame(ranking)
+    columns = ["rep", "attainment", "tier", "tenure_months", "deals_closed", "win_rate", "note"]
+    assert frame[columns].values.tolist()[:2] == [
+        ["Ana", 1.2, "top", 30, 3.0, 0.4, ""],
+        ["Ben", 0.5, "not ranked", 7, 0.0, 0.1, "below minimum activity"],
     ]
+    # A small group's reason is said once per group on the page; the detail view keeps it.
+    assert frame["note"][2] == "" and "fewer than 8" in frame["reason"][2]
     bars = views.attainment_frame(ranking, "percent")
-    assert bars["value_text"].tolist() == ["120.0%", "50.0%"]
+    assert bars["value_text"].tolist() == ["120.0%", "90.0%", "50.0%"]
 
 
 def test_quality_and_cost_margin_frames(catalog) -> None:  # type: ignore[no-untyped-def]
