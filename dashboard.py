@@ -40,6 +40,8 @@ PERMISSION: Final[Mapping[str, Permission]] = {"data": "import_data", "access": 
 
 
 DATA_PAGE: Final = "app.data_page"
+# The browser tab's icon, served by the app itself (a Material icon name is fetched from the internet).
+ICON: Final = Path(__file__).resolve().parent / "app" / "icon.png"
 
 
 def _data_page(module_name: str = DATA_PAGE) -> Callable[[], None] | None:
@@ -101,7 +103,8 @@ def _refusal(title: str, permission: Permission) -> Callable[[], None]:
 
 def main(default: str = DEFAULT_PAGE) -> None:
     """Configure the page, build the navigation and run the page the address names."""
-    st.set_page_config(page_title="Scorecard", page_icon=":material/scoreboard:", layout="wide")
+    st.set_page_config(page_title="Scorecard", page_icon=str(ICON), layout="wide")
+    state.page_style()
     principal = auth.gate()  # stops the run with a sign-in page or a refusal
     page = st.navigation(pages(default, principal))
     ctx = state.load_context()

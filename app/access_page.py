@@ -16,6 +16,7 @@ from app import auth, state
 from scorecard import access
 from scorecard.access import AccessDenied, AccessError, Principal
 from scorecard.access_store import AccessConflict, current_text, save_policy
+from scorecard.formatting import MISSING
 from scorecard.history import content_hash
 
 
@@ -50,7 +51,8 @@ def render() -> None:
             "Line": [rule.line for rule in rules],
         }
     )
-    st.dataframe(frame, hide_index=True, column_config={"Line": st.column_config.NumberColumn(format="%d")})
+    st.dataframe(frame, hide_index=True, column_config={"Line": st.column_config.NumberColumn(format="%d")},
+                 placeholder=MISSING)
     st.caption(
         "An exact address beats its domain (`*@example.com`), which beats `*` (anyone the identity "
         "provider signs in). Analysts and admins edit definitions and notes; only admins import data "

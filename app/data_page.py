@@ -21,6 +21,7 @@ from app import auth, state
 from scorecard import charts, config, ingest, readiness, views
 from scorecard.catalog import Catalog
 from scorecard.db import Database, DatabaseError
+from scorecard.formatting import MISSING
 from scorecard.ingest import builder
 from scorecard.readiness import Readiness
 
@@ -241,10 +242,10 @@ def _show_result(result: ingest.ImportResult, heading: str) -> None:
         with st.expander(
             f"{state.plain(report.file)} -> {report.table}: {report.accepted:,} accepted (first {PREVIEW_ROWS})"
         ):
-            st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True)
+            st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, placeholder=MISSING)
     if not plan.quarantine.empty:
         st.markdown("**Quarantined rows and reasons** (row numbers as in the file: the header is row 1)")
-        st.dataframe(plan.quarantine.head(1000), hide_index=True)
+        st.dataframe(plan.quarantine.head(1000), hide_index=True, placeholder=MISSING)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         st.download_button(
             "Download the quarantine CSV",
@@ -305,37 +306,45 @@ def _status_section(db: Database) -> None:
         st.info(f"No data in {db.display()} yet: import files above, or run `python -m scorecard demo`.")
         return
     st.subheader("Freshness")
-    rows = [
-        {
-            "table": f.table,
-            "rows": f.rows,
-            **{f"latest {column}": value for column, value in f.latest.items()},
-        }
-        for f in ingest.freshness(db)
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    state.frame_downloads(pd.DataFrame(rows), "freshness")
+    fresh = views.freshness_frame(ingest.freshness(db))
+    st.dataframe(
+        views.table_styler(
+            fresh, [("table", "Table", None), ("rows", "Rows", "count"), ("latest", "Latest", None),
+                    ("from", "Latest of", None)]
+        ),
+        hide_index=True,
+        placeholder=MISSING,
+        column_config={"Latest of": st.column_config.TextColumn("Latest of", help="The time column the latest "
+                                                                "value comes from; – : the table has no times")},
+    )
+    state.frame_downloads(fresh, "freshness")
     st.subheader("Loads")
     history = ingest.load_history(db)
     if not history:
         st.caption("No loads recorded yet.")
         return
+    loads = pd.DataFrame(
+        [
+            {
+                "load": r.id,
+                "when": views.stamp_text(r.loaded_at),
+                "kind": r.kind,
+                "user": r.user,
+                "files": ", ".join(r.files) or MISSING,
+                "accepted": r.accepted,
+                "quarantined": r.quarantined,
+            }
+            for r in history
+        ]
+    )
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "load": r.id,
-                    "when (UTC)": r.loaded_at,
-                    "kind": r.kind,
-                    "user": r.user,
-                    "files": ", ".join(r.files),
-                    "accepted": r.accepted,
-                    "quarantined": r.quarantined,
-                }
-                for r in history
-            ]
+        views.table_styler(
+            loads,
+            [("load", "Load", "rank"), ("when", "When (UTC)", None), ("kind", "Kind", None), ("user", "User", None),
+             ("files", "Files", None), ("accepted", "Accepted", "count"), ("quarantined", "Quarantined", "count")],
         ),
         hide_index=True,
+        placeholder=MISSING,
     )
     state.frame_downloads(
         pd.DataFrame(

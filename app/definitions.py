@@ -16,8 +16,8 @@ from scorecard import periods as cal
 from scorecard import views
 from scorecard.catalog import Catalog
 from scorecard.compiler import Query
-from scorecard.definitions import CohortMetric, DerivedMetric, MetricBase, RankMetric
-from scorecard.formatting import format_value
+from scorecard.definitions import CohortMetric, DerivedMetric, Locale, MetricBase, RankMetric
+from scorecard.formatting import DEFAULT_LOCALE, MISSING, format_value
 from scorecard.history import History
 from scorecard.report import SECTIONS
 
@@ -62,7 +62,24 @@ def _browse(catalog: Catalog) -> None:
     details(catalog, name, views.scorecard_query(catalog, name, week), db_dialect)
     st.divider()
     st.markdown("**All metrics**")
-    st.dataframe(_summary(catalog), hide_index=True, width="stretch")
+    st.dataframe(
+        _summary(catalog),
+        hide_index=True,
+        width="stretch",
+        placeholder=MISSING,
+        # Widths add up to less than the page's 978 px content width at 1440 px, so nothing is cut off.
+        column_config={
+            "Metric": st.column_config.TextColumn("Metric", width=290, help="Label, with the name in metrics.yaml"),
+            "Owner": st.column_config.TextColumn("Owner", width=80, help="Who answers for the number"),
+            "Contributors": st.column_config.TextColumn("Contributors", width=95, help="Who else moves it"),
+            "Section": st.column_config.TextColumn("Section", width=150),
+            "Type": st.column_config.TextColumn("Type", width=80),
+            "Format": st.column_config.TextColumn("Format", width=80),
+            "Better": st.column_config.TextColumn("Better", width=70, help="Better when higher or lower"),
+            "Card": st.column_config.CheckboxColumn("Card", width=55, help="On the weekly scorecard"),
+            "Line": st.column_config.NumberColumn("Line", width=55, format="%d", help="Line in metrics.yaml"),
+        },
+    )
     state.frame_downloads(_summary(catalog), "metrics")
 
 
@@ -78,15 +95,14 @@ def _summary(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "Metric": m.label,
-                "Name": name,
+                "Metric": f"{m.label} ({name})",
                 "Owner": views.owners_text(m.owners),
-                "Contributors": ", ".join(m.contributors),
+                "Contributors": ", ".join(m.contributors) or MISSING,
                 "Section": SECTIONS.get(m.resolved_section, m.resolved_section),
                 "Type": m.type,  # type: ignore[attr-defined]
                 "Format": m.format,
-                "Better when": "higher" if m.direction == "higher_is_better" else "lower",
-                "On the scorecard": bool(m.scorecard) and not isinstance(m, RankMetric),
+                "Better": "higher" if m.direction == "higher_is_better" else "lower",
+                "Card": bool(m.scorecard) and not isinstance(m, RankMetric),
                 "Line": catalog.lines.get(name),
             }
             for name, m in catalog.metrics.items()
@@ -106,7 +122,7 @@ def details(catalog: Catalog, name: str, query: Query, first_dialect: str = "duc
         st.badge(f"type: {metric.type}", color="gray")  # type: ignore[attr-defined]
         st.badge("higher is better" if metric.direction == "higher_is_better" else "lower is better", color="gray")
     st.markdown(metric.description)
-    facts = _facts(metric)
+    facts = _facts(metric, catalog.locale)
     if facts:
         st.caption(" · ".join(facts))
     line = catalog.lines.get(name)
@@ -128,13 +144,14 @@ def _dialect_title(dialect: str) -> str:
     return {"duckdb": "DuckDB", "sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(dialect, dialect)
 
 
-def _facts(metric: MetricBase) -> list[str]:
+def _facts(metric: MetricBase, locale: Locale = DEFAULT_LOCALE) -> list[str]:
     facts = []
     if metric.target is not None:
         better = "≥" if metric.direction == "higher_is_better" else "≤"
         green, amber = metric.target.green, metric.target.amber
         facts.append(
-            f"green {better} {format_value(green, metric.format)}, amber {better} {format_value(amber, metric.format)}"
+            f"green {better} {format_value(green, metric.format, locale=locale)}, "
+            f"amber {better} {format_value(amber, metric.format, locale=locale)}"
         )
         if metric.target.overrides:
             facts.append(f"{len(metric.target.overrides)} target override(s)")

@@ -9,6 +9,7 @@ campaigns.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -27,6 +28,10 @@ DEFAULT_BREAKDOWN: Final = "region"
 BY_KEY: Final = "explore_by"
 CHART_KEY: Final = "breakdown_chart"
 DRILL_KEY: Final = "drill"
+CHART_BARS: Final = 30
+"""Bars drawn at most (the best and the worst half each); the table beside lists every value."""
+SIDE_BY_SIDE_NAMES: Final = 24
+"""Longest name (characters) for which the breakdown table fits beside the chart at 1440 px."""
 
 
 def render() -> None:
@@ -90,12 +95,21 @@ def render() -> None:
             icon=":material/filter_alt_off:",
         )
         return
-    st.subheader(f"{metric.label} by {grain}")
-    st.caption(f"{first} to {last} · {state.plain(scope)}. {metric.description.strip()}")
+    st.subheader(f"{metric.label} by {grain}", help=metric.description.strip() or None)
+    gaps = int(trend["value"].isna().sum())
+    st.caption(
+        f"{first} to {last} · {state.plain(scope)}"
+        + (f" · {gaps} {grain}(s) without a value are gaps in the line" if gaps else "")
+    )
     marks = views.note_marks_frame(state.notes_between(ctx, periods[0].first, periods[-1].last, name), periods)
     st.altair_chart(
         charts.trend_chart(
-            trend, title=metric.label, unit=metric.format, target=_target(metric, periods[-1], filters), notes=marks
+            trend,
+            title=metric.label,
+            unit=metric.format,
+            target=_target(metric, periods[-1], filters),
+            locale=catalog.locale,
+            notes=marks,
         ),
         width="stretch",
     )
@@ -167,17 +181,29 @@ def _breakdown(
             args=(parent,),
             help=f"Drop the {catalog.dimensions[parent].label.lower()} filter and break down by it again",
         )
-    chart_column, table_column = st.columns([3, 2], gap="large")
+    key = chart_key(by, filters)
+    # Long names (campaigns) need the page's width for the table: then it goes under the chart.
+    side_by_side = breakdown["group"].str.len().max() <= SIDE_BY_SIDE_NAMES
+    chart_column, table_column = st.columns([3, 2], gap="large") if side_by_side else (st.container(), st.container())
     with chart_column:
+        drawn = views.ends_of(breakdown, CHART_BARS)
         st.altair_chart(
             charts.breakdown_chart(
-                breakdown, title=metric.label, unit=metric.format, dimension_label=label, selectable=bool(drill_to)
+                drawn,
+                title=metric.label,
+                unit=metric.format,
+                dimension_label=label,
+                selectable=bool(drill_to),
+                locale=catalog.locale,
             ),
             width="stretch",
-            key=CHART_KEY,
-            on_select=_drill_from_chart if drill_to else "ignore",
+            # One key per breakdown and filters: after a drill the chart is a new one, with no bar selected.
+            key=key,
+            on_select=functools.partial(_drill_from_chart, key) if drill_to else "ignore",
             selection_mode=charts.PICK if drill_to else None,
         )
+        if len(drawn) < len(breakdown):
+            st.caption(f"The best and worst {CHART_BARS // 2} of {len(breakdown)}; the table lists every one.")
     with table_column:
         if drill_to and drill_to in catalog.dimensions:
             st.selectbox(
@@ -192,6 +218,8 @@ def _breakdown(
             breakdown,
             [("group", label, None), ("value", metric.label, metric.format), ("n", "n", "count")],
             name=f"{name}-by-{by}",
+            locale=catalog.locale,
+            help={"n": "How many rows the value rests on"},
             height=min(38 + 35 * len(breakdown), 520),
         )
         low = int(breakdown["low_sample"].sum())
@@ -215,11 +243,26 @@ def _drill_up(parent: str) -> None:
     st.session_state[BY_KEY] = parent
 
 
-def _drill_from_chart() -> None:
-    event = st.session_state.get(CHART_KEY)
-    picked = (event or {}).get("selection", {}).get(charts.PICK) or []
+def chart_key(by: str, filters: Mapping[str, Sequence[str]]) -> str:
+    """The breakdown chart's widget key for this breakdown and these filters.
+
+    A click-drill changes both, so the next chart starts with nothing selected (a kept
+    selection of a value the new chart lacks would fade every bar).
+    """
+    return f"{CHART_KEY}:{by}:" + "&".join(f"{d}={'|'.join(v)}" for d, v in views.filter_key(filters))
+
+
+def _drill_from_chart(key: str) -> None:
+    picked = _picked(st.session_state.get(key))
     if picked and "group" in picked[0]:
         _drill(str(picked[0]["group"]))
+
+
+def _picked(event: object) -> list[dict[str, object]]:
+    if not isinstance(event, Mapping):
+        return []
+    selection = event.get("selection") or {}
+    return list(selection.get(charts.PICK) or []) if isinstance(selection, Mapping) else []
 
 
 def _drill_from_picker() -> None:

@@ -22,8 +22,10 @@ from scorecard import periods as cal
 from scorecard.compiler import Query
 from scorecard.definitions import CohortMetric
 from scorecard.engine import maturation_sql
+from scorecard.formatting import number_text
 
 TOP_CAMPAIGNS: Final = 15
+STATUS_KEY: Final = "Bar colour: on, near or off the metric's target (hover for the value); blue: no target."
 CURVE_GROUPS: Final = ("source", "region", "segment", "campaign")
 CURVE_CAMPAIGNS: Final = 8
 
@@ -127,11 +129,18 @@ def _by_source(ctx: state.Context, frame: pd.DataFrame) -> None:
     label = ctx.catalog.dimensions["source"].label if "source" in ctx.catalog.dimensions else "Lead source"
     st.subheader("By lead source")
     measures = _measures(ctx, frame, views.SOURCE_QUALITY)
-    st.altair_chart(charts.volume_quality_chart(frame, dimension_label=label, measures=measures, label_width=110))
-    st.caption("Sorted by lead count. Green, amber, red: against the metric's target; blue: no target.")
+    st.altair_chart(
+        charts.volume_quality_chart(
+            frame, dimension_label=label, measures=measures, label_width=110, locale=ctx.catalog.locale
+        )
+    )
+    st.caption(f"{label}s sorted by lead count. {STATUS_KEY}")
     with st.expander("Table", icon=":material/table:"):
         state.table(
-            frame, [("group", label, None), *[(c, t, u) for c, t, u in measures]], name="lead-quality-by-source"
+            frame,
+            [("group", label, None), *[(c, t, u) for c, t, u in measures]],
+            name="lead-quality-by-source",
+            locale=ctx.catalog.locale,
         )
 
 
@@ -166,6 +175,8 @@ def _outlook(ctx: state.Context, filters: dict[str, list[str]], now: dt.datetime
                 ("range_text", "Projected (not judged)", None),
                 ("final", f"{metric.label}, final", metric.format),
             ],
+            name="lead-to-close-outlook",
+            locale=catalog.locale,
         )
 
 
@@ -187,19 +198,25 @@ def _by_campaign(
     if len(with_leads):
         top = with_leads.head(TOP_CAMPAIGNS)
         st.altair_chart(
-            charts.volume_quality_chart(top, dimension_label=label, measures=measures, label_width=230, width=170)
+            charts.volume_quality_chart(
+                top, dimension_label=label, measures=measures, label_width=230, width=170, locale=ctx.catalog.locale
+            )
         )
-        st.caption(f"The {len(top)} campaigns with the most leads of {len(with_leads)} with any.")
+        st.caption(
+            f"The {len(top)} campaigns with the most leads (of {len(with_leads)} with leads in these dates). "
+            f"{STATUS_KEY}"
+        )
     economics = views.cost_margin_frame(frame)
     if len(economics):
         st.markdown("**Cost per won deal against margin per won deal**")
         chart_column, note_column = st.columns([3, 1], gap="large")
         with chart_column:
-            st.altair_chart(charts.cost_margin_chart(economics), width="stretch")
+            st.altair_chart(charts.cost_margin_chart(economics, locale=ctx.catalog.locale), width="stretch")
         with note_column:
             losing = economics[economics["cost_per_won_deal"] > economics["margin_per_won_deal"]]
-            st.metric("Campaigns losing money per win", f"{len(losing)} of {len(economics)}", border=True,
-                      help="Campaigns whose cost per won deal exceeds the margin per won deal")
+            st.metric("Lose money per win", f"{len(losing)} of {len(economics)}", border=True,
+                      help="Campaigns whose cost per won deal exceeds the margin per won deal, of the "
+                      f"{len(economics)} campaigns in the chart (those with won deals, a cost and a margin)")
             st.caption(
                 "Position: all-in cost per won deal (the campaign's cost plus the cost of sale of the deals its "
                 "leads became) against margin per won deal; above the dashed line each win loses money. Colour: "
@@ -208,8 +225,13 @@ def _by_campaign(
                 "and its own wins."
             )
     columns = [("group", label, None), *measures, *_measures(ctx, frame, views.CAMPAIGN_ECONOMICS)]
+    st.caption(
+        f"{len(frame)} campaigns had leads or closed deals in these dates: {len(with_leads)} with leads; "
+        f"{len(economics)} with won deals, a cost and a margin (the chart above). Campaigns without won deals "
+        "show – for what a won deal cost."
+    )
     with st.expander(f"All {len(frame)} campaigns", icon=":material/table:"):
-        state.table(frame, columns, name="lead-quality-by-campaign", height=420)
+        state.table(frame, columns, name="lead-quality-by-campaign", locale=ctx.catalog.locale, height=420)
 
 
 def _maturation(
@@ -221,8 +243,9 @@ def _maturation(
         return
     st.subheader("How cohorts mature")
     st.caption(
-        f"Share of leads won by weeks since they were created. Each point counts only leads at least that old, "
-        f"so young cohorts do not drag a curve down. {metric.label} is final at {metric.window_days} days (dashed)."
+        "Share of leads won by weeks since they were created. Each curve follows one fixed set of leads, "
+        "those old enough for the whole curve, so it can only rise: a fall would mean won deals went away. "
+        f"{metric.label} is final at {metric.window_days} days (dashed)."
     )
     groups = [g for g in CURVE_GROUPS if g in catalog.dimensions]
     if not groups:
@@ -250,13 +273,20 @@ def _maturation(
     if curves is None or curves.empty:
         st.info("No lead cohorts to draw with these filters.")
         return
-    frame = views.maturation_frame(curves, by)
+    frame = views.maturation_frame(curves, by, catalog.locale)
     st.altair_chart(
-        charts.maturation_chart(frame, group_label=catalog.dimensions[by].label, window_weeks=window_weeks),
+        charts.maturation_chart(
+            frame, group_label=catalog.dimensions[by].label, window_weeks=window_weeks, locale=catalog.locale
+        ),
         width="stretch",
     )
-    if by == "campaign":
-        st.caption(f"The {CURVE_CAMPAIGNS} campaigns with the most leads.")
+    span = int(frame["weeks"].max()) if len(frame) else 0
+    leads = int(frame.groupby("group")["members"].first().sum()) if len(frame) else 0
+    st.caption(
+        f"{number_text(leads, locale=catalog.locale)} leads created {period.first} to {period.last} "
+        f"that were at least {span} weeks old by today"
+        + (f"; the {CURVE_CAMPAIGNS} campaigns with the most leads." if by == "campaign" else ".")
+    )
     with st.expander("SQL behind the curves", icon=":material/code:"):
         st.caption(
             "One statement counts the members of each cohort by age in weeks and by the week of their event; "

@@ -44,10 +44,12 @@ from scorecard.catalog import Catalog, CatalogError, load_catalog
 from scorecard.compiler import CompileError, Query
 from scorecard.coverage import Coverage, coverage
 from scorecard.db import Database, DatabaseError, clean_stale_copies
+from scorecard.definitions import Locale
 from scorecard.engine import MetricError, Runner, dimension_values, maturation_curves, metric_sql
+from scorecard.formatting import DEFAULT_LOCALE, MISSING
 from scorecard.ranking import Ranking, forced_ranking
 from scorecard.readiness import Readiness
-from scorecard.views import FilterKey, filter_key
+from scorecard.views import FilterKey, TableColumn, filter_key, table_styler
 
 T = TypeVar("T")
 Colour = Literal["red", "orange", "green", "blue", "violet", "gray"]
@@ -60,19 +62,6 @@ OUTLOOK_WEEKS: Final = 40
 """Cohort weeks on the Lead quality page's outlook: the young ones (220 days) and the newest mature ones."""
 OWNER_BADGE: Final[Mapping[str, Colour]] = {"marketing": "violet", "sales": "blue", "both": "gray"}
 """Owner -> badge colour; never green, amber or red, which carry verdicts."""
-
-_PRINTF: Final[Mapping[str, str]] = {
-    "percent": "%.1f%%",
-    "currency": "$%,.0f",
-    "days": "%.1f d",
-    "hours": "%.1f h",
-    "ratio": "%.2fx",
-    "count": "%,d",
-    "number": "%,.2f",
-    "rank": "%g",
-}
-"""Table formats that read like `scorecard.formatting.format_value` (percent values are scaled by 100)."""
-
 
 _MARKDOWN: Final = re.compile(
     r"[\\`*\[\]<&$~|]"  # emphasis, code, links and images, HTML and entities, maths, strikethrough, tables
@@ -720,29 +709,30 @@ def _date(text: str | None) -> dt.date | None:
 
 def table(
     frame: pd.DataFrame,
-    columns: Sequence[tuple[str, str, str | None]],
+    columns: Sequence[TableColumn],
     *,
     name: str = "table",
+    locale: Locale = DEFAULT_LOCALE,
+    help: Mapping[str, str] | None = None,
     **kwargs: Any,
 ) -> None:
-    """A read-only table: (column, label, unit or None for text) each; numbers formatted like the cards.
+    """A read-only table: (column, label, unit or None for text) each, numbers written like the cards.
 
-    Under it, CSV and XLSX downloads of exactly these columns (`name` makes the file name and
-    the buttons' keys, so give each table on a page its own)."""
-    shown = pd.DataFrame(index=frame.index)
+    Cells are formatted by `scorecard.formatting` in the catalog's locale (one formatter for
+    every surface); numbers still sort as numbers; a missing value shows "–", never "None".
+    `help` maps a heading to the tooltip that explains it. Under it, CSV and XLSX downloads of
+    exactly these columns (`name` makes the file name and the buttons' keys, so give each table
+    on a page its own).
+    """
     config: dict[str, Any] = {}
     for column, label, unit in columns:
         if column not in frame:
             continue
-        values = frame[column]
-        if unit is None:
-            shown[label] = values
-            config[label] = st.column_config.TextColumn(label)
-            continue
-        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-        shown[label] = numbers * 100 if unit == "percent" else numbers
-        config[label] = st.column_config.NumberColumn(label, format=_PRINTF.get(unit, "%,.2f"))
-    st.dataframe(shown, hide_index=True, column_config=config, **kwargs)
+        tip = (help or {}).get(label)
+        kind = st.column_config.TextColumn if unit is None else st.column_config.NumberColumn
+        config[label] = kind(label, help=tip)
+    st.dataframe(table_styler(frame, columns, locale), hide_index=True, column_config=config, placeholder=MISSING,
+                 **kwargs)
     table_downloads(frame, columns, name)
 
 
@@ -817,6 +807,21 @@ def signed_in_user() -> str | None:
 def may_add_notes() -> bool:
     """Whether this person may write notes (analysts and admins; everyone in local mode)."""
     return access.can(auth.current(), "edit_notes")
+
+
+PAGE_STYLE: Final = """
+<style>
+/* A chart wider than a phone scrolls inside its own frame; the page never scrolls sideways. */
+[data-testid="stVegaLiteChart"] { max-width: 100%; overflow-x: auto; overflow-y: hidden; }
+/* Code wraps on narrow screens instead of pushing the page wider. */
+[data-testid="stCode"] pre { max-width: 100%; }
+</style>
+"""
+
+
+def page_style() -> None:
+    """The few layout rules Streamlit has no option for (added once per run, draws nothing)."""
+    st.html(PAGE_STYLE)
 
 
 def page_header(title: str, caption: str) -> None:

@@ -20,6 +20,7 @@ import streamlit as st
 from app import definitions, state
 from scorecard import charts, drivers, notes, spreadsheets, views
 from scorecard import periods as cal
+from scorecard.definitions import Locale
 from scorecard.formatting import format_delta, format_value
 from scorecard.report import SECTIONS, row_notes, scorecard_csv
 from scorecard.scorecard import TREND_WEEKS, Scorecard, ScorecardRow
@@ -96,7 +97,7 @@ def render() -> None:
     found = state.notes_of(ctx, trend_weeks)
     scope = views.filters_text(filters, ctx.catalog)
     with downloads:
-        _downloads(card, scope, movements, found)
+        _downloads(card, scope, movements, found, ctx.catalog.locale)
     st.caption(
         f"Filters: {state.plain(scope)} · green, amber and red only where the data can support a verdict; "
         "grey cards say why not"
@@ -161,14 +162,20 @@ def _widen(window: str) -> None:
 
 
 def _downloads(
-    card: Scorecard, scope: str, movements: Mapping[str, drivers.Movement], found: Sequence[notes.Note]
+    card: Scorecard,
+    scope: str,
+    movements: Mapping[str, drivers.Movement],
+    found: Sequence[notes.Note],
+    locale: Locale,
 ) -> None:
     title = f"Scorecard, week {card.week.label}"
     subtitle = f"{card.week.first:%d %b} to {card.week.last:%d %b %Y} · {scope}"
     stem = f"scorecard-{card.week.label}"
 
     def figure() -> alt.LayerChart:
-        return charts.scorecard_figure(card, title=title, subtitle=subtitle, movements=movements, notes=found)
+        return charts.scorecard_figure(
+            card, title=title, subtitle=subtitle, movements=movements, notes=found, locale=locale
+        )
 
     def png() -> bytes:
         return charts.to_png(figure())
@@ -240,19 +247,23 @@ def _card(
                          help=f"Definition, YAML and SQL of {row.label}"):
                 _definition_dialog(ctx, row.metric, week, filters)
         st.markdown(f"**{row.label}**", help=metric.description if metric is not None else None)
-        known = [p.value for p in row.trend if p.value is not None]
-        trend = [float("nan") if p.value is None else p.value for p in row.trend]
+        locale = ctx.catalog.locale
+        tone = views.change_tone(row, compact=True)
         st.metric(
             row.label,
-            format_value(row.value, row.format, compact=True),
-            delta=_delta(row),
-            delta_color=_change_color(row),
-            delta_arrow="auto" if row.delta else "off",
-            chart_data=trend if len(known) > 1 else None,
+            format_value(row.value, row.format, compact=True, locale=locale),
+            delta=views.delta_text(row, compact=True, locale=locale),
+            delta_color=CHANGE_COLOUR[tone],
+            delta_arrow="off" if tone == "none" else "auto",
             label_visibility="collapsed",
         )
+        trend = [p.value for p in row.trend]
+        if any(v is not None for v in trend):
+            # Drawn here rather than as st.metric's chart_data: a week without a value stays a gap.
+            colour = charts.TONE_COLORS[tone] if tone != "none" else charts.ACCENT
+            st.altair_chart(charts.sparkline(trend, color=colour), width="stretch", height=56)
         facts = [
-            views.target_text(row.target, row.format, row.direction),
+            views.target_text(row.target, row.format, row.direction, locale),
             f"cohort of {row.cohort}" if row.cohort else "",
             f"{row.period}" if row.window != "week" and not row.settled and not row.cohort else "",
         ]
@@ -401,21 +412,8 @@ def _judged(row: ScorecardRow) -> bool:
     return row.judgeable and row.note is None and row.status != "none" and not row.low_sample
 
 
-def _delta(row: ScorecardRow) -> str | None:
-    if row.delta is None:
-        return None
-    if row.delta == 0:
-        return "no change"
-    return format_delta(row.delta, row.format)
-
-
-def _change_color(row: ScorecardRow) -> state.Colour:
-    """Green when the change went the metric's good way, red when the bad way (same rule as the charts);
-    grey when the value is not judged, so no colour stands on data that cannot carry it."""
-    if not row.judgeable:
-        return "gray"
-    improved = row.improved
-    return "gray" if improved is None else "green" if improved else "red"
+CHANGE_COLOUR: Mapping[views.ChangeTone, state.Colour] = {"good": "green", "bad": "red", "none": "gray"}
+"""A change's tone -> the delta's colour: green the metric's good way, red the bad way, grey no change."""
 
 
 @st.dialog("Metric definition", width="large")

@@ -30,6 +30,7 @@ from scorecard.definitions import (
     CohortMetric,
     DerivedMetric,
     Dimension,
+    Locale,
     MetricBase,
     MetricTest,
     RankMetric,
@@ -40,7 +41,7 @@ from scorecard.definitions import (
 from scorecard.periods import PeriodError, parse_week
 from scorecard.yamlsource import Issue, IssuesError, SourceDoc, YamlError, load_file, load_text
 
-TOP_LEVEL_KEYS = ("version", "calendar", "relationships", "dimensions", "metrics", "tests")
+TOP_LEVEL_KEYS = ("version", "calendar", "locale", "relationships", "dimensions", "metrics", "tests")
 
 
 class CatalogError(IssuesError):
@@ -60,6 +61,7 @@ class Catalog:
     lines: Mapping[str, int]
     text: str = field(repr=False, default="")
     warnings: tuple[Issue, ...] = ()
+    locale: Locale = Locale()
     tests: tuple[MetricTest, ...] = ()
     graph: Graph = field(init=False, repr=False, compare=False)
 
@@ -238,6 +240,12 @@ def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
             calendar = Calendar.model_validate(data["calendar"])
         except pydantic.ValidationError as exc:
             out.pydantic(exc, ("calendar",), data["calendar"], Calendar, None)
+    locale = Locale()
+    if "locale" in data:
+        try:
+            locale = Locale.model_validate(data["locale"] or {})
+        except pydantic.ValidationError as exc:
+            out.pydantic(exc, ("locale",), data["locale"], Locale, None)
 
     relationships = _relationships(out, data.get("relationships") or [])
     graph = Graph(relationships)
@@ -261,6 +269,7 @@ def _validate(doc: SourceDoc, text: str) -> tuple[Catalog | None, list[Issue]]:
         lines={name: doc.line(path) for name, path in lines.items()},
         text=text,
         warnings=tuple(i for i in out.issues if i.severity != "error"),
+        locale=locale,
         tests=tuple(tests),
     )
     return catalog, out.issues

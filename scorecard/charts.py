@@ -5,7 +5,8 @@ chart back, so the same figure is drawn in the browser and rendered to PNG/PDF b
 vl-convert without one. Colour means one thing everywhere: green good, amber close,
 red bad (read in each metric's direction), blue for plain quantities, grey for "no
 verdict". The palette lives here and `.streamlit/config.toml` repeats it for
-Streamlit's own elements (a test keeps the two in step).
+Streamlit's own elements (a test keeps the two in step); the theme also sets the text
+and background colours of badges and deltas, each pair at WCAG AA contrast.
 """
 
 from __future__ import annotations
@@ -18,21 +19,25 @@ from typing import Any, Final
 import altair as alt
 import pandas as pd
 
+from scorecard.definitions import Locale
 from scorecard.drivers import Movement, drivers_line
-from scorecard.formatting import format_delta, format_value
+from scorecard.formatting import DEFAULT_LOCALE, format_delta, format_value
 from scorecard.notes import Note
 from scorecard.report import SECTIONS
 from scorecard.scorecard import Scorecard, ScorecardRow
-from scorecard.views import owners_text
+from scorecard.views import change_tone, owners_text, short_names
 
 # --- one palette ------------------------------------------------------------------------
 
-GOOD: Final = "#15803d"
-"""Green: on target, or a change in the metric's good direction."""
+GOOD: Final = "#0f766e"
+"""Teal green: on target, or a change in the metric's good direction.
+
+Good, amber and bad are chosen to stay apart for readers with deuteranopia or protanopia
+(tests/app/test_palette.py simulates both); status is always written in words as well."""
 AMBER: Final = "#d97706"
 """Amber: between the amber and green thresholds."""
-BAD: Final = "#dc2626"
-"""Red: off target, or a change in the metric's bad direction."""
+BAD: Final = "#b42318"
+"""Brick red: off target, or a change in the metric's bad direction."""
 NEUTRAL: Final = "#94a3b8"
 """Grey: no target, no change, not ranked, or too few to judge."""
 ACCENT: Final = "#2563eb"
@@ -80,13 +85,36 @@ def tier_colors(tiers: Sequence[str]) -> dict[str, str]:
     return colors
 
 
-def change_color(row: ScorecardRow) -> str:
-    """Green if last week's change went the metric's good way, red if the bad way; grey when flat,
-    unknown, or the value is not judged (no colour on data that cannot carry a verdict)."""
-    if not row.judgeable:
-        return NEUTRAL
-    improved = row.improved
-    return NEUTRAL if improved is None else GOOD if improved else BAD
+TONE_COLORS: Final[Mapping[str, str]] = MappingProxyType({"good": GOOD, "bad": BAD, "none": NEUTRAL})
+"""A change's tone (`views.change_tone`) -> colour."""
+
+
+def change_color(row: ScorecardRow, compact: bool = False) -> str:
+    """Green if last week's change went the metric's good way, red if the bad way, grey if none as shown."""
+    return TONE_COLORS[change_tone(row, compact)]
+
+
+BREAK_GAPS: Final = "break-paths-filter-domains"
+"""Vega-Lite `invalid` mode for lines: a week without a value breaks the line instead of being bridged."""
+
+
+def vega_locale(locale: Locale = DEFAULT_LOCALE) -> dict[str, Any]:
+    """The catalog's locale as a Vega number locale, so axis labels use its currency and marks."""
+    currency = ["", "\u00a0" + locale.symbol] if locale.symbol_position == "after" else [locale.symbol, ""]
+    return {
+        "number": {
+            "decimal": locale.decimal,
+            "thousands": locale.thousands,
+            "grouping": [3],
+            "currency": currency,
+            "minus": "-",
+        }
+    }
+
+
+def localised(chart: Any, locale: Locale = DEFAULT_LOCALE) -> Any:
+    """A top-level chart whose number formats follow `locale` (Vega's `config.locale`)."""
+    return chart.configure(locale=vega_locale(locale))
 
 
 # --- number formats on axes ---------------------------------------------------------------
@@ -94,12 +122,24 @@ def change_color(row: ScorecardRow) -> str:
 _SUFFIX = {"days": " d", "hours": " h", "ratio": "x"}
 
 
-def axis(unit: str, title: str | None = None, **kwargs: Any) -> alt.Axis:
-    """An axis whose labels read like `formatting.format_value` for the metric's unit."""
+def axis(unit: str, title: str | None = None, locale: Locale = DEFAULT_LOCALE, **kwargs: Any) -> alt.Axis:
+    """An axis whose labels read like `formatting.format_value` for the metric's unit.
+
+    Money carries the catalog's symbol where it writes it ($1.5M, 1,5M €); the marks
+    come from the chart's Vega locale (`localised`).
+    """
     if unit == "percent":
         return alt.Axis(title=title, format=".0%", **kwargs)
     if unit == "currency":
-        return alt.Axis(title=title, format="$~s", **kwargs)
+        symbol = locale.symbol.replace("\\", "\\\\").replace("'", "\\'")
+        sign = "(datum.value < 0 ? '-' : '')"  # -$5k, never $-5k
+        amount = "replace(format(abs(datum.value), '~s'), 'G', 'B')"  # billions are B, as on the cards
+        label = (
+            f"{sign} + {amount} + '\u00a0{symbol}'"
+            if locale.symbol_position == "after"
+            else f"{sign} + '{symbol}' + {amount}"
+        )
+        return alt.Axis(title=title, labelExpr=label, **kwargs)
     if unit == "count":
         return alt.Axis(title=title, format="~s", **kwargs)
     if unit in _SUFFIX:
@@ -113,6 +153,20 @@ def _rows(step: int) -> alt.Step:
     return alt.Step(step)
 
 
+def _height(rows: int, step: int) -> int:
+    """Height in pixels of `rows` bands of `step` pixels, for a chart that also fits the page's width.
+
+    (A step height with a fitted width makes Vega-Lite log a warning on every draw.)
+    """
+    return max(1, rows) * step
+
+
+FIT_WIDTH: Final = alt.AutoSizeParams(type="fit-x", contains="padding")
+"""Autosize of a bar chart with a height per row: fit the page's width only."""
+AS_DRAWN: Final = alt.AutoSizeParams(type="pad")
+"""Autosize of side-by-side panels, which Vega cannot fit to a width: drawn at their own size."""
+
+
 # --- trends and breakdowns ----------------------------------------------------------------
 
 
@@ -124,6 +178,7 @@ def trend_chart(
     target: float | None = None,
     height: int = 280,
     notes: pd.DataFrame | None = None,
+    locale: Locale = DEFAULT_LOCALE,
 ) -> alt.LayerChart:
     """A metric over time: a line through each period's value, a dashed green target.
 
@@ -132,7 +187,9 @@ def trend_chart(
 
     `frame` columns: period (label), start (date), value, value_text, n, low_sample,
     mature. Points of low-sample or still-maturing periods are drawn hollow and grey,
-    so a reader does not take a young cohort or three closes for a trend.
+    so a reader does not take a young cohort or three closes for a trend. A period
+    without a value is a gap in the line, never a stroke bridging it. The target is
+    named in the chart's title line, where no data point can sit under it.
     """
     data = frame.assign(
         start=pd.to_datetime(frame["start"]),
@@ -141,7 +198,7 @@ def trend_chart(
     )
     base = alt.Chart(data).encode(
         x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8)),
-        y=alt.Y("value:Q", axis=axis(unit, title), scale=alt.Scale(zero=unit in ("count", "currency"))),
+        y=alt.Y("value:Q", axis=axis(unit, title, locale), scale=alt.Scale(zero=unit in ("count", "currency"))),
         tooltip=[
             alt.Tooltip("period:N", title="Period"),
             alt.Tooltip("value_text:N", title=title),
@@ -149,25 +206,59 @@ def trend_chart(
             alt.Tooltip("note:N", title="Note"),
         ],
     )
-    line = base.mark_line(color=ACCENT, strokeWidth=2, interpolate="linear")
+    line = base.mark_line(color=ACCENT, strokeWidth=2, interpolate="linear", invalid=BREAK_GAPS)
     points = base.mark_point(size=46, strokeWidth=1.6, filled=True).encode(
-        color=alt.Color("solid:N", scale=alt.Scale(domain=[True, False], range=[ACCENT, NEUTRAL]), legend=None),
+        stroke=alt.Stroke("solid:N", scale=alt.Scale(domain=[True, False], range=[ACCENT, NEUTRAL]), legend=None),
         fill=alt.Fill("solid:N", scale=alt.Scale(domain=[True, False], range=[ACCENT, "#ffffff"]), legend=None),
     )
     layers: list[alt.Chart] = [line, points]
     if notes is not None and len(notes):
         layers.insert(0, note_marks(notes))
+    heading = alt.TitleParams("", anchor="end", fontSize=11, fontWeight="normal", color=GOOD)
     if target is not None:
-        rule = pd.DataFrame({"target": [target], "text": [f"target {format_value(target, unit)}"]})
+        rule = pd.DataFrame({"target": [target], "text": [f"target {format_value(target, unit, locale=locale)}"]})
         layers.append(
             alt.Chart(rule).mark_rule(color=GOOD, strokeDash=[6, 4], strokeWidth=1.5).encode(y="target:Q")
         )
-        layers.append(
-            alt.Chart(rule)
-            .mark_text(color=GOOD, align="left", baseline="bottom", dx=4, dy=-3, fontSize=11)
-            .encode(y="target:Q", x=alt.value(0), text="text:N")
+        heading = alt.TitleParams(
+            f"- - - target {format_value(target, unit, locale=locale)}",
+            anchor="end", fontSize=11, fontWeight="normal", color=GOOD,
         )
-    return alt.LayerChart(layer=layers).properties(height=height)
+    return localised(alt.LayerChart(layer=layers).properties(height=height, title=heading), locale)
+
+
+def sparkline(values: Sequence[float | None], *, color: str = ACCENT, height: int = 56) -> alt.LayerChart:
+    """A card's 12-week trend: a line that breaks where a week has no value, the newest week as a dot.
+
+    Weeks are evenly spaced by position, so a missing week keeps its place (a gap), and a
+    week alone between gaps is a dot, not a stroke to a neighbour it does not have.
+    """
+    data = pd.DataFrame(
+        {
+            "i": list(range(len(values))),
+            "value": [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values],
+        }
+    )
+    known = data[data["value"].notna()]
+    lone = [
+        i for i in known["i"]
+        if (i - 1 not in set(known["i"])) and (i + 1 not in set(known["i"]))
+    ]
+    data["dot"] = [bool(i in lone or (i == known["i"].max() if len(known) else False)) for i in data["i"]]
+    x = alt.X("i:Q", axis=None, scale=alt.Scale(domain=[0, max(1, len(values) - 1)], nice=False, zero=False))
+    y = alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False, nice=False))
+    line = alt.Chart(data).mark_line(color=color, strokeWidth=2, invalid=BREAK_GAPS).encode(x=x, y=y)
+    dots = (
+        alt.Chart(data)
+        .transform_filter(alt.datum.dot)
+        .mark_circle(color=color, size=28, opacity=1)
+        .encode(x=x, y=y)
+    )
+    return (
+        alt.LayerChart(layer=[line, dots])
+        .properties(height=height, padding={"left": 4, "right": 6, "top": 4, "bottom": 4})
+        .configure_view(stroke=None)
+    )
 
 
 def compare_chart(frame: pd.DataFrame, *, title: str, unit: str, height: int = 220) -> alt.Chart:
@@ -221,21 +312,28 @@ def breakdown_chart(
     unit: str,
     dimension_label: str,
     selectable: bool = True,
+    locale: Locale = DEFAULT_LOCALE,
 ) -> alt.Chart:
     """One bar per dimension value, best first; bars coloured by status when the metric has a target.
 
     `frame` columns: group, value, value_text, n, low_sample, status (green/amber/red/none).
     Low-sample bars are faded. With `selectable`, clicking a bar selects its group (param "pick").
+    Long names are cut in the middle to short unique labels (the tooltip has the full name);
+    the axis has no title, so it can never sit on the labels (the page names the dimension).
     """
-    data = frame.assign(color=[STATUS_COLORS.get(s, ACCENT) if s != "none" else ACCENT for s in frame["status"]])
+    labels = short_names([str(g) for g in frame["group"]])
+    data = frame.assign(
+        color=[STATUS_COLORS.get(s, ACCENT) if s != "none" else ACCENT for s in frame["status"]],
+        label=[labels[str(g)] for g in frame["group"]],
+    )
     encode: dict[str, Any] = {
-        "x": alt.X("value:Q", axis=axis(unit, title)),
+        "x": alt.X("value:Q", axis=axis(unit, title, locale)),
         "y": alt.Y(
-            "group:N",
+            "label:N",
             sort=alt.EncodingSortField(field="value", order="descending"),
-            title=dimension_label,
+            title=None,
             scale=alt.Scale(paddingInner=0.25),
-            axis=alt.Axis(labelLimit=200),
+            axis=alt.Axis(labelLimit=0),
         ),
         "color": alt.Color("color:N", scale=None),
         "tooltip": [
@@ -253,7 +351,9 @@ def breakdown_chart(
         chart = chart.add_params(pick)
         faded = alt.when(~pick).then(alt.value(0.3)).when(alt.datum.low_sample).then(alt.value(0.45))
     encode["opacity"] = faded.otherwise(alt.value(1.0))
-    return chart.encode(**encode).properties(height=_rows(28))
+    return localised(
+        chart.encode(**encode).properties(height=_height(len(data), 28), autosize=FIT_WIDTH), locale
+    )
 
 
 def fill_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -288,7 +388,12 @@ def fill_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def attainment_chart(
-    frame: pd.DataFrame, *, tiers: Sequence[str], unit: str = "percent", title: str = "Quota attainment"
+    frame: pd.DataFrame,
+    *,
+    tiers: Sequence[str],
+    unit: str = "percent",
+    title: str = "Quota attainment",
+    locale: Locale = DEFAULT_LOCALE,
 ) -> alt.LayerChart:
     """Attainment by rep, best first, coloured by tier, with a rule at 100% of quota.
 
@@ -302,7 +407,7 @@ def attainment_chart(
         alt.Chart(data)
         .mark_bar(cornerRadiusEnd=2)
         .encode(
-            x=alt.X("value:Q", axis=axis(unit, title)),
+            x=alt.X("value:Q", axis=axis(unit, title, locale)),
             y=alt.Y(
                 "rep:N",
                 sort=alt.EncodingSortField(field="value", order="descending"),
@@ -312,7 +417,7 @@ def attainment_chart(
             color=alt.Color(
                 "tier:N",
                 scale=alt.Scale(domain=domain, range=[colors[t] for t in domain]),
-                legend=alt.Legend(title="Tier", orient="top"),
+                legend=alt.Legend(title="Tier", orient="top", columns=2, labelLimit=0),
             ),
             tooltip=[
                 alt.Tooltip("rep:N", title="Rep"),
@@ -329,7 +434,9 @@ def attainment_chart(
         .encode(x="x:Q")
     )
     layers = [bars, quota] if title == "Quota attainment" else [bars]
-    return alt.LayerChart(layer=layers).properties(height=_rows(22))
+    return localised(
+        alt.LayerChart(layer=layers).properties(height=_height(len(frame), 22), autosize=FIT_WIDTH), locale
+    )
 
 
 # --- lead quality -------------------------------------------------------------------------------
@@ -342,6 +449,7 @@ def volume_quality_chart(
     measures: Sequence[tuple[str, str, str]],
     label_width: int = 120,
     width: int = 200,
+    locale: Locale = DEFAULT_LOCALE,
 ) -> alt.HConcatChart:
     """Lead count beside what the leads were worth, one row per source or campaign.
 
@@ -349,23 +457,23 @@ def volume_quality_chart(
     `<column>_text` and a `<column>_status` column. The first measure sets the order, so
     volume and quality line up row by row: many poor leads and few good ones are told apart.
     """
-    order = frame.sort_values(measures[0][0], ascending=False)["group"].tolist()
+    labels = short_names([str(g) for g in frame["group"]], limit=max(12, label_width // 7))
+    order = [labels[str(g)] for g in frame.sort_values(measures[0][0], ascending=False)["group"]]
     panels = []
     for i, (column, title, unit) in enumerate(measures):
         data = frame.assign(
             color=[
                 STATUS_COLORS[s] if s in ("green", "amber", "red") else ACCENT for s in frame[f"{column}_status"]
             ],
+            label=[labels[str(g)] for g in frame["group"]],
         )
-        y_axis = alt.Axis(
-            title=dimension_label if i == 0 else None, labels=i == 0, ticks=i == 0, labelLimit=label_width
-        )
+        y_axis = alt.Axis(title=None, labels=i == 0, ticks=i == 0, labelLimit=0)
         panels.append(
             alt.Chart(data, title=alt.TitleParams(title, anchor="start", fontSize=13))
             .mark_bar(cornerRadiusEnd=2)
             .encode(
-                x=alt.X(f"{column}:Q", axis=axis(unit, None)),
-                y=alt.Y("group:N", sort=order, axis=y_axis, scale=alt.Scale(paddingInner=0.25)),
+                x=alt.X(f"{column}:Q", axis=axis(unit, None, locale)),
+                y=alt.Y("label:N", sort=order, axis=y_axis, scale=alt.Scale(paddingInner=0.25)),
                 color=alt.Color("color:N", scale=None),
                 tooltip=[
                     alt.Tooltip("group:N", title=dimension_label),
@@ -374,10 +482,10 @@ def volume_quality_chart(
             )
             .properties(width=width, height=_rows(24))
         )
-    return alt.hconcat(*panels, spacing=12)
+    return localised(alt.hconcat(*panels, spacing=12).properties(autosize=AS_DRAWN), locale)
 
 
-def cost_margin_chart(frame: pd.DataFrame) -> alt.LayerChart:
+def cost_margin_chart(frame: pd.DataFrame, *, locale: Locale = DEFAULT_LOCALE) -> alt.LayerChart:
     """Cost per won deal against margin per won deal, one point per campaign, and the break-even line.
 
     Above the line each sale costs more than it earns. `frame` columns: campaign,
@@ -397,9 +505,9 @@ def cost_margin_chart(frame: pd.DataFrame) -> alt.LayerChart:
         alt.Chart(data)
         .mark_circle(opacity=0.85, stroke="#ffffff", strokeWidth=0.8)
         .encode(
-            x=alt.X("margin_per_won_deal:Q", axis=axis("currency", "Margin per won deal"),
+            x=alt.X("margin_per_won_deal:Q", axis=axis("currency", "Margin per won deal", locale),
                     scale=alt.Scale(domain=[0, top])),
-            y=alt.Y("cost_per_won_deal:Q", axis=axis("currency", "Cost per won deal"),
+            y=alt.Y("cost_per_won_deal:Q", axis=axis("currency", "Cost per won deal", locale),
                     scale=alt.Scale(domain=[0, top])),
             size=alt.Size("won_deals:Q", title="Won deals", scale=alt.Scale(range=[30, 400]),
                           legend=alt.Legend(orient="right")),
@@ -413,37 +521,45 @@ def cost_margin_chart(frame: pd.DataFrame) -> alt.LayerChart:
             ],
         )
     )
-    return alt.LayerChart(layer=[line, label, points]).properties(height=380)
+    return localised(alt.LayerChart(layer=[line, label, points]).properties(height=380), locale)
 
 
-def maturation_chart(frame: pd.DataFrame, *, group_label: str, window_weeks: int | None = None) -> alt.LayerChart:
-    """Share of each cohort won by weeks since the lead was created, one line per group.
+def maturation_chart(
+    frame: pd.DataFrame, *, group_label: str, window_weeks: int | None = None, locale: Locale = DEFAULT_LOCALE
+) -> alt.LayerChart:
+    """Share of each group's leads won by weeks since the lead was created, one line per group.
 
-    `frame` columns: group, weeks, share, share_text, members. A grey rule marks the end
+    `frame` columns: group, weeks, share, share_text, members and optionally `label` (a short
+    unique name for the legend; `views.maturation_frame` adds it). A grey rule marks the end
     of the metric's window: until a cohort reaches it, its lead-to-close is not final.
-    Clicking a legend entry brings that line forward.
+    Clicking a legend entry brings that line forward. The legend sits under the plot with
+    labels never cut by Vega (the labels are already short and unique).
     """
-    groups = sorted(frame["group"].astype(str).unique())
-    focus = alt.selection_point(name="focus", fields=["group"], bind="legend")
+    if "label" not in frame:
+        names = short_names(sorted(frame["group"].astype(str).unique()))
+        frame = frame.assign(label=[names[str(g)] for g in frame["group"]])
+    labels = list(dict.fromkeys(frame.sort_values("group")["label"].astype(str)))
+    focus = alt.selection_point(name="focus", fields=["label"], bind="legend")
+    columns = 1 if max((len(label) for label in labels), default=0) > 16 else 4
     lines = (
         alt.Chart(frame)
-        .mark_line(strokeWidth=2, interpolate="linear")
+        .mark_line(strokeWidth=2, interpolate="linear", invalid=BREAK_GAPS)
         .add_params(focus)
         .encode(
             opacity=alt.when(focus).then(alt.value(1.0)).otherwise(alt.value(0.15)),
             x=alt.X("weeks:Q", title="Weeks since the lead was created", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("share:Q", axis=axis("percent", "Share won")),
             color=alt.Color(
-                "group:N",
+                "label:N",
                 title=group_label,
-                scale=alt.Scale(domain=groups, range=list(CATEGORY_COLORS[: max(1, len(groups))])),
-                legend=alt.Legend(orient="right"),
+                scale=alt.Scale(domain=labels, range=list(CATEGORY_COLORS[: max(1, len(labels))])),
+                legend=alt.Legend(orient="bottom", columns=columns, labelLimit=0, symbolType="stroke"),
             ),
             tooltip=[
                 alt.Tooltip("group:N", title=group_label),
                 alt.Tooltip("weeks:Q", title="Weeks"),
                 alt.Tooltip("share_text:N", title="Share won"),
-                alt.Tooltip("members:Q", title="Leads old enough", format=","),
+                alt.Tooltip("members:Q", title="Leads in the curve", format=","),
             ],
         )
     )
@@ -454,7 +570,7 @@ def maturation_chart(frame: pd.DataFrame, *, group_label: str, window_weeks: int
             .mark_rule(color=NEUTRAL, strokeDash=[4, 3])
             .encode(x="weeks:Q")
         )
-    return alt.LayerChart(layer=layers).properties(height=340)
+    return localised(alt.LayerChart(layer=layers).properties(height=340), locale)
 
 
 # --- the one-page scorecard (PNG / PDF) ------------------------------------------------------
@@ -495,6 +611,7 @@ def scorecard_figure(
     subtitle: str,
     movements: Mapping[str, Movement] | None = None,
     notes: Sequence[Note] = (),
+    locale: Locale = DEFAULT_LOCALE,
 ) -> alt.LayerChart:
     """The weekly scorecard as one page: sections, values, targets, coloured changes, status, trends.
 
@@ -543,14 +660,15 @@ def scorecard_figure(
             label = row.label + (f"  (cohort of {row.cohort})" if row.cohort else "")
             texts.append(_text(_COLUMNS["label"], y, label, size=12))
             texts.append(_text(_COLUMNS["owners"], y, owners_text(row.owners), size=11, color=MUTED))
-            texts.append(_text(_COLUMNS["value"], y, format_value(row.value, row.format), size=12,
+            texts.append(_text(_COLUMNS["value"], y, format_value(row.value, row.format, locale=locale), size=12,
                                align="right", weight="bold"))
             target = "" if row.target is None else ("≥ " if row.direction == "higher_is_better" else "≤ ") + (
-                format_value(row.target, row.format)
+                format_value(row.target, row.format, locale=locale)
             )
             texts.append(_text(_COLUMNS["target"], y, target, size=11, color=MUTED, align="right"))
-            texts.append(_text(_COLUMNS["change"], y, format_delta(row.delta, row.format), size=11,
-                               color=change_color(row), align="right"))
+            tone = change_tone(row)
+            texts.append(_text(_COLUMNS["change"], y, format_delta(row.delta, row.format, locale=locale), size=11,
+                               color=MUTED if tone == "none" else TONE_COLORS[tone], align="right"))
             dots.append({"x": _COLUMNS["status"] + 6, "y": y - 4, "color": STATUS_COLORS[row.status]})
             texts.append(_text(_COLUMNS["status"] + 16, y, row.verdict, size=10, color=MUTED))
             if not row.judgeable and row.reason:
@@ -558,7 +676,7 @@ def scorecard_figure(
             elif row.settled:
                 reasons.append(
                     f"{row.label}: judged on {row.settled}, the latest settled week; {row.week} so far "
-                    f"{format_value(row.provisional, row.format)}, provisional"
+                    f"{format_value(row.provisional, row.format, locale=locale)}, provisional"
                 )
             spark = _spark(row, _COLUMNS["trend"], y - 4)
             sparks += spark
@@ -623,9 +741,9 @@ def scorecard_figure(
     if sparks:
         spark_frame = pd.DataFrame(sparks)
         layers.append(xy(alt.Chart(spark_frame).mark_line(color=ACCENT, strokeWidth=1.5).encode(
-            detail="metric:N", order="i:Q")))
-        last = spark_frame[spark_frame["last"]]
-        layers.append(xy(alt.Chart(last).mark_circle(size=22, opacity=1).encode(
+            detail="run:N", order="i:Q")))
+        marked = spark_frame[spark_frame["last"] | spark_frame["alone"]]
+        layers.append(xy(alt.Chart(marked).mark_circle(size=22, opacity=1).encode(
             color=alt.Color("color:N", scale=None))))
     if rings:
         layers.append(xy(alt.Chart(pd.DataFrame(rings)).mark_point(
@@ -661,26 +779,37 @@ def _text(
 
 
 def _spark(row: ScorecardRow, left: float, middle: float) -> list[dict[str, Any]]:
-    values = [p.value for p in row.trend]
-    known = [v for v in values if v is not None and not math.isnan(v)]
-    if len(known) < 2:
+    """Points of a row's trend, one `run` per stretch of consecutive weeks with a value.
+
+    The line is drawn per run, so a week without a value is a gap, not a stroke across
+    it; a week alone between gaps is `alone` and drawn as a dot.
+    """
+    values = [None if p.value is None or math.isnan(p.value) else p.value for p in row.trend]
+    known = [v for v in values if v is not None]
+    if not known:
         return []
     low, high = min(known), max(known)
     span = (high - low) or 1.0
     step = _SPARK_WIDTH / max(1, len(values) - 1)
     points = []
+    run = 0
     for i, value in enumerate(values):
-        if value is None or math.isnan(value):
+        if value is None:
+            run += 1
             continue
         offset = 0.5 if high == low else (value - low) / span
+        before = i > 0 and values[i - 1] is not None
+        after = i + 1 < len(values) and values[i + 1] is not None
         points.append(
             {
                 "metric": row.metric,
+                "run": f"{row.metric}/{run}",
                 "i": i,
                 "x": left + i * step,
                 "y": middle + 8 - offset * 16,
                 "last": i == len(values) - 1,
-                "color": change_color(row) if row.improved is not None else ACCENT,
+                "alone": not before and not after,
+                "color": change_color(row) if change_tone(row) != "none" else ACCENT,
             }
         )
     return points

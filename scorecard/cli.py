@@ -9,6 +9,7 @@ a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -282,7 +283,7 @@ def _report(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(scorecard_csv(card, week_notes))
     else:
-        print(scorecard_table(card))
+        print(scorecard_table(card, catalog.locale))
         for block in (movers_table(card, movements), notes_text(card, week_notes)):
             if block:
                 print(block)
@@ -459,6 +460,7 @@ def _sql(args: argparse.Namespace) -> int:
     from scorecard import periods
     from scorecard.compiler import CompileError, Query
     from scorecard.engine import metric_sql
+    from scorecard.views import readable_sql
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
@@ -479,7 +481,7 @@ def _sql(args: argparse.Namespace) -> int:
     for name, text in statements:
         if len(statements) > 1:
             print(f"-- {name}")
-        print(text)
+        print(readable_sql(text))
     return 0
 
 
@@ -868,12 +870,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_PIPE_CLOSED = 141
+"""Exit status when the reader closed the pipe: 128 + SIGPIPE, what `yes | head` leaves too."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        status = handler(args)
+        sys.stdout.flush()  # a closed pipe shows up here, not in the interpreter's last flush
+        return status
+    except BrokenPipeError:
+        # The reader went away (`ranking ... | head`): stop quietly, as Unix tools do, and point
+        # stdout at /dev/null so Python's own flush at exit does not print a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_PIPE_CLOSED
     except (CommandError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -49,6 +49,44 @@ class Calendar(Strict):
         return value
 
 
+THOUSANDS_MARKS: tuple[str, ...] = (",", ".", " ", "\u00a0", "\u202f", "'", "\u2019", "")
+DECIMAL_MARKS: tuple[str, ...] = (".", ",")
+
+
+class Locale(Strict):
+    """How money and numbers are written: the currency the data is in and the marks between digits."""
+
+    code: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code of the amounts, e.g. EUR")
+    symbol: str = Field("$", min_length=1, max_length=4, description="written with money, e.g. $, €, £, CHF")
+    symbol_position: Literal["before", "after"] = Field(
+        "before", description="$1,234 (before) or 1.234 € (after, with a space)"
+    )
+    thousands: str = Field(",", description="between groups of three digits: ',', '.', ' ', \"'\" or '' (none)")
+    decimal: str = Field(".", description="before the fraction: '.' or ','")
+
+    @field_validator("thousands")
+    @classmethod
+    def _known_thousands(cls, value: str) -> str:
+        if value not in THOUSANDS_MARKS:
+            shown = ", ".join(repr(m) for m in THOUSANDS_MARKS)
+            raise ValueError(f"thousands mark {value!r} is not one of {shown}")
+        return value
+
+    @field_validator("decimal")
+    @classmethod
+    def _known_decimal(cls, value: str) -> str:
+        if value not in DECIMAL_MARKS:
+            raise ValueError(f"decimal mark {value!r} is not '.' or ','")
+        return value
+
+    @model_validator(mode="after")
+    def _marks_differ(self) -> Locale:
+        if self.thousands == self.decimal:
+            raise ValueError(f"the thousands and decimal marks are both {self.decimal!r}; 1{self.decimal}234 "
+                             "would read two ways")
+        return self
+
+
 class Relationship(Strict):
     """A many-to-one link: each row of `from` points at one row of `to` through `column`.
 
@@ -508,6 +546,7 @@ class CatalogFile(Strict):
 
     version: int = 1
     calendar: Calendar = Calendar()
+    locale: Locale = Locale()
     relationships: tuple[Relationship, ...] = ()
     dimensions: dict[str, Dimension] = Field(default_factory=dict)
     metrics: tuple[Metric, ...] = ()

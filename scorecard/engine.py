@@ -177,10 +177,14 @@ def maturation_curves(
     query: Query,
     max_weeks: int = 26,
 ) -> pd.DataFrame:
-    """Cohort maturation: for each breakdown value and week k since entry, the share of members
-    at least k weeks old that reached the event within k weeks.
+    """Cohort maturation: per breakdown value, the share of one fixed set of cohort members reached
+    the event within k weeks, for k = 0..span.
 
-    Columns: d_<dimension>..., weeks (0..max_weeks), members (old enough), converted, share.
+    The set is every member old enough for the whole curve (at least `span` weeks old, where
+    `span` is `max_weeks`, or the oldest member's age when all are younger), so each point
+    counts the same leads and a curve can only rise: a point never drops because younger
+    cohorts joined the count. Columns: d_<dimension>..., weeks (0..span), members (the
+    fixed set), converted, share.
     """
     definition = catalog.metric(metric)
     if not isinstance(definition, CohortMetric):
@@ -189,7 +193,11 @@ def maturation_curves(
     with db.engine().connect() as conn:
         rows = conn.execute(statement).mappings().all()
     dims = [f"d_{d}" for d in query.group_by]
+    columns = [*dims, "weeks", "members", "converted", "share"]
     counts = pd.DataFrame([dict(r) for r in rows], columns=[*dims, "age_weeks", "event_week", "members"])
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    span = min(max_weeks, int(pd.to_numeric(counts["age_weeks"]).max()))
     out = []
     groups = counts.groupby(dims, dropna=False, sort=True) if dims else [((), counts)]
     for key, part in groups:
@@ -197,12 +205,12 @@ def maturation_curves(
         ages = pd.to_numeric(part["age_weeks"]).astype(int)
         events = pd.to_numeric(part["event_week"], errors="coerce")
         members = pd.to_numeric(part["members"]).astype(int)
-        for k in range(max_weeks + 1):
-            old_enough = ages >= k
-            total = int(members[old_enough].sum())
-            if total == 0:
-                continue
-            converted = int(members[old_enough & events.notna() & (events < k)].sum())
+        cohort = ages >= span
+        total = int(members[cohort].sum())
+        if total == 0:
+            continue
+        for k in range(span + 1):
+            converted = int(members[cohort & events.notna() & (events < k)].sum())
             out.append(
                 {
                     **dict(zip(dims, key_values, strict=True)),
@@ -212,7 +220,7 @@ def maturation_curves(
                     "share": converted / total,
                 }
             )
-    return pd.DataFrame(out, columns=[*dims, "weeks", "members", "converted", "share"])
+    return pd.DataFrame(out, columns=columns)
 
 
 def maturation_sql(catalog: Catalog, metric: str, query: Query, max_weeks: int, dialect: str) -> str:

@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 
 from scorecard.catalog import Catalog
 from scorecard.cells import safe_text
+from scorecard.definitions import Locale
 from scorecard.drivers import Movement, drivers_line
-from scorecard.formatting import format_delta, format_value
+from scorecard.formatting import DEFAULT_LOCALE, format_delta, format_value
 from scorecard.notes import Note
 from scorecard.ranking import Ranking
 from scorecard.readiness import Readiness, fill_text
@@ -37,8 +38,8 @@ def _owners(owners: tuple[str, ...]) -> str:
     return "both" if set(owners) == {"sales", "marketing"} else "/".join(owners)
 
 
-def scorecard_table(card: Scorecard) -> str:
-    """The scorecard as an aligned text table grouped by section."""
+def scorecard_table(card: Scorecard, locale: Locale = DEFAULT_LOCALE) -> str:
+    """The scorecard as an aligned text table grouped by section, money in the catalog's currency."""
     filters = ", ".join(f"{k}={'|'.join(v)}" for k, v in card.filters.items()) or "none"
     lines = [f"Scorecard for week {card.week.label} ({card.week.first} to {card.week.last}); filters: {filters}", ""]
     header = ("Metric", "Value", "Prev", "Change", "Target", "Status", "n", "Owners", "Trend")
@@ -54,10 +55,10 @@ def scorecard_table(card: Scorecard) -> str:
             table.append(
                 (
                     label,
-                    format_value(r.value, r.format),
-                    format_value(r.previous, r.format),
-                    format_delta(r.delta, r.format),
-                    format_value(r.target, r.format) if r.target is not None else "",
+                    format_value(r.value, r.format, locale=locale),
+                    format_value(r.previous, r.format, locale=locale),
+                    format_delta(r.delta, r.format, locale=locale),
+                    format_value(r.target, r.format, locale=locale) if r.target is not None else "",
                     r.verdict,
                     str(r.n),
                     _owners(r.owners),
@@ -92,7 +93,8 @@ def scorecard_table(card: Scorecard) -> str:
     for r in card.rows:
         if r.settled and r.provisional is not None:
             lines.append(
-                f"provisional: {r.label} for {r.week} reads {format_value(r.provisional, r.format)} so far; "
+                f"provisional: {r.label} for {r.week} reads "
+                f"{format_value(r.provisional, r.format, locale=locale)} so far; "
                 f"it can still change, so the scorecard judges {r.settled}, the latest settled week"
             )
     return "\n".join(lines).rstrip() + "\n"
@@ -158,7 +160,7 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
             (
                 r.rep,
                 r.group,
-                format_value(r.value, unit),
+                format_value(r.value, unit, locale=catalog.locale),
                 "" if r.rank is None else f"{r.rank:g}",
                 "" if r.percentile is None else f"{r.percentile * 100:.0f}%",
                 r.tier,

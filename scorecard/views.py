@@ -11,16 +11,16 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, Literal
 
 import pandas as pd
 
 from scorecard import periods as cal
 from scorecard.catalog import Catalog
 from scorecard.compiler import Query
-from scorecard.definitions import Calendar, CohortMetric, MetricBase, RankMetric
+from scorecard.definitions import Calendar, CohortMetric, Locale, MetricBase, RankMetric
 from scorecard.drivers import Movement, slices_frame
-from scorecard.formatting import format_value
+from scorecard.formatting import DEFAULT_LOCALE, MISSING, format_delta, format_value, is_missing, is_no_change
 from scorecard.notes import Note
 from scorecard.ranking import NOT_TIERED, Ranking
 from scorecard.readiness import Readiness, settles_after
@@ -95,11 +95,32 @@ def accountability_text(owner: str, contributors: Sequence[str]) -> str:
     return head + (f"; {' and '.join(contributors)} contributes" if contributors else "")
 
 
-def target_text(target: float | None, unit: str, direction: str) -> str:
+def target_text(target: float | None, unit: str, direction: str, locale: Locale = DEFAULT_LOCALE) -> str:
     """'target ≥ 5.0%' or 'target ≤ 8.0 h'; empty without a target."""
     if target is None:
         return ""
-    return f"target {'≥' if direction == 'higher_is_better' else '≤'} {format_value(target, unit)}"
+    return f"target {'≥' if direction == 'higher_is_better' else '≤'} {format_value(target, unit, locale=locale)}"
+
+
+ChangeTone = Literal["good", "bad", "none"]
+
+
+def change_tone(row: ScorecardRow, compact: bool = False) -> ChangeTone:
+    """Whether last week's change went the metric's good way; "none" when there is no change as shown.
+
+    "+0.0 h" is no change: it is neither green nor red, whatever the unrounded difference.
+    """
+    if row.delta is None or not row.judgeable or is_no_change(row.delta, row.format, compact):
+        return "none"
+    improved = row.improved
+    return "none" if improved is None else "good" if improved else "bad"
+
+
+def delta_text(row: ScorecardRow, compact: bool = False, locale: Locale = DEFAULT_LOCALE) -> str | None:
+    """The change since last week in the same style as the value beside it (compact with compact)."""
+    if row.delta is None:
+        return None
+    return format_delta(row.delta, row.format, compact, locale)
 
 
 def status_text(row: ScorecardRow) -> str:
@@ -293,7 +314,7 @@ def trend_frame(
                 "period": period.label,
                 "start": period.first,
                 "value": value,
-                "value_text": format_value(value, metric.format),
+                "value_text": format_value(value, metric.format, locale=catalog.locale if catalog else DEFAULT_LOCALE),
                 "n": n,
                 "low_sample": n < metric.min_sample,
                 "mature": is_mature(period, metric, as_of)
@@ -331,7 +352,7 @@ def breakdown_frame(
             {
                 "group": str(group),
                 "value": value,
-                "value_text": format_value(value, metric.format),
+                "value_text": format_value(value, metric.format, locale=catalog.locale if catalog else DEFAULT_LOCALE),
                 "n": n,
                 "low_sample": n < metric.min_sample,
                 "status": status_for(
@@ -343,6 +364,14 @@ def breakdown_frame(
     return out.sort_values("value", ascending=metric.direction == "lower_is_better", kind="stable").reset_index(
         drop=True
     )
+
+
+def ends_of(frame: pd.DataFrame, limit: int = 30) -> pd.DataFrame:
+    """The first and last `limit // 2` rows of an ordered frame (best and worst), or all when it is short."""
+    if len(frame) <= limit:
+        return frame
+    half = limit // 2
+    return pd.concat([frame.head(half), frame.tail(half)])
 
 
 def values_by(frame: pd.DataFrame, dimension: str) -> dict[str, tuple[float | None, int]]:
@@ -397,7 +426,9 @@ def ranking_frame(ranking: Ranking) -> pd.DataFrame:
     return base
 
 
-def attainment_frame(ranking: Ranking, unit: str, group: str | None = None, limit: int = 60) -> pd.DataFrame:
+def attainment_frame(
+    ranking: Ranking, unit: str, group: str | None = None, limit: int = 60, locale: Locale = DEFAULT_LOCALE
+) -> pd.DataFrame:
     """Reps of one peer group (or all) for the attainment chart; the best and worst when there are many."""
     rows = [r for r in ranking.rows if r.value is not None and (group is None or r.group == group)]
     rows.sort(key=lambda r: -(r.value or 0.0))
@@ -409,7 +440,7 @@ def attainment_frame(ranking: Ranking, unit: str, group: str | None = None, limi
                 "rep": r.rep,
                 "group": r.group,
                 "value": r.value,
-                "value_text": format_value(r.value, unit),
+                "value_text": format_value(r.value, unit, locale=locale),
                 "tier": r.tier,
                 "rank": r.rank,
             }
@@ -443,7 +474,7 @@ def quality_frame(
             metric = catalog.metric(name)
             value, n = values[name].get(group, (None, 0))
             row[name] = value
-            row[f"{name}_text"] = format_value(value, metric.format)
+            row[f"{name}_text"] = format_value(value, metric.format, locale=catalog.locale)
             row[f"{name}_status"] = status_for(
                 catalog, metric, value, n, period, {**(filters or {}), dimension: [group]}, ready
             )
@@ -505,8 +536,8 @@ def outlook_frame(outlook: pd.DataFrame, unit: str = "percent") -> pd.DataFrame:
     return out
 
 
-def maturation_frame(curves: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """Maturation curves with a `group` column and the share as text, for the chart."""
+def maturation_frame(curves: pd.DataFrame, dimension: str, locale: Locale = DEFAULT_LOCALE) -> pd.DataFrame:
+    """Maturation curves with a `group` column, a short unique `label` for the legend and the share as text."""
     column = f"d_{dimension}"
     out = pd.DataFrame(
         {
@@ -516,7 +547,9 @@ def maturation_frame(curves: pd.DataFrame, dimension: str) -> pd.DataFrame:
             "members": curves["members"].astype(int),
         }
     )
-    out["share_text"] = [format_value(v, "percent") for v in out["share"]]
+    labels = short_names(sorted(set(out["group"])))
+    out["label"] = [labels[g] for g in out["group"]]
+    out["share_text"] = [format_value(v, "percent", locale=locale) for v in out["share"]]
     return out
 
 
@@ -547,6 +580,112 @@ def note_line(note: Note, catalog: Catalog | None = None) -> str:
 def moved_frame(movement: Movement) -> pd.DataFrame:
     """The "What moved" table: the slices' values before and after, their shares, mix, rate and total."""
     return slices_frame(movement)
+
+
+# --- names and tables that fit their frame ------------------------------------------------------------
+
+
+def short_names(names: Sequence[str], limit: int = 30) -> dict[str, str]:
+    """Each name cut to about `limit` characters with "…" in the middle, the cut names still all different.
+
+    "Paid search: revenue analytics (NA) Q3 2025" keeps its start and its end
+    ("Paid search: reve…(NA) Q3 2025"), so four such campaigns never read the same.
+    """
+    unique = list(dict.fromkeys(names))
+    longest = max((len(n) for n in unique), default=0)
+    for width in range(limit, longest + 1):
+        cut = {name: _cut(name, width) for name in unique}
+        if len(set(cut.values())) == len(unique):
+            return cut
+    return {name: name for name in unique}
+
+
+def _cut(name: str, width: int) -> str:
+    if len(name) <= width:
+        return name
+    tail = max(8, (width * 2) // 5)
+    start = len(name) - tail
+    space = name.rfind(" ", start - 6, start + 1)  # begin the end part at a word when one is near
+    if space > 0:
+        start = space + 1
+    head = max(1, width - 1 - (len(name) - start))
+    return name[:head].rstrip() + "…" + name[start:]
+
+
+TableColumn = tuple[str, str, str | None]
+"""(column of the frame, heading, unit of `formatting.format_value`, or None for text)."""
+
+
+def table_frame(frame: pd.DataFrame, columns: Sequence[TableColumn]) -> pd.DataFrame:
+    """The columns to show under their headings: numbers stay numbers (so they sort), text is text.
+
+    A missing text value becomes "–"; missing numbers stay missing and `table_styler` writes "–".
+    """
+    shown = pd.DataFrame(index=frame.index)
+    for column, label, unit in columns:
+        if column not in frame:
+            continue
+        values = frame[column]
+        if unit is None:
+            shown[label] = [MISSING if is_missing(v) else str(v) for v in values]
+        else:
+            shown[label] = pd.to_numeric(values, errors="coerce").astype("float64")
+    return shown
+
+
+def table_styler(frame: pd.DataFrame, columns: Sequence[TableColumn], locale: Locale = DEFAULT_LOCALE) -> Any:
+    """`table_frame` with every number written by `format_value` in the catalog's locale (a pandas Styler).
+
+    The cells read exactly like the cards, the CLI and the exports; sorting still sorts numbers.
+    """
+    shown = table_frame(frame, columns)
+    formats = {
+        label: (lambda value, unit=unit: format_value(value, unit, locale=locale))
+        for column, label, unit in columns
+        if unit is not None and label in shown
+    }
+    return shown.style.format(formats, na_rep=MISSING)  # type: ignore[arg-type]
+
+
+def freshness_frame(tables: Sequence[Any], now: dt.datetime | None = None) -> pd.DataFrame:
+    """One row per table: its rows and its newest time stamp, with the column it comes from.
+
+    `tables` are `ingest.TableFreshness` (table, rows, latest: {column: value}). Dates after
+    `now` (a campaign's planned end, next quarter's quota) are plans, not news, and are passed
+    over while the table has a stamp in the past. A table without time stamps shows "–".
+    """
+    cutoff = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
+    rows = []
+    for item in tables:
+        known = {c: v for c, v in item.latest.items() if not is_missing(v)}
+        past = {c: v for c, v in known.items() if _sortable(v) <= cutoff} or known
+        column, newest = max(past.items(), key=lambda kv: _sortable(kv[1]), default=(None, None))
+        rows.append(
+            {
+                "table": item.table,
+                "rows": item.rows,
+                "latest": MISSING if newest is None else stamp_text(newest),
+                "from": MISSING if column is None else column,
+            }
+        )
+    return pd.DataFrame(rows, columns=["table", "rows", "latest", "from"])
+
+
+def _sortable(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    return dt.datetime.min
+
+
+def stamp_text(value: object) -> str:
+    """A time stamp to the minute (2026-11-30 21:46), a date as ISO, anything else as text."""
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def readiness_frames(report: Readiness) -> tuple[pd.DataFrame, pd.DataFrame]:

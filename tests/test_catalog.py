@@ -211,6 +211,35 @@ def test_published_json_schema_is_current_and_accepts_the_catalog():
         jsonschema.validate({"metrics": [{"name": "x", "type": "nope"}]}, published)
 
 
+def test_locale_block_sets_currency_and_marks():
+    text = 'locale: {code: EUR, symbol: "€", symbol_position: after, thousands: ".", decimal: ","}\n' + BASE
+    catalog, issues = check_text(text, "m.yaml")
+    assert issues == [] and catalog is not None
+    assert (catalog.locale.code, catalog.locale.symbol, catalog.locale.thousands, catalog.locale.decimal) == (
+        "EUR", "€", ".", ","
+    )
+    plain, _ = check_text(BASE, "m.yaml")
+    assert plain is not None and (plain.locale.code, plain.locale.symbol) == ("USD", "$")  # no block: dollars
+
+
+def test_locale_problems_have_their_line():
+    text = 'locale:\n  code: euro\n  thousands: ","\n  decimal: ","\n  simbol: "€"\n' + BASE
+    found = issues_of(text)
+    assert "m.yaml:2: code: String should match pattern '^[A-Z]{3}$' (got 'euro')" in found, found
+    assert "m.yaml:5: unknown key 'simbol'; did you mean 'symbol'?" in found, found
+    same = issues_of('locale: {thousands: ",", decimal: ","}\n' + BASE)
+    assert any(i.startswith("m.yaml:1:") and "both ','" in i for i in same), same
+    odd = issues_of('locale: {thousands: "#"}\n' + BASE)
+    assert any(i.startswith("m.yaml:1:") and "thousands mark '#'" in i for i in odd), odd
+
+
+def test_published_json_schema_describes_the_locale_block():
+    published = json.loads((PROJECT_ROOT / "metrics.schema.json").read_text())
+    jsonschema.validate({"locale": {"code": "GBP", "symbol": "£"}}, published)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"locale": {"code": "pounds"}}, published)
+
+
 def test_schema_error_does_not_hide_reference_errors():
     """A metric with a schema error (short description) still has its references checked, and a
     formula naming it is not told the metric is unknown."""

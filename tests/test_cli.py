@@ -166,3 +166,41 @@ def test_module_entry_point_runs():
         [sys.executable, "-m", "scorecard", "--help"], capture_output=True, text=True, cwd=PROJECT_ROOT
     )
     assert result.returncode == 0 and "validate" in result.stdout and "report" in result.stdout
+
+
+def test_sql_prints_one_period_per_line_as_the_page_does(capsys):  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "sql", "win_rate", "--week", "2026-W03", "--weeks", "12")
+    assert code == 0
+    lines = out.splitlines()
+    # The 12 weeks of the periods list: the first after "WITH periods AS (", then one UNION ALL line each.
+    assert sum(line.startswith("UNION ALL SELECT CAST(") for line in lines) == 11
+    assert max(len(line) for line in lines if "p_start" in line) < 300  # not one enormous line
+
+
+@pytest.mark.parametrize("argv", [["ranking", "--period", "2026-Q1"], ["report", "--week", "2026-W03"]])
+def test_a_closed_pipe_ends_quietly(tiny_path: str, argv: list[str]):  # type: ignore[no-untyped-def]
+    # `python -m scorecard ranking | head`: the reader is gone before anything is written.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scorecard", *argv, "--db", tiny_path],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141  # 128 + SIGPIPE, like other Unix tools
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_report_table_writes_money_in_the_catalogs_currency(tiny_path: str, tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    euro = tmp_path / "metrics.yaml"
+    text = DEFAULT_METRICS.read_text()
+    start, end = text.index("locale:"), text.index("relationships:")
+    euro.write_text(
+        text[:start] + 'locale: {code: EUR, symbol: "€", symbol_position: after, thousands: ".", decimal: ","}\n\n'
+        + text[end:]
+    )
+    code, out, _ = run(capsys, "report", "--db", tiny_path, "--week", "2026-W03", "--metrics", str(euro))
+    assert code == 0
+    bookings = next(line for line in out.splitlines() if line.strip().startswith("Bookings"))
+    # Tiny W03 bookings: O2 5000 + O5 3000 = 8000; W02 1000 (tests/test_metrics.py).
+    assert "8.000\u00a0€" in bookings and "1.000\u00a0€" in bookings and "$" not in bookings

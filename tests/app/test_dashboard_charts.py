@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 from pathlib import Path
@@ -37,7 +38,7 @@ def test_trend_chart_draws_a_line_points_and_a_target() -> None:
         }
     )
     spec = charts.trend_chart(frame, title="Win rate", unit="percent", target=0.3).to_dict()
-    line, points, rule, label = spec["layer"]
+    line, points, rule = spec["layer"]
     assert line["mark"]["type"] == "line" and line["mark"]["color"] == charts.ACCENT
     assert line["encoding"]["x"]["field"] == "start" and line["encoding"]["x"]["type"] == "temporal"
     assert line["encoding"]["y"]["field"] == "value" and line["encoding"]["y"]["axis"]["format"] == ".0%"
@@ -46,6 +47,41 @@ def test_trend_chart_draws_a_line_points_and_a_target() -> None:
     assert [r["note"] for r in rows_of(spec, line)] == ["", "low sample"]
     assert rule["mark"]["type"] == "rule" and rule["mark"]["color"] == charts.GOOD
     assert rows_of(spec, rule) == [{"target": 0.3, "text": "target 30.0%"}]
+    # The target is named in the title line above the plot, where no data point can sit under it.
+    assert spec["title"]["text"] == "- - - target 30.0%" and spec["title"]["anchor"] == "end"
+    assert spec["config"]["locale"]["number"]["currency"] == ["$", ""]
+
+
+def test_trend_chart_leaves_a_gap_where_a_week_has_no_value() -> None:
+    frame = pd.DataFrame(
+        {
+            "period": ["2026-W45", "2026-W46", "2026-W47"],
+            "start": [dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16)],
+            "value": [0.1, None, 0.2],
+            "value_text": ["10.0%", "–", "20.0%"],
+            "n": [50, 0, 40],
+            "low_sample": [False, True, False],
+            "mature": [True, True, True],
+        }
+    )
+    spec = charts.trend_chart(frame, title="Win rate", unit="percent").to_dict()
+    line = spec["layer"][0]
+    # The empty week stays in the data as null and breaks the path: no stroke bridges W45 to W47.
+    assert [r["value"] for r in rows_of(spec, line)] == [0.1, None, 0.2]
+    assert line["mark"]["invalid"] == "break-paths-filter-domains"
+    assert "target" not in spec["title"]["text"]
+
+
+def test_sparkline_breaks_at_missing_weeks_and_dots_a_lone_week() -> None:
+    spec = charts.sparkline([1.0, 2.0, None, 3.0, None, 4.0, 5.0], color=charts.BAD).to_dict()
+    line, dots = spec["layer"]
+    assert line["mark"]["invalid"] == "break-paths-filter-domains" and line["mark"]["color"] == charts.BAD
+    data = rows_of(spec, line)
+    assert [r["value"] for r in data] == [1.0, 2.0, None, 3.0, None, 4.0, 5.0]
+    # Week 3 has no neighbour with a value: a dot, not a stroke; week 6 is the newest: a dot.
+    assert [r["i"] for r in data if r["dot"]] == [3, 6]
+    assert dots["transform"] == [{"filter": "datum.dot"}]
+    assert line["encoding"]["x"]["scale"]["domain"] == [0, 6]  # a missing week keeps its place
 
 
 def test_breakdown_chart_colours_by_status_and_can_be_clicked() -> None:
@@ -62,10 +98,13 @@ def test_breakdown_chart_colours_by_status_and_can_be_clicked() -> None:
     spec = charts.breakdown_chart(frame, title="Win rate", unit="percent", dimension_label="Region").to_dict()
     assert spec["mark"]["type"] == "bar"
     assert spec["params"][0]["name"] == charts.PICK and spec["params"][0]["select"]["fields"] == ["group"]
-    assert spec["encoding"]["y"]["field"] == "group" and spec["encoding"]["y"]["sort"]["order"] == "descending"
+    assert spec["encoding"]["y"]["field"] == "label" and spec["encoding"]["y"]["sort"]["order"] == "descending"
+    assert spec["encoding"]["y"]["title"] is None  # no axis title to sit on the labels
+    assert spec["encoding"]["y"]["axis"]["labelLimit"] == 0  # labels are short already: never cut by Vega
     assert spec["encoding"]["color"] == {"field": "color", "scale": None, "type": "nominal"}
     assert [r["color"] for r in rows_of(spec)] == [charts.GOOD, charts.AMBER, charts.BAD]
-    assert spec["height"] == {"step": 28}
+    # 28 px a bar, as a number (a step height with a fitted width makes Vega-Lite warn on every draw).
+    assert spec["height"] == 3 * 28 and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
     plain = charts.breakdown_chart(
         frame.assign(status="none"), title="Bookings", unit="currency", dimension_label="Region", selectable=False
     ).to_dict()
@@ -91,6 +130,8 @@ def test_attainment_chart_colours_tiers_best_green_worst_red() -> None:
     assert scale["range"] == [charts.GOOD, charts.ACCENT, charts.BAD, charts.NEUTRAL]
     assert quota["mark"]["type"] == "rule" and rows_of(spec, quota) == [{"x": 1.0}]
     assert [r["rep"] for r in rows_of(spec, bars)] == ["Ana", "Ben", "Cy"]
+    # Two columns of legend entries fit a phone's chart width; one row of four spilled out of it.
+    assert bars["encoding"]["color"]["legend"]["columns"] == 2
 
 
 def test_volume_quality_chart_lines_up_panels_by_lead_count() -> None:
@@ -111,7 +152,10 @@ def test_volume_quality_chart_lines_up_panels_by_lead_count() -> None:
         measures=[("leads_created", "Leads created", "count"), ("lead_to_close", "Lead-to-close", "percent")],
     ).to_dict()
     volume, quality = spec["hconcat"]
+    assert volume["encoding"]["y"]["field"] == "label"
     assert volume["encoding"]["y"]["sort"] == ["trade_show", "referral"] == quality["encoding"]["y"]["sort"]
+    assert volume["encoding"]["y"]["axis"]["title"] is None and volume["encoding"]["y"]["axis"]["labelLimit"] == 0
+    assert spec["autosize"] == {"type": "pad"}  # panels side by side cannot be fitted: no Vega warning
     assert volume["encoding"]["x"]["field"] == "leads_created"
     assert [r["color"] for r in rows_of(spec, volume)] == [charts.ACCENT, charts.ACCENT]
     assert [r["color"] for r in rows_of(spec, quality)] == [charts.GOOD, charts.BAD]
@@ -154,10 +198,37 @@ def test_maturation_chart_draws_one_line_per_group_and_the_window() -> None:
     spec = charts.maturation_chart(frame, group_label="Lead source", window_weeks=26).to_dict()
     lines, window = spec["layer"]
     assert lines["mark"]["type"] == "line"
-    assert lines["encoding"]["color"]["field"] == "group"
+    assert lines["encoding"]["color"]["field"] == "label"
     assert lines["encoding"]["color"]["scale"]["domain"] == ["referral", "trade_show"]
     assert spec["params"][0]["bind"] == "legend"
     assert rows_of(spec, window) == [{"weeks": 26}]
+
+
+def test_maturation_legend_never_cuts_names_to_the_same_text() -> None:
+    names = [
+        "Paid search: revenue analytics (NA) Q3 2025",
+        "Paid search: revenue analytics (NA) Q1 2026",
+        "Paid search: revenue analytics (EMEA) Q3 2025",
+        "Paid search: revenue analytics (NA) Q4 2025",
+    ]
+    frame = pd.DataFrame(
+        {
+            "group": [n for n in names for _ in range(2)],
+            "weeks": [0, 1] * 4,
+            "share": [0.0, 0.1] * 4,
+            "share_text": ["0.0%", "10.0%"] * 4,
+            "members": [10] * 8,
+        }
+    )
+    spec = charts.maturation_chart(frame, group_label="Campaign").to_dict()
+    color = spec["layer"][0]["encoding"]["color"]
+    legend = color["legend"]
+    assert legend["labelLimit"] == 0 and legend["orient"] == "bottom" and legend["columns"] == 1
+    labels = color["scale"]["domain"]
+    assert len(set(labels)) == 4 and all(len(label) <= 30 for label in labels), labels
+    assert "Paid search: reve…(NA) Q3 2025" in labels
+    tooltip = {t["field"] for t in spec["layer"][0]["encoding"]["tooltip"]}
+    assert "group" in tooltip  # the full name is a hover away
 
 
 def _card() -> Scorecard:
@@ -188,9 +259,9 @@ def test_scorecard_figure_colours_changes_by_direction() -> None:
     texts = {r["text"]: r for layer in spec["layer"] if layer["mark"]["type"] == "text" for r in rows_of(spec, layer)}
     assert texts["-2.0 h"]["color"] == charts.GOOD  # speed to lead fell: good
     assert texts["-5.0 h"]["color"] == charts.BAD  # leads fell: bad
-    assert texts["±0.0 h"]["color"] == charts.NEUTRAL
+    assert texts["no change"]["color"] == charts.MUTED
     # Win rate fell, but on 3 deals: no colour, "not judged", and the reason printed under the table.
-    assert texts["-3.0 h"]["color"] == charts.NEUTRAL and "not judged" in texts
+    assert texts["-3.0 h"]["color"] == charts.MUTED and "not judged" in texts
     assert "Win rate: only 3 deals in the week; at least 10 are needed to judge" in texts
     assert "Leads created  (cohort of 2026-W21)" in texts
     assert [
@@ -198,6 +269,26 @@ def test_scorecard_figure_colours_changes_by_direction() -> None:
     ] == ["What marketing hands over", "What sales does with it", "What both own"]
     sparks = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
     assert len(rows_of(spec, sparks[0])) == 4 * 12
+    assert sparks[0]["encoding"]["detail"]["field"] == "run"
+
+
+def test_scorecard_figure_breaks_a_trend_at_a_missing_week() -> None:
+    card = _card()
+    gappy = tuple(
+        TrendPoint(p.week, None if i in (4, 6) else p.value, p.n) for i, p in enumerate(card.rows[0].trend)
+    )
+    rows = (dataclasses.replace(card.rows[0], trend=gappy), *card.rows[1:])
+    spec = charts.scorecard_figure(dataclasses.replace(card, rows=rows), title="t", subtitle="s").to_dict()
+    layers = [layer for layer in spec["layer"] if layer["mark"]["type"] in ("line", "circle")]
+    points = [r for r in rows_of(spec, layers[-2]) if r["metric"] == "speed_to_lead"]
+    # Weeks 0-3, week 5 alone, weeks 7-11: three runs, so no stroke crosses weeks 4 or 6.
+    runs = {r["run"] for r in points}
+    assert len(runs) == 3 and len(points) == 10
+    assert [r["i"] for r in points if r["alone"]] == [5]
+    dots = rows_of(spec, layers[-1])
+    assert {(r["metric"], r["i"]) for r in dots if r["metric"] == "speed_to_lead"} == {
+        ("speed_to_lead", 5), ("speed_to_lead", 11)
+    }
 
 
 def test_scorecard_figure_renders_to_png_and_pdf_without_a_browser() -> None:
@@ -218,3 +309,27 @@ def test_theme_repeats_the_chart_palette() -> None:
     assert theme["chartCategoricalColors"] == list(charts.CATEGORY_COLORS)
     verdicts = {charts.GOOD, charts.AMBER, charts.BAD}
     assert not verdicts & set(charts.CATEGORY_COLORS)
+
+
+def test_money_on_axes_is_in_the_catalogs_currency_and_marks() -> None:
+    import re
+
+    import vl_convert
+
+    from scorecard.definitions import Locale
+
+    euro = Locale(code="EUR", symbol="€", symbol_position="after", thousands=".", decimal=",")
+    frame = pd.DataFrame(
+        {"group": ["a", "b"], "value": [1500.0, -2500.0], "value_text": ["", ""], "n": [3, 4],
+         "low_sample": [False, False], "status": ["none", "none"]}
+    )
+
+    def labels(locale: Locale) -> list[str]:
+        spec = charts.breakdown_chart(frame, title="Bookings", unit="currency", dimension_label="Region",
+                                      locale=locale).properties(width=400).to_dict()
+        return re.findall(r"<text[^>]*>([^<]*)</text>", vl_convert.vegalite_to_svg(spec))
+
+    # Rendered by Vega itself (vl-convert), so the expression and the locale are both checked.
+    assert {"-2,5k\u00a0€", "-1k\u00a0€", "0\u00a0€", "1,5k\u00a0€"} <= set(labels(euro))
+    assert {"-$2.5k", "-$1k", "$0", "$1.5k"} <= set(labels(Locale()))
+    assert not any("$" in label for label in labels(euro))

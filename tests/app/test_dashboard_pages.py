@@ -348,3 +348,13 @@ def test_dashboard_file_runs_as_streamlit_runs_it() -> None:
     app = ok(AppTest.from_file(ROOT / "dashboard.py", default_timeout=60).run())
     first = next(iter(app.main.children.values()))
     assert first.type == "title" and first.value == "Weekly scorecard"
+
+
+@pytest.mark.usefixtures("dashboard_db")
+@pytest.mark.parametrize("page", ["scorecard", "explore", "ranking", "lead-quality", "definitions", "data"])
+def test_every_table_writes_a_dash_for_a_missing_value(open_page: PageRunner, page: str) -> None:
+    # Streamlit draws a missing cell as "None" unless the table names a placeholder; tables are drawn
+    # on a canvas, so the browser test cannot read them: every table here must set it.
+    app = ok(open_page(page, **({"by": "campaign", "metric": "won_deals"} if page == "explore" else {})))
+    for table in app.dataframe:
+        assert table.proto.placeholder == "–", page

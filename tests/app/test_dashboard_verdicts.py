@@ -125,9 +125,10 @@ def test_grey_cards_in_chromium(won_server: str, only_won: Path) -> None:
             badges = page.locator("span.stMarkdownBadge").filter(visible=True)
             grey = badges.filter(has_text=re.compile(r"not judged$"))
             assert grey.count() == len(not_judged) > 0
-            # Every "not judged" badge is drawn in the theme's grey (#94a3b8), none in a verdict colour.
+            # Every "not judged" badge is drawn in the theme's grey badge background (#eef1f5, set in
+            # .streamlit/config.toml with its text colour at WCAG AA contrast), none in a verdict colour.
             styles = grey.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
-            assert all("148, 163, 184" in style for style in styles), styles
+            assert all("238, 241, 245" in style for style in styles), styles
             coloured = badges.filter(has_text=re.compile(r"^(on|near|off) target$"))
             assert coloured.count() == len(judged)
             assert page.get_by_text("the data has no lost deals", exact=False).count() > 0

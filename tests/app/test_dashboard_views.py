@@ -204,3 +204,90 @@ def test_readable_sql_puts_each_union_on_its_own_line() -> None:
     assert views.readable_sql("SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3") == (
         "SELECT 1\nUNION ALL SELECT 2\nUNION ALL SELECT 3"
     )
+
+
+def test_short_names_stay_unique_and_keep_both_ends() -> None:
+    names = [
+        "Paid search: revenue analytics (NA) Q3 2025",
+        "Paid search: revenue analytics (NA) Q1 2026",
+        "Paid search: revenue analytics (EMEA) Q3 2025",
+        "referral",
+    ]
+    short = views.short_names(names, limit=30)
+    assert short["referral"] == "referral"
+    assert short["Paid search: revenue analytics (NA) Q3 2025"] == "Paid search: reve…(NA) Q3 2025"
+    assert short["Paid search: revenue analytics (EMEA) Q3 2025"] == "Paid search: re…(EMEA) Q3 2025"
+    assert len(set(short.values())) == len(names)
+    # Two names that differ only in the middle get longer labels rather than the same one.
+    twins = views.short_names(["Alpha campaign one xx final", "Alpha campaign two xx final"], limit=12)
+    assert len(set(twins.values())) == 2
+
+
+def test_tables_show_a_dash_for_missing_values_and_format_numbers_like_the_cards() -> None:
+    from scorecard.definitions import Locale
+
+    frame = pd.DataFrame(
+        {
+            "group": ["A", None, "C"],
+            "won": [3.0, float("nan"), None],
+            "cost": [1234.5, None, 20.0],
+            "rate": [0.25, 0.5, float("nan")],
+        }
+    )
+    columns = [("group", "Campaign", None), ("won", "Won deals", "count"), ("cost", "Cost", "currency"),
+               ("rate", "Rate", "percent")]
+    shown = views.table_frame(frame, columns)
+    assert list(shown.columns) == ["Campaign", "Won deals", "Cost", "Rate"]
+    assert shown["Campaign"].tolist() == ["A", "–", "C"]
+    assert shown["Won deals"].dtype == "float64"  # numbers stay numbers, so they sort
+    html = views.table_styler(frame, columns).to_html()
+    for word in ("None", "nan", "NaN", "NaT"):
+        assert f">{word}<" not in html
+    assert ">$1,234<" in html and ">25.0%<" in html and ">3<" in html and ">–<" in html
+    euro = Locale(code="EUR", symbol="€", symbol_position="after", thousands=".", decimal=",")
+    html = views.table_styler(frame, columns, euro).to_html()
+    assert ">1.234\u00a0€<" in html and ">25,0%<" in html
+
+
+def test_freshness_is_one_latest_stamp_per_table() -> None:
+    from types import SimpleNamespace
+
+    tables = [
+        SimpleNamespace(table="products", rows=5, latest={}),
+        SimpleNamespace(table="leads", rows=30_000, latest={
+            "created_at": dt.datetime(2026, 11, 30, 21, 46), "converted_at": dt.datetime(2026, 11, 30, 23, 44),
+            "rejected_at": None}),
+        # A planned end date after today is a plan, not news: the start date is the latest event.
+        SimpleNamespace(table="campaigns", rows=283, latest={
+            "start_date": dt.date(2026, 11, 10), "end_date": dt.date(2026, 12, 31)}),
+        SimpleNamespace(table="quotas", rows=4, latest={"period_end": dt.date(2027, 3, 31)}),
+    ]
+    frame = views.freshness_frame(tables, now=dt.datetime(2026, 12, 1))
+    assert frame.to_dict("records") == [
+        {"table": "products", "rows": 5, "latest": "–", "from": "–"},
+        {"table": "leads", "rows": 30_000, "latest": "2026-11-30 23:44", "from": "converted_at"},
+        {"table": "campaigns", "rows": 283, "latest": "2026-11-10", "from": "start_date"},
+        {"table": "quotas", "rows": 4, "latest": "2027-03-31", "from": "period_end"},  # only a future date
+    ]
+
+
+def test_a_change_that_rounds_to_zero_is_neither_good_nor_bad() -> None:
+    from scorecard.scorecard import ScorecardRow
+
+    def row(delta: float, unit: str = "hours") -> ScorecardRow:
+        return ScorecardRow(
+            metric="speed_to_lead", label="Speed to lead", section="sales", owners=("sales",), format=unit,
+            direction="lower_is_better", value=4.0, previous=4.0 - delta, delta=delta, target=8.0, status="green",
+            n=40, low_sample=False, min_sample=20, trend=(), week="2026-W47", judgeable=True,
+        )
+
+    assert views.change_tone(row(0.0004)) == "none" and views.delta_text(row(0.0004)) == "no change"
+    assert views.change_tone(row(-1.0)) == "good" and views.delta_text(row(-1.0)) == "-1.0 h"
+    assert views.change_tone(row(1.0)) == "bad"
+    assert views.delta_text(row(-280_638.0, "currency"), compact=True) == "-$280.6k"
+
+
+def test_ends_of_keeps_the_best_and_the_worst() -> None:
+    frame = pd.DataFrame({"group": [f"c{i}" for i in range(40)]})
+    assert views.ends_of(frame, 30)["group"].tolist() == [f"c{i}" for i in (*range(15), *range(25, 40))]
+    assert len(views.ends_of(frame.head(30), 30)) == 30

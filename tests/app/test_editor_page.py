@@ -82,7 +82,7 @@ def test_edit_preview_save_and_every_page_uses_it(open_page: PageRunner, catalog
     assert (table["Current"].fillna(-1) == table["Proposed"].fillna(-1)).all()
     for _, row in table.iterrows():
         if row["Current"] == row["Current"]:  # not NaN: judge by hand against old and new thresholds
-            share = row["Current"] / 100
+            share = row["Current"]  # tables keep a share as a share (0.44), shown as "44.0%"
             assert row["Colour now"] == ("green" if share >= 0.5 else "amber" if share >= 0.35 else "red")
             assert row["Proposed colour"] == ("green" if share >= 0.45 else "amber" if share >= 0.3 else "red")
     assert any("metric tests on the proposal" in e.label.lower() for e in app.expander)

@@ -82,11 +82,12 @@ def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) ->
     assert not [b for b in app.button if b.key == "data_confirm"]
 
     tables = {frame.value.columns[0]: frame.value for frame in app.dataframe}
-    fresh = tables["table"].set_index("table")
-    assert fresh.loc["leads", "rows"] == 3
-    assert str(fresh.loc["leads", "latest created_at"]) == "2026-01-07 00:00:00"
-    loads = tables["load"]
-    assert loads[["load", "kind", "files", "accepted", "quarantined"]].values.tolist() == [
+    fresh = tables["Table"].set_index("Table")  # one row per table: its newest time stamp and its column
+    assert fresh.loc["leads", "Rows"] == 3
+    assert (fresh.loc["leads", "Latest"], fresh.loc["leads", "Latest of"]) == ("2026-01-07 00:00", "created_at")
+    assert (fresh.loc["products", "Latest"], fresh.loc["products", "Latest of"]) == ("–", "–")
+    loads = tables["Load"]
+    assert loads[["Load", "Kind", "Files", "Accepted", "Quarantined"]].values.tolist() == [
         [1, "import", "report_leads.csv, report_opportunities.csv, report_tasks.csv", 9, 4]
     ]
 
