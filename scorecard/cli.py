@@ -762,6 +762,7 @@ def _send(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     catalog = _catalog(args)
     filters = _as_person(args, _filters(args, catalog))
+    _check_recipients(args, to, filters)
     dimension = args.drivers_by or drivers.DEFAULT_DIMENSION
     if dimension not in catalog.dimensions:
         known = ", ".join(catalog.dimensions)
@@ -818,6 +819,24 @@ def _send(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     print(f"sent \"{message['Subject']}\" to {', '.join(to)} through {settings.display()}")
     return 0
+
+
+def _check_recipients(args: argparse.Namespace, to: Sequence[str], filters: Mapping[str, Sequence[str]]) -> None:
+    """A scorecard is e-mailed only to people the access file lets see all of it: a team lead
+    scoped to EMEA gets their own view (`--as`), never the whole company's. Without an access
+    file (local mode) there are no roles to keep."""
+    from scorecard import access
+
+    path = config.access_path(args.access, args.metrics)
+    if not path.exists():
+        return
+    try:
+        policy = access.load_policy(path)
+    except access.AccessError as exc:
+        raise CommandError(f"not sent: the access file has problems:\n{exc}") from None
+    problems = access.mail_problems(policy, to, filters)
+    if problems:
+        raise CommandError(f"not sent (access rules in {path}):\n  " + "\n  ".join(problems))
 
 
 def _add_send(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

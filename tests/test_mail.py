@@ -230,6 +230,30 @@ def test_bad_arguments_are_plain_errors(tiny_db: Path):
     assert "no sender" in _send(tiny_db, "--to", "a@example.com", "--smtp", "smtp://h").stderr
 
 
+def test_send_keeps_to_each_recipients_scope(tiny_db: Path, tmp_path: Path):
+    rules = tmp_path / "access.yaml"
+    rules.write_text(
+        "version: 1\nusers:\n  - {email: exec@example.com, role: executive}\n"
+        "  - {email: lena@example.com, role: team_lead, scope: {region: [EMEA]}}\n"
+    )
+    out = tmp_path / "week.eml"
+    common = ("--week", "2026-W03", "--from", "bot@example.com", "--access", str(rules), "--out", str(out))
+    # The whole company's scorecard to a team lead who may see EMEA only: refused, nothing written.
+    refused = _send(tiny_db, "--to", "exec@example.com,lena@example.com", *common)
+    assert refused.returncode == 1 and not out.exists()
+    assert "lena@example.com may see only Region: EMEA, but this scorecard shows every region" in refused.stderr
+    assert "exec@example.com" not in refused.stderr.split("not sent", 1)[1]  # the executive may see it all
+    # Someone the access file does not list gets nothing either.
+    stranger = _send(tiny_db, "--to", "x@nowhere.io", *common)
+    assert stranger.returncode == 1 and "x@nowhere.io is not in the access list" in stranger.stderr
+    # Their own view: narrowed to EMEA, so the region drivers show EMEA alone.
+    own = _send(tiny_db, "--to", "lena@example.com", "--as", "lena@example.com", *common)
+    assert own.returncode == 0, own.stderr
+    body = email.message_from_bytes(out.read_bytes())
+    text = _parts(body)["body"].get_payload(decode=True).decode()
+    assert "Region: EMEA" in text and "NA -$1,000" not in text
+
+
 def test_smtp_urls():
     s = mail.parse_smtp_url("smtp://mailer:p%40ss@mail.example.com")
     assert (s.host, s.port, s.user, s.password, s.security) == ("mail.example.com", 587, "mailer", "p@ss", "starttls")
