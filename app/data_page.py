@@ -9,7 +9,6 @@ against the database inside the import's transaction).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -238,22 +237,19 @@ def _show_result(result: ingest.ImportResult, heading: str) -> None:
     cols[1].metric("Quarantined rows", f"{plan.quarantined:,}", border=True)
     cols[2].metric("Created (reps, accounts...)", f"{sum(plan.created.values()):,}", border=True)
     st.text("\n".join(result.summary()))
-    for report, frame in zip(plan.files, plan.previews, strict=True):
+    slug = "last" if heading == "Last import" else "preview"
+    for i, (report, frame) in enumerate(zip(plan.files, plan.previews, strict=True)):
         with st.expander(
             f"{state.plain(report.file)} -> {report.table}: {report.accepted:,} accepted (first {PREVIEW_ROWS})"
         ):
             st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, placeholder=MISSING)
+            # The downloads hold every accepted row of the file as it will be stored, not just the first 200.
+            state.frame_downloads(frame, f"{slug}-{i + 1}-{report.table}")
     if not plan.quarantine.empty:
         st.markdown("**Quarantined rows and reasons** (row numbers as in the file: the header is row 1)")
         st.dataframe(plan.quarantine.head(1000), hide_index=True, placeholder=MISSING)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        st.download_button(
-            "Download the quarantine CSV",
-            ingest.quarantine_csv(plan),
-            file_name=f"quarantine-{stamp}.csv",
-            mime="text/csv",
-            key=f"data_quarantine_{heading}",
-        )
+        # Every quarantined row (not only the first 1,000 shown), formula-like text neutralised.
+        state.frame_downloads(plan.quarantine, f"{slug}-quarantine")
 
 
 # --- what the data supports ----------------------------------------------------------------------------

@@ -227,11 +227,19 @@ def trend_chart(
     return localised(alt.LayerChart(layer=layers).properties(height=height, title=heading), locale)
 
 
-def sparkline(values: Sequence[float | None], *, color: str = ACCENT, height: int = 56) -> alt.LayerChart:
+def sparkline(
+    values: Sequence[float | None],
+    *,
+    color: str = ACCENT,
+    height: int = 56,
+    notes: Mapping[int, str] | None = None,
+) -> alt.LayerChart:
     """A card's 12-week trend: a line that breaks where a week has no value, the newest week as a dot.
 
     Weeks are evenly spaced by position, so a missing week keeps its place (a gap), and a
-    week alone between gaps is a dot, not a stroke to a neighbour it does not have.
+    week alone between gaps is a dot, not a stroke to a neighbour it does not have. `notes`
+    maps a week's position to its notes: that week gets a violet dotted rule whose tooltip
+    reads them (the same mark as on the trend charts).
     """
     data = pd.DataFrame(
         {
@@ -254,8 +262,17 @@ def sparkline(values: Sequence[float | None], *, color: str = ACCENT, height: in
         .mark_circle(color=color, size=28, opacity=1)
         .encode(x=x, y=y)
     )
+    layers: list[alt.Chart] = [line, dots]
+    if notes:
+        marks = pd.DataFrame({"i": list(notes), "text": list(notes.values())})
+        layers.insert(
+            0,
+            alt.Chart(marks)
+            .mark_rule(color=NOTE_COLOR, strokeDash=[2, 2], strokeWidth=1.5)
+            .encode(x=x, tooltip=[alt.Tooltip("text:N", title="Notes")]),
+        )
     return (
-        alt.LayerChart(layer=[line, dots])
+        alt.LayerChart(layer=layers)
         .properties(height=height, padding={"left": 4, "right": 6, "top": 4, "bottom": 4})
         .configure_view(stroke=None)
     )

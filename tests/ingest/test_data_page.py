@@ -63,6 +63,11 @@ def test_upload_preview_confirm_and_freshness(page: tuple[AppTest, Database]) ->
         [6, "Stage", "value has no entry under values: (salesforce.yaml:64)"],
         [4, "Task Subtype", "value has no entry under values: (salesforce.yaml:20)"],
     ]
+    # Every preview table (one per file, and the quarantine) downloads as CSV and XLSX.
+    downloads = [b.proto.label for b in app.get("download_button")]
+    assert downloads.count("CSV") == downloads.count("XLSX") == len(app.dataframe) == 4
+    keys = [b.proto.id for b in app.get("download_button")]
+    assert len(set(keys)) == len(keys)
     assert not db.exists()  # a preview writes nothing
 
     confirm = app.button(key="data_confirm")
