@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
+import sqlalchemy as sa
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
@@ -136,6 +137,9 @@ def _run(page: StreamlitPage) -> None:
     """
     try:
         page.run()
+    except sa.exc.DBAPIError as exc:  # damaged, locked or gone mid-run: say so, on whichever page it surfaced
+        logging.getLogger("scorecard.dashboard").warning("page %s: database problem: %s", page.title, exc.orig or exc)
+        state.database_problem(f"{state.database().display()}: {' '.join(str(exc.orig or exc).split())[:300]}")
     except Exception:
         reference = uuid.uuid4().hex[:8]
         logging.getLogger("scorecard.dashboard").exception("page %s failed (reference %s)", page.title, reference)

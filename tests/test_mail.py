@@ -172,8 +172,9 @@ def test_send_delivers_summary_and_attachments(tiny_db: Path, plain_server: tupl
     message = email.message_from_bytes(got["content"])
     # Judged in W03 with a target: quota attainment (quarter to date, Jan 1-18: bookings O1 1000 + O2 5000
     # + O5 3000 = 9000 against 18 days of R1 1000 + R2 500 a day = 27000: 33.3%, red against 100%) and
-    # pipeline coverage (open deals at the end of W03: O6 600 against 13 weeks of quota, 10,500 a week:
-    # 0.0044x, red against 3x). The other metrics are below their minimum sample.
+    # pipeline coverage (open at the end of W03 and expected to close in the next 91 days: O6 600, against
+    # the quota of those days, 1500 a day until the quotas end on Mar 31, 72 days = 108000: 0.0056x, shown
+    # as 0.01x, red against 3x). The other metrics are below their minimum sample.
     assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 2 off target"
     assert message["To"] == "exec@example.com, cfo@example.com"
     parts = _parts(message)
@@ -181,7 +182,7 @@ def test_send_delivers_summary_and_attachments(tiny_db: Path, plain_server: tupl
     body = parts["body"].get_payload(decode=True).decode().replace("\r\n", "\n")
     assert "On target (0):\n  (none)\n" in body
     assert (
-        "Off target (2):\n  - Quota attainment: 33.3% (target 100.0%)\n  - Pipeline coverage: 0.00x (target 3.00x)\n"
+        "Off target (2):\n  - Quota attainment: 33.3% (target 100.0%)\n  - Pipeline coverage: 0.01x (target 3.00x)\n"
         in body
     )
     # Bookings: won O1 1000 (NA) in W02; O2 5000 + O5 3000 (both EMEA) in W03.

@@ -188,6 +188,7 @@ def test_sign_in_scope_refusal_and_sign_out_in_chromium(servers: str) -> None:
             # Signed out: nothing but the sign-in button.
             page.goto(app)
             _settle(page)
+            page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)  # a loaded machine draws it late
             assert page.get_by_role("button", name="Sign in").count() == 1
             assert page.get_by_test_id("stMetric").count() == 0
 

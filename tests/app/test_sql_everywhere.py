@@ -32,10 +32,10 @@ def test_derived_metric_shows_its_formula_over_its_components(open_page: PageRun
     app = open_page("explore", metric="cost_per_won_deal")
     assert not app.exception
     markdown = [m.value for m in app.markdown]
-    formula = "`cost_per_won_deal` = `(campaign_spend + cost_of_sale_won) / won_deals`"
+    formula = "`cost_per_won_deal` = `(campaign_cost + campaign_cost_of_sale) / campaign_won_deals`"
     assert any(m.startswith(formula) for m in markdown)
     captions = [c.value for c in app.caption]
-    for part in ("campaign_spend", "cost_of_sale_won", "won_deals"):
+    for part in ("campaign_cost", "campaign_cost_of_sale", "campaign_won_deals"):
         assert any(f"(`{part}`)" in c for c in captions), part
     assert any("FROM campaigns" in b for b in sql_blocks(app))
 
