@@ -744,18 +744,8 @@ class Compiler:
         """
         if query.as_of is None:
             raise CompileError("a maturation curve needs an as-of instant")
-        ctx = self._context()
-        periods = _periods_cte(query)
-        scope = Scope(ctx, metric.of)
-        entry = to_sql(ex.parse(metric.time), scope)
-        happened = to_sql(ex.parse(metric.event_time), scope)
-        first, last = query.periods[0], query.periods[-1]
-        where: list[ColumnElement[Any]] = [entry >= _literal(first.start), entry < _literal(last.end)]
-        if metric.filter:
-            where.append(to_sql(ex.parse(metric.filter), scope, condition=True))
+        ctx, periods, scope, entry, happened, where = self._cohort_members(metric, query)
         dims = [self._dimension(name, scope).label(f"d_{name}") for name in query.group_by]
-        for name, values in query.filters:
-            where.append(self._dimension(name, scope).in_(list(values)))
         as_of = _literal(query.as_of)
         reached = sa.and_(
             to_sql(ex.parse(metric.event), scope, condition=True),
@@ -777,12 +767,11 @@ class Compiler:
             .group_by(*[d.element for d in dims], age, until)  # type: ignore[attr-defined]
         )
 
-    def cohort_timing(self, metric: CohortMetric, query: Query) -> sa.Select[Any]:
-        """Per cohort period, members counted by the week (since entry) in which they reached the
-        event before `as_of` (NULL: not reached), and whether that was within the window; with
-        the event's value summed for value cohorts. Projections of young cohorts read it."""
-        if query.as_of is None:
-            raise CompileError("cohort timing needs an as-of instant")
+    def _cohort_members(self, metric: CohortMetric, query: Query) -> tuple[
+        _Context, Any, Scope, ColumnElement[Any], ColumnElement[Any], list[ColumnElement[Any]]
+    ]:
+        """What a cohort's maturation and timing share: the members entering in the query's periods
+        (filtered by the metric's filter and the query's), their entry and event instants."""
         ctx = self._context()
         periods = _periods_cte(query)
         scope = Scope(ctx, metric.of)
@@ -794,6 +783,15 @@ class Compiler:
             where.append(to_sql(ex.parse(metric.filter), scope, condition=True))
         for name, values in query.filters:
             where.append(self._dimension(name, scope).in_(list(values)))
+        return ctx, periods, scope, entry, happened, where
+
+    def cohort_timing(self, metric: CohortMetric, query: Query) -> sa.Select[Any]:
+        """Per cohort period, members counted by the week (since entry) in which they reached the
+        event before `as_of` (NULL: not reached), and whether that was within the window; with
+        the event's value summed for value cohorts. Projections of young cohorts read it."""
+        if query.as_of is None:
+            raise CompileError("cohort timing needs an as-of instant")
+        ctx, periods, scope, entry, happened, where = self._cohort_members(metric, query)
         as_of = _literal(query.as_of)
         days = dialects.days_between(entry, happened, ctx.zone)
         reached = sa.and_(to_sql(ex.parse(metric.event), scope, condition=True), happened >= entry, happened < as_of)
