@@ -335,9 +335,16 @@ def _to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
     if isinstance(node, ex.Name):
         return scope.resolve(node.parts)
     if isinstance(node, ex.Unary):
-        return -to_sql(node.operand, scope)
+        operand = to_sql(node.operand, scope)
+        if isinstance(operand.type, sa.String):
+            raise CompileError(f"cannot negate text (the '-' at column {node.pos + 1})")
+        return -operand
     if isinstance(node, ex.Arith):
         left, right = to_sql(node.left, scope), to_sql(node.right, scope)
+        for side in (left, right):
+            if isinstance(side.type, sa.String | sa.Boolean):
+                kind = "text" if isinstance(side.type, sa.String) else "a true/false value"
+                raise CompileError(f"cannot do arithmetic ('{node.op}' at column {node.pos + 1}) on {kind}")
         if node.op == "+":
             return left + right
         if node.op == "-":
@@ -362,7 +369,10 @@ def _to_sql(node: ex.Node, scope: Scope) -> ColumnElement[Any]:
         parts = [to_sql(o, scope, condition=True) for o in node.operands]
         return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
     if isinstance(node, ex.Not):
-        return sa.not_(to_sql(node.operand, scope, condition=True))
+        operand = to_sql(node.operand, scope, condition=True)
+        if isinstance(operand.type, sa.String):
+            raise CompileError(f"'not' needs a condition, not text (the 'not' at column {node.pos + 1})")
+        return sa.not_(operand)
     if isinstance(node, ex.InList):
         operand = to_sql(node.operand, scope)
         values = [i.value for i in node.items]

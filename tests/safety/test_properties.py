@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,8 +47,22 @@ def test_the_expression_parser_parses_or_raises_expression_error(text: str) -> N
 @FAST
 @given(st.lists(EXPRESSION_WORDS, max_size=15).map(" ".join))
 def test_compiling_an_expression_raises_only_compile_or_expression_errors(text: str) -> None:
-    with contextlib.suppress(CompileError, ex.ExpressionError):
-        compile_expression(text, "opportunities", _graph())
+    # SQLAlchemy's deprecation warnings are errors here: what it deprecates today it refuses tomorrow.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sa.exc.SADeprecationWarning)
+        with contextlib.suppress(CompileError, ex.ExpressionError):
+            compile_expression(text, "opportunities", _graph())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("-stage", "cannot negate text (the '-' at column 1)"), ("not stage", "'not' needs a condition, not text")],
+)
+def test_negating_text_is_a_compile_error(text: str, message: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sa.exc.SADeprecationWarning)
+        with pytest.raises(CompileError, match=re.escape(message)):
+            compile_expression(text, "opportunities", _graph())
 
 
 @functools.cache
