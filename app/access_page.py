@@ -66,7 +66,7 @@ def render() -> None:
             st.warning(str(exc), icon=":material/block:")
         else:
             allowed = [p for p in access.PERMISSIONS if access.can(person, p)]
-            st.success(f"{auth.plain(person.describe())} — may: {', '.join(allowed)}", icon=":material/person:")
+            st.success(f"{state.plain(person.describe())} — may: {', '.join(allowed)}", icon=":material/person:")
 
 
 def _editor(me: Principal, path: Path) -> None:

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import streamlit as st
 
+from app.text import plain
 from scorecard import access, config
 from scorecard.access import AccessDenied, AccessError, AccessPolicy, Principal
 
@@ -229,8 +230,3 @@ def identity_sidebar(principal: Principal, labels: Mapping[str, str]) -> None:
             f":material/person: {plain(principal.user_name)} · {access.ROLE_LABELS[principal.role]}{plain(scope)}"
         )
         st.button("Sign out", key="sign_out", on_click=st.logout, type="tertiary", icon=":material/logout:")
-
-
-def plain(text: str) -> str:
-    """Text from an identity provider or the access file shown as text, not markdown."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|~:$" else ch for ch in text)

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from app import auth
+from app.text import plain
 from scorecard import access, config, drivers, metric_tests, notes, preview, projection, readiness, spreadsheets
 from scorecard import filters as filter_checks
 from scorecard import periods as cal
@@ -63,40 +64,6 @@ OUTLOOK_WEEKS: Final = 40
 OWNER_BADGE: Final[Mapping[str, Colour]] = {"marketing": "violet", "sales": "blue", "both": "gray"}
 """Owner -> badge colour; never green, amber or red, which carry verdicts."""
 
-_MARKDOWN: Final = re.compile(
-    r"[\\`*\[\]<&$~|]"  # emphasis, code, links and images, HTML and entities, maths, strikethrough, tables
-    r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"  # emphasis with _ (trade_show is left alone)
-    r"|:(?=[A-Za-z])"  # :red[...] directives
-    r"|^\s*(?:[#>+=-]|\d+[.)])"  # headings, quotes, lists at the start
-)
-
-
-def plain(text: object) -> str:
-    """Text from data or from a visitor, escaped so Streamlit's markdown shows it as typed.
-
-    Captions, notices, headers, expander and button labels are markdown: an imported lead
-    source `![x](http://host/t.png)` would otherwise make every viewer's browser fetch it.
-    Every character that would start markdown is backslash-escaped (no links, images,
-    emphasis, HTML, maths, `:colour[...]`, autolinks, headings or lists), and line breaks
-    become spaces; plain words, "Region: EMEA" and trade_show read the same in the source.
-    Tables (st.dataframe), st.text and st.code show text as it is and need none of this.
-    """
-    flat = _MARKDOWN.sub(_escape, " ".join(str(text).splitlines()))
-    return _AUTOLINK.sub(lambda m: m.group(0)[:-1] + _WORD_JOINER + m.group(0)[-1], flat)
-
-
-_WORD_JOINER: Final = "\u2060"
-_AUTOLINK: Final = re.compile(r"(?i)(?:[a-z]://|www\.|\w@)")
-"""GFM links bare URLs, www. names and e-mail addresses after parsing, where a backslash no longer
-counts; an invisible word joiner inside `://`, `www.` and before `@` keeps them plain text."""
-
-
-def _escape(match: re.Match[str]) -> str:
-    found = match.group(0)
-    if found[-1] in ".)" and len(found) > 1:  # "1. item": escape the list marker's punctuation
-        return found[:-1] + "\\" + found[-1]
-    stripped = found.lstrip()
-    return found[: len(found) - len(stripped)] + "\\" + stripped
 
 
 def code(text: object) -> str:

@@ -72,8 +72,9 @@ def signed_in(dashboard_db: Path, access_file: Path) -> Runner:
 
 
 def texts(app: AppTest, kind: str) -> list[str]:
-    """Element texts as a reader sees them (markdown escapes removed)."""
-    return [str(e.value).replace("\\", "") for e in getattr(app, kind)]
+    """Element texts as a reader sees them (markdown escapes and the invisible word joiner that keeps
+    an address from becoming a link removed)."""
+    return [str(e.value).replace("\\", "").replace("\u2060", "") for e in getattr(app, kind)]
 
 
 def everything(app: AppTest) -> str:
