@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,8 +98,8 @@ def _ratio(num: float, den: float) -> float | None:
     return None if den == 0 or pd.isna(den) else float(num) / float(den)
 
 
-def _value(x: object) -> float | None:
-    return None if x is None or pd.isna(x) else float(x)  # type: ignore[call-overload]
+def _value(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
 
 
 def _span(periods: Sequence[Period]) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -129,8 +130,8 @@ def compute(tables: Tables, shown: Mapping[str, Sequence[Period]], filters: Filt
     touched_at = leads["id"].map(first_touch)
     deal_of = {c: leads["opportunity_id"].map(by_id[c]) for c in ("created_at", "closed_at", "is_won", "amount")}
     lead_region = leads["region"].fillna(leads["owner_rep_id"].map(rep_region))
-    lead_product = leads["product_id"].map(product_name).fillna(
-        leads["opportunity_id"].map(by_id["product_id"]).map(product_name)
+    lead_product = (
+        leads["product_id"].map(product_name).fillna(leads["opportunity_id"].map(by_id["product_id"]).map(product_name))
     )
     kept = _keep(pd.Series(True, index=leads.index), filters, lead_region, lead_product)
 
@@ -249,9 +250,7 @@ def compute(tables: Tables, shown: Mapping[str, Sequence[Period]], filters: Filt
     }
     for name, q in (("cycle_days_median", 0.5), ("cycle_days_p90", 0.9)):
         out[name] = {
-            p.first: (
-                Point(float(cycles.at[_key(p), q]), int(at(p, "won"))) if at(p, "won") else Point(None, 0)
-            )
+            p.first: (Point(float(cycles.at[_key(p), q]), int(at(p, "won"))) if at(p, "won") else Point(None, 0))
             for p in shown[name]
         }
     out["discount_depth"] = {
@@ -293,7 +292,10 @@ def compute(tables: Tables, shown: Mapping[str, Sequence[Period]], filters: Filt
          "conflicted": conflicted}
     )[rows]  # fmt: skip
     weekly = frame.groupby("week").agg(
-        deals=("sourced", "size"), sourced=("sourced", "sum"), amount=("amount", "sum"), conflicted=("conflicted", "sum")
+        deals=("sourced", "size"),
+        sourced=("sourced", "sum"),
+        amount=("amount", "sum"),
+        conflicted=("conflicted", "sum"),
     )
     out["marketing_sourced_pipeline"] = {
         p.first: Point(at(p, "amount"), int(at(p, "sourced"))) for p in shown["marketing_sourced_pipeline"]
