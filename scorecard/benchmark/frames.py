@@ -72,7 +72,7 @@ def load(conn: sa.Connection) -> Tables:
 def _week(ts: pd.Series) -> pd.Series:
     """The Monday starting each timestamp's week (UTC)."""
     days = ts.dt.normalize()
-    return days - pd.to_timedelta(days.dt.weekday, unit="D")
+    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
 
 
 def _days(end: pd.Series, start: pd.Series) -> pd.Series:
