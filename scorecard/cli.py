@@ -847,10 +847,10 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from scorecard.benchmark import run
+    from scorecard.benchmark.options import add_arguments
 
     p = sub.add_parser("bench", help="time the engine against hand-written SQL and pandas (see BENCHMARKS.md)")
-    run.add_arguments(p)
+    add_arguments(p)
     p.set_defaults(handler=_bench)
 
 
