@@ -39,6 +39,7 @@ lint: $(VENV)/.dev-installed
 
 ## bench: engine, dashboard, import and demo benchmarks on the 1M-lead demo (prints figures and ratios)
 bench: $(VENV)/.dev-installed
+	$(PY) -m scorecard bench --sizes 100000,1000000
 	$(PY) bench/engine_bench.py --leads 1000000 --skip-sqlite
 	$(PY) bench/dashboard_bench.py --db /tmp/scorecard-bench/demo-1000000.duckdb
 	$(PY) bench/import_bench.py

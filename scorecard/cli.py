@@ -858,6 +858,23 @@ def _add_send(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_send)
 
 
+# --- bench ------------------------------------------------------------------------
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from scorecard.benchmark import run
+
+    return run.cli(args)
+
+
+def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from scorecard.benchmark.options import add_arguments
+
+    p = sub.add_parser("bench", help="time the engine against hand-written SQL and pandas (see BENCHMARKS.md)")
+    add_arguments(p)
+    p.set_defaults(handler=_bench)
+
+
 REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_info,
@@ -874,6 +891,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_test,
     _add_note,
     _add_send,
+    _add_bench,
     register_import,
     register_map,
     register_export,
