@@ -32,6 +32,8 @@ if str(ROOT) not in sys.path:
 
 import sessions_bench as sessions  # noqa: E402
 
+from scorecard.benchmark.run import write  # noqa: E402
+
 PAGES = ("", "explore", "ranking", "lead-quality", "definitions", "data", "access")
 PRODUCTS = ("Brightline Platform", "Pipeline Analytics", "Forecast Studio", "Partner Hub", "Implementation Services")
 BEGIN, END = "<!-- bench:browser:begin -->", "<!-- bench:browser:end -->"
@@ -166,17 +168,6 @@ def report(db: str, leads: int, found: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def write(path: Path, text: str) -> None:
-    block = f"{BEGIN}\n{text}\n{END}"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip() + "\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
@@ -203,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(text)
     if args.write:
-        write(Path(args.write), text)
+        write(Path(args.write), text, BEGIN, END)
         print(f"\nwritten to {args.write}")
     return 0
 

@@ -298,13 +298,14 @@ def report(sizes: Sequence[Size], started: dt.datetime, load: tuple[float, float
     return "\n".join([*lines, "", *notes])
 
 
-def write(path: Path, text: str) -> None:
-    """Put `text` between the results markers of `path`, keeping everything around them."""
-    block = f"{BEGIN}\n{text}\n{END}"
+def write(path: Path, text: str, begin: str = BEGIN, end: str = END) -> None:
+    """Put `text` between the `begin` and `end` markers of `path`, keeping everything around them
+    (the markers and text are appended when the file has none yet)."""
+    block = f"{begin}\n{text}\n{end}"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        new = head + block + rest.split(end, 1)[1]
     else:
         new = (old.rstrip() + "\n\n" if old else "# Benchmarks\n\n") + block + "\n"
     path.write_text(new, encoding="utf-8")
