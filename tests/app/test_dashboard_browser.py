@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +27,9 @@ from urllib.parse import urlparse
 
 import pytest
 from dashboard_helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import sessions_bench  # noqa: E402  (its server stop is shared with the benchmarks)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -89,7 +91,7 @@ def serve(db_path: Path, log_path: Path) -> Iterator[str]:
             _wait_until_healthy(port, process, log_path)
             yield f"http://127.0.0.1:{port}"
         finally:
-            _stop(process)
+            sessions_bench.stop_server(process)
 
 
 @pytest.fixture(scope="module")
@@ -111,18 +113,6 @@ def _wait_until_healthy(port: int, process: subprocess.Popen[bytes], log_path: P
         except OSError:
             time.sleep(0.25)
     pytest.fail(f"streamlit did not become healthy in {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate the server (its own process group, started above) and wait for it."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
 
 
 def _settle(page: Any) -> None:

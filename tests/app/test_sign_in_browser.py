@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,9 @@ from typing import Any
 
 import pytest
 from dashboard_helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import sessions_bench  # noqa: E402  (its server stop is shared with the benchmarks)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -74,19 +76,8 @@ def _start(command: list[str], log_path: Path, env: dict[str, str], health: str)
                     return process
         except OSError:
             time.sleep(0.25)
-    _stop(process)
+    sessions_bench.stop_server(process)
     pytest.fail(f"{health} did not answer in 60 s:\n{log_path.read_text()[-3000:]}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -132,9 +123,9 @@ def servers(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         try:
             yield app
         finally:
-            _stop(streamlit)
+            sessions_bench.stop_server(streamlit)
     finally:
-        _stop(idp)
+        sessions_bench.stop_server(idp)
 
 
 def _settle(page: Any, drawn: str = "h1") -> None:
