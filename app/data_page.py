@@ -216,7 +216,7 @@ def _readiness_after_import(db: Database) -> None:
         return
     report = _readiness_of(db, catalog)
     ready, total = report.scorecard_counts()
-    missing = [m for m in report.metrics.values() if m.scorecard and not m.ready]
+    missing = report.scorecard_missing()
     st.markdown(f"**Your data supports {ready} of {total} scorecard metrics.**")
     if missing:
         with st.expander(f"What the other {len(missing)} need", expanded=True):

@@ -146,6 +146,10 @@ class Readiness:
         shown = [m for m in self.metrics.values() if m.scorecard]
         return sum(m.ready for m in shown), len(shown)
 
+    def scorecard_missing(self) -> list[MetricReadiness]:
+        """The scorecard's metrics the data does not support yet, in catalog order (each with its reasons)."""
+        return [m for m in self.metrics.values() if m.scorecard and not m.ready]
+
     def summary(self) -> str:
         ready, total = self.scorecard_counts()
         return f"your data supports {ready} of {total} scorecard metrics"

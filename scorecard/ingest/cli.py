@@ -158,11 +158,7 @@ def readiness_lines(db: Database, metrics: str | None) -> list[str]:
     except (CatalogError, OSError):
         return [f"metric readiness: {path} cannot be read; fix it, then run `python -m scorecard doctor`"]
     report = readiness.check(db, catalog)
-    lines = [report.summary()]
-    for metric in report.metrics.values():
-        if metric.scorecard and not metric.ready:
-            lines.append(f"  not yet: {metric.label}: {metric.reason}")
-    return lines
+    return [report.summary(), *(f"  not yet: {m.label}: {m.reason}" for m in report.scorecard_missing())]
 
 
 def register_import(sub: Subparsers[argparse.ArgumentParser]) -> None:
