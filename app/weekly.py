@@ -261,7 +261,7 @@ def _card(
         if any(v is not None for v in trend):
             # Drawn here rather than as st.metric's chart_data: a week without a value stays a gap.
             colour = charts.TONE_COLORS[tone] if tone != "none" else charts.ACCENT
-            marks = _noted_positions(row, found)
+            marks = views.noted_positions(row, found)
             st.altair_chart(charts.sparkline(trend, color=colour, notes=marks), width="stretch", height=56)
         facts = [
             views.target_text(row.target, row.format, row.direction, locale),
@@ -317,17 +317,6 @@ def _card_notes(row: ScorecardRow, found: Sequence[notes.Note]) -> None:
     if noted:
         weeks = ", ".join(w.split("-")[-1] for w in noted)
         st.caption(f":material/edit_note: Notes in the trend (violet marks): {weeks}")
-
-
-def _noted_positions(row: ScorecardRow, found: Sequence[notes.Note]) -> dict[int, str]:
-    """Positions in the card's trend of the weeks that carry a note on this metric or on the whole
-    week, each with its notes as plain text (a sparkline tooltip shows text, never markdown)."""
-    out: dict[int, str] = {}
-    for i, point in enumerate(row.trend):
-        here = [n for n in found if n.week == point.week and n.metric in (None, row.metric)]
-        if here:
-            out[i] = f"{point.week}: " + " | ".join(f"{n.text} ({n.author})" for n in here)
-    return out
 
 
 def _week_notes(ctx: state.Context, card: Scorecard, found: Sequence[notes.Note]) -> None:

@@ -25,7 +25,7 @@ from scorecard.formatting import DEFAULT_LOCALE, format_delta, format_value
 from scorecard.notes import Note
 from scorecard.report import SECTIONS
 from scorecard.scorecard import Scorecard, ScorecardRow
-from scorecard.views import change_tone, owners_text, short_names
+from scorecard.views import change_tone, noted_positions, owners_text, short_names
 
 # --- one palette ------------------------------------------------------------------------
 
@@ -614,13 +614,6 @@ NOTE_COLOR: Final = "#7c3aed"
 """Violet: a week that carries a note (never a verdict colour)."""
 
 
-def _noted_weeks(notes: Sequence[Note]) -> dict[str | None, set[str]]:
-    out: dict[str | None, set[str]] = {}
-    for note in notes:
-        out.setdefault(note.metric, set()).add(note.week)
-    return out
-
-
 def scorecard_figure(
     card: Scorecard,
     *,
@@ -639,7 +632,6 @@ def scorecard_figure(
     notes are listed under the table.
     """
     page_width = _PAGE_WIDTH + (_MOVED_WIDTH if movements else 0)
-    noted = _noted_weeks(notes)
     texts: list[dict[str, Any]] = []
     rings: list[dict[str, Any]] = []
     dots: list[dict[str, Any]] = []
@@ -697,8 +689,8 @@ def scorecard_figure(
                 )
             spark = _spark(row, _COLUMNS["trend"], y - 4)
             sparks += spark
-            weeks = noted.get(row.metric, set()) | noted.get(None, set())
-            rings += [p for p in spark if row.trend[p["i"]].week in weeks]
+            noted = noted_positions(row, notes)
+            rings += [p for p in spark if p["i"] in noted]
             movement = (movements or {}).get(row.metric)
             if movement is not None and movement.decomposed:
                 moved = drivers_line(movement, row.format)

@@ -568,6 +568,18 @@ def note_marks_frame(notes: Sequence[Note], periods: Sequence[cal.Period]) -> pd
     return pd.DataFrame(rows, columns=["start", "period", "text"])
 
 
+def noted_positions(row: ScorecardRow, notes: Sequence[Note]) -> dict[int, str]:
+    """Positions in a card's trend of the weeks that carry a note on its metric or on the whole week,
+    each with those notes as plain text ('2026-W45: Berlin trade show landed (ana)'): the marks on
+    the cards' sparklines and the rings on the one-page export."""
+    out: dict[int, str] = {}
+    for i, point in enumerate(row.trend):
+        here = [n for n in notes if n.week == point.week and n.metric in (None, row.metric)]
+        if here:
+            out[i] = f"{point.week}: " + " | ".join(f"{n.text} ({n.author})" for n in here)
+    return out
+
+
 def note_line(note: Note, catalog: Catalog | None = None) -> str:
     """'Win rate: Berlin trade show landed — ana, 30 Nov 09:12' (plain text)."""
     about = ""
