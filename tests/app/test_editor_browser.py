@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 from dashboard_helpers import ROOT
-from test_dashboard_browser import CHROMIUM, LAUNCH_ARGS, OUTPUT, _free_port, _settle, _stop, _wait_until_healthy
+from test_dashboard_browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    OUTPUT,
+    _free_port,
+    _settle,
+    _wait_until_healthy,
+    sessions_bench,
+)
 
 from scorecard.config import DEFAULT_METRICS
 from scorecard.history import History
@@ -42,7 +50,7 @@ def edited_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             _wait_until_healthy(port, process, log_path)
             yield f"http://127.0.0.1:{port}", catalog
         finally:
-            _stop(process)
+            sessions_bench.stop_server(process)
 
 
 def _card_text(page: object, label: str) -> str:
