@@ -532,7 +532,7 @@ def _periods_rows(periods: tuple[Period, ...], ahead_days: int) -> sa.CTE:
 
 
 @dataclass(frozen=True)
-class _Side:
+class Side:
     """One aggregate over one base table: a metric, or a side of a ratio."""
 
     table: str
@@ -594,9 +594,26 @@ class Compiler:
 
     # sides -------------------------------------------------------------------------------
     def _side_select(
-        self, side: _Side, query: Query, periods: sa.CTE, ctx: _Context
+        self, side: Side, query: Query, periods: sa.CTE, ctx: _Context
     ) -> tuple[sa.Select[Any], list[str]]:
         scope = Scope(ctx, side.table)
+        join_on, where = self._time_bounds(side, query, periods, scope)
+        if side.filter:
+            where.append(to_sql(ex.parse(side.filter), scope, condition=True))
+        dims = self._breakdown(query, scope, where)
+        numerator, n = self._aggregate(side, query, periods, scope)
+        statement = (
+            sa.select(periods.c.period, *dims, numerator.label("numerator"), n.label("n"))
+            .select_from(scope.selectable().join(periods, join_on))
+            .where(*where)
+            .group_by(periods.c.period, *[d.element for d in dims])  # type: ignore[attr-defined]
+        )
+        return statement, [f"d_{name}" for name in query.group_by]
+
+    def _time_bounds(
+        self, side: Side, query: Query, periods: sa.CTE, scope: Scope
+    ) -> tuple[ColumnElement[Any], list[ColumnElement[Any]]]:
+        """How a side's rows meet the periods (the join) and the whole span they may fall in (WHERE)."""
         time = parse_time(side.time)
         where: list[ColumnElement[Any]] = []
         first, last = query.periods[0], query.periods[-1]
@@ -621,61 +638,113 @@ class Compiler:
             first_day = first.last + dt.timedelta(days=1) if ahead else first.first
             last_day = last.last + dt.timedelta(days=time.ahead_days)
             where += [begin <= _literal(last_day), end >= _literal(first_day)]
-        if side.filter:
-            where.append(to_sql(ex.parse(side.filter), scope, condition=True))
-        dims: list[ColumnElement[Any]] = []
-        for name in query.group_by:
-            dims.append(self._dimension(name, scope).label(f"d_{name}"))
+        return join_on, where
+
+    def _breakdown(self, query: Query, scope: Scope, where: list[ColumnElement[Any]]) -> list[sa.Label[Any]]:
+        """The query's breakdown columns (d_<dim>) on a scope; its kept values are added to `where`."""
+        dims: list[sa.Label[Any]] = [self._dimension(name, scope).label(f"d_{name}") for name in query.group_by]
         for name, values in query.filters:
             where.append(self._dimension(name, scope).in_(list(values)))
+        return dims
 
+    def _aggregate(
+        self,
+        side: Side,
+        query: Query,
+        periods: sa.CTE,
+        scope: Scope,
+        when: ColumnElement[Any] | None = None,
+    ) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+        """A side's aggregate and its sample size (the rows behind it). With `when`, only over
+        the rows meeting it (CASE WHEN, so several sides can share one scan)."""
+        time = parse_time(side.time)
+        ahead = time.ahead_days > 0
         value = to_sql(ex.parse(side.value), scope) if side.value else None
         if time.kind == "spread" and value is not None:
+            span_first = periods.c.a_first if ahead else periods.c.p_first
+            span_last = periods.c.a_last if ahead else periods.c.p_last
             begin, end = to_sql(time.first, scope), to_sql(time.second, scope)  # type: ignore[arg-type]
             overlap = (
                 dialects.days_between(dialects.greatest(begin, span_first), dialects.least(end, span_last))
                 + 1
             )
             value = value * overlap / (dialects.days_between(begin, end) + 1)
+        if when is not None:
+            value = sa.case((when, value), else_=sa.null()) if value is not None else None
+        every: ColumnElement[Any] = (
+            sa.func.count() if when is None else sa.func.count(sa.case((when, sa.literal(1)), else_=sa.null()))
+        )
         # The sample is the rows behind the value: for an average or percentile, the rows
         # whose value is known (a lead never touched has no hours to first touch).
-        n = sa.func.count(value) if side.agg in ("average", "percentile") and value is not None else sa.func.count()
-        numerator: ColumnElement[Any]
+        n = sa.func.count(value) if side.agg in ("average", "percentile") and value is not None else every
         if side.agg == "count":
-            numerator = sa.func.count()
-        elif side.agg == "sum":
-            numerator = sa.func.sum(value)
-        elif side.agg == "average":
-            numerator = sa.func.avg(value)
-        elif side.agg == "percentile":
-            numerator = dialects.percentile(value, side.fraction)  # type: ignore[arg-type]
-        else:
-            entry = to_sql(time.first, scope)
-            happened = to_sql(ex.parse(side.event_time or ""), scope)
-            reached = sa.and_(
-                to_sql(ex.parse(side.event or ""), scope, condition=True),
-                happened >= entry,
-                dialects.days_between(entry, happened, ctx.zone) <= side.window_days,
-                *([happened < _literal(query.as_of)] if query.as_of else []),
-            )
-            numerator = sa.func.sum(sa.case((reached, value if value is not None else sa.literal(1)), else_=0))
-        selectable = scope.selectable().join(periods, join_on)
-        statement = (
-            sa.select(periods.c.period, *dims, numerator.label("numerator"), n.label("n"))
-            .select_from(selectable)
+            return every, n
+        if side.agg == "sum":
+            return sa.func.sum(value), n
+        if side.agg == "average":
+            return sa.func.avg(value), n
+        if side.agg == "percentile":
+            return dialects.percentile(value, side.fraction), n  # type: ignore[arg-type]
+        entry = to_sql(time.first, scope)
+        happened = to_sql(ex.parse(side.event_time or ""), scope)
+        reached = sa.and_(
+            *([when] if when is not None else []),
+            to_sql(ex.parse(side.event or ""), scope, condition=True),
+            happened >= entry,
+            dialects.days_between(entry, happened, scope.ctx.zone) <= side.window_days,
+            *([happened < _literal(query.as_of)] if query.as_of else []),
+        )
+        return sa.func.sum(sa.case((reached, value if value is not None else sa.literal(1)), else_=0)), n
+
+    def merged(self, sides: Sequence[Side], query: Query) -> sa.Select[Any]:
+        """Several sides over one base table, one time anchor and one set of periods, in one scan.
+
+        Columns: period, d_<dim>..., and per side i: r<i> (its rows), v<i> (its aggregate, as a
+        double or a count; a cohort's members reaching the event) and n<i> (its sample). A side's
+        period is absent where r<i> is 0, as it would be in the side's own statement. Raises
+        CompileError (NotApplicable) if a side cannot be compiled or the sides do not share a
+        table and time anchor."""
+        if not sides or len({(s.table, repr(s.time)) for s in sides}) != 1:
+            raise CompileError("merged sides must share one base table and time anchor")
+        ctx = self._context()
+        periods = _periods_cte(query, parse_time(sides[0].time).ahead_days)
+        scope = Scope(ctx, sides[0].table)
+        join_on, where = self._time_bounds(sides[0], query, periods, scope)
+        dims = self._breakdown(query, scope, where)
+        columns: list[ColumnElement[Any]] = []
+        conditions: list[ColumnElement[Any]] = []
+        every_row = False
+        try:
+            for i, side in enumerate(sides):
+                when = to_sql(ex.parse(side.filter), scope, condition=True) if side.filter else None
+                numerator, n = self._aggregate(side, query, periods, scope, when)
+                rows = sa.func.count() if when is None else sa.func.count(sa.case((when, 1), else_=sa.null()))
+                if side.agg != "count":
+                    numerator = sa.cast(numerator, sa.Double)
+                columns += [rows.label(f"r{i}"), numerator.label(f"v{i}"), n.label(f"n{i}")]
+                if when is None:
+                    every_row = True
+                else:
+                    conditions.append(when)
+        except _ToMany as crossing:
+            raise CompileError(f"{crossing.relation.name!r} is one-to-many from {crossing.relation.source}") from None
+        if not every_row:
+            where.append(sa.or_(*conditions))
+        return (
+            sa.select(periods.c.period, *dims, *columns)
+            .select_from(scope.selectable().join(periods, join_on))
             .where(*where)
             .group_by(periods.c.period, *[d.element for d in dims])  # type: ignore[attr-defined]
         )
-        return statement, [f"d_{name}" for name in query.group_by]
 
     # metrics -------------------------------------------------------------------------------
-    def sides(self, metric: MetricBase) -> list[_Side]:
+    def sides(self, metric: MetricBase) -> list[Side]:
         if isinstance(metric, AggregateMetric):
             agg = {"median": "percentile"}.get(metric.type, metric.type)
-            return [_Side(metric.of, agg, metric.time, metric.value, metric.filter, metric.fraction)]  # type: ignore[arg-type]
+            return [Side(metric.of, agg, metric.time, metric.value, metric.filter, metric.fraction)]  # type: ignore[arg-type]
         if isinstance(metric, CohortMetric):
             return [
-                _Side(
+                Side(
                     metric.of,
                     "cohort",
                     metric.time,
@@ -692,18 +761,18 @@ class Compiler:
         raise CompileError(f"metric {metric.name} of type {metric.type} is not one statement")  # type: ignore[attr-defined]
 
     @staticmethod
-    def _ahead_days(metric: MetricBase, sides: Sequence[_Side]) -> int:
+    def _ahead_days(metric: MetricBase, sides: Sequence[Side]) -> int:
         """The one `ahead_days` a statement's sides look ahead (0: none); sides may not differ."""
         found = {parse_time(side.time).ahead_days for side in sides} - {0}
         if len(found) > 1:
             raise CompileError(f"metric {metric.name}: both sides must look the same number of days ahead")
         return found.pop() if found else 0
 
-    def _measure_side(self, metric: RatioMetric, measure: Measure) -> _Side:
+    def _measure_side(self, metric: RatioMetric, measure: Measure) -> Side:
         time = measure.time or metric.time
         if time is None:
             raise CompileError(f"metric {metric.name}: give `time` on the metric or on each side")
-        return _Side(measure.table, measure.agg, time, measure.value, measure.filter)
+        return Side(measure.table, measure.agg, time, measure.value, measure.filter)
 
     def compile(self, metric: MetricBase, query: Query) -> sa.Select[Any]:
         """One SELECT: period, d_<dim>..., value, numerator, denominator, n."""

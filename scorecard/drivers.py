@@ -169,8 +169,7 @@ def decompose(
     """
     definition = catalog.metric(metric)
     before_p, after_p, query = compared_periods(catalog, definition, week, filters, window, data_end)
-    base = Query.build((before_p, after_p), filters=query.filter_map, as_of=query.as_of)
-    grouped = Query.build((before_p, after_p), group_by=(dimension,), filters=query.filter_map, as_of=query.as_of)
+    base, grouped = _pair_queries(before_p, after_p, query, dimension)
     empty = Movement(metric, dimension, before_p.label, after_p.label, None, None, "none")
 
     if dimension not in catalog.dimensions:
@@ -206,6 +205,13 @@ def decompose(
     if abs(out.residual()) > _TOLERANCE * max(1.0, abs(after), abs(before)):  # pragma: no cover - guarded above
         return _with(movement, reason=f"the {dimension} slices leave {out.residual():g} unexplained")
     return out
+
+
+def _pair_queries(before: cal.Period, after: cal.Period, query: Query, dimension: str) -> tuple[Query, Query]:
+    """The two statements a split reads: the pair of periods whole, and broken down by the dimension."""
+    base = Query.build((before, after), filters=query.filter_map, as_of=query.as_of)
+    grouped = Query.build((before, after), group_by=(dimension,), filters=query.filter_map, as_of=query.as_of)
+    return base, grouped
 
 
 def compared_periods(
@@ -448,12 +454,22 @@ def for_scorecard(
     window: str | None = None,
     data_end: dt.datetime | None = None,
 ) -> dict[str, dict[str, Movement]]:
-    """{metric: {dimension: Movement}} for the scorecard's metrics: one small statement per
-    metric (the ungrouped pair of periods, shared by every dimension) and one per dimension.
+    """{metric: {dimension: Movement}} for the scorecard's metrics: per metric the ungrouped pair
+    of periods (shared by every dimension) and one breakdown per dimension, the metrics that
+    share a table and time anchor read in one scan (`Runner.prefetch`).
     Pass the scorecard's `window` and `readiness.data_end` so each split explains its row's change."""
     runner = runner or Runner(db, catalog)
     out: dict[str, dict[str, Movement]] = {}
     with db.engine().connect() as conn:
+        wanted: list[tuple[str, Query]] = []
+        for metric in metrics:
+            before, after, query = compared_periods(catalog, catalog.metric(metric), week, filters, window, data_end)
+            for dim in dimensions:
+                base, grouped = _pair_queries(before, after, query, dim)
+                wanted.append((metric, base))
+                if dim in catalog.dimensions and runner.supports(metric, [*query.filter_map, dim]) is None:
+                    wanted.append((metric, grouped))
+        runner.prefetch(wanted, conn)  # the sides that share a table and time anchor, one scan each
         for metric in metrics:
             out[metric] = {
                 dim: decompose(runner, catalog, metric, week, dim, filters, conn, window=window, data_end=data_end)

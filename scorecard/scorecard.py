@@ -249,6 +249,11 @@ def build(
     ready = ready or readiness.check(db, catalog)
     rows = []
     with db.engine().connect() as conn:
+        runner.prefetch(
+            ((m.name, _row_query(catalog, m, week, kept, window, ready)[0]) for m in chosen
+             if not runner.supports(m.name, list(kept))),
+            conn,
+        )  # fmt: skip
         for metric in chosen:
             rows.append(_row(runner, catalog, metric, week, kept, conn, window, ready))
     return Scorecard(week, kept, tuple(rows), catalog.version, runner.statements_run, window=window, readiness=ready)
@@ -275,8 +280,7 @@ def _row(
     ready: Readiness,
 ) -> ScorecardRow:
     kind = window_of(metric, window)
-    count, unsettled = settled_count(catalog, metric, week, ready.data_end, window)
-    query = query_for(catalog, metric, week, filters, window, count)
+    query, unsettled = _row_query(catalog, metric, week, filters, window, ready)
     cohort_label = query.periods[-1].label if isinstance(metric, CohortMetric) else None
     thresholds = target_for(metric.target, week, filters)
     empty = ScorecardRow(
@@ -350,6 +354,20 @@ def _row(
         provisional=trend[-1].value if unsettled and settled else None,
         projection=projected,
     )
+
+
+def _row_query(
+    catalog: Catalog,
+    metric: MetricBase,
+    week: cal.Period,
+    filters: Mapping[str, Sequence[str]],
+    window: str | None,
+    ready: Readiness,
+) -> tuple[Query, int]:
+    """The query behind a row (its trend, with the still-settling windows) and how many of its
+    newest windows are provisional."""
+    count, unsettled = settled_count(catalog, metric, week, ready.data_end, window)
+    return query_for(catalog, metric, week, filters, window, count), unsettled
 
 
 def _projection(

@@ -41,12 +41,21 @@ def test_week_row_values(tiny_db: Database):
     # W03: L5 qualified Jan 12 09:00, first touched Jan 13 15:00 = 30 h (L7 never touched).
     assert speed.provisional == pytest.approx(30)
     assert "attainment_rank" not in [r.metric for r in card.rows]  # rankings are tables, not rows
-    # One statement per metric for all 12 weeks: 17 scorecard metrics that are not derived, plus the six
-    # components of the derived ones (pipeline_next_quarter, quota_next_quarter, campaign_spend,
-    # cost_of_sale_won, won_deals, margin_won), each computed once however many derived metrics use it,
-    # plus one projection each for the two 220-day cohort metrics (lead-to-close, revenue per lead).
+    # 17 scorecard metrics that are not derived, plus the six components of the derived ones
+    # (pipeline_next_quarter, quota_next_quarter, campaign_spend, cost_of_sale_won, won_deals,
+    # margin_won), each computed once however many derived metrics use it ...
     assert len([m for m in catalog.scorecard_metrics() if m.type != "derived"]) == 17  # type: ignore[attr-defined]
-    assert card.statements == 17 + 6 + 2
+    # ... read in merged scans, one per base table and time anchor that several of them share
+    # (Runner.prefetch): leads by created_at (leads created, the two lead cohorts), leads by
+    # mql_at (sales-accept rate's two sides, speed to lead, follow-up SLA, unworked leads, the
+    # MQL cohort), deals by created_at (marketing-sourced pipeline, channel conflict's two
+    # sides), deals by closed_at (win rate's two sides, bookings, cycle days median and p90,
+    # discount depth) and deals by their campaign's end (campaign won deals, cost of sale and
+    # margin of won deals): 5 statements; then one statement each for what shares its scan with
+    # nothing (calls per close, whose calls side is alone on activities; quota attainment;
+    # pipeline and quota next quarter; campaign cost): 5; plus one projection each for the two
+    # 220-day cohort metrics (lead-to-close, revenue per lead): 2.
+    assert card.statements == 5 + 5 + 2
     close = card.row("lead_to_close")
     # The cohort 4 weeks before W03 (2025-W51) is projected; the tiny data has no mature cohort to
     # project from, so there is no range, and a projection is never coloured.

@@ -1,0 +1,127 @@
+"""Merged scans (`Runner.prefetch`) give every metric exactly the frame its own statement gives.
+
+The expected frames come from each metric's own statement (`Runner.run` with nothing
+remembered), whose numbers the rest of the suite checks by hand on all three engines; here
+the same metrics are read the merged way on the demo data and compared number by number:
+the scorecard's queries (each row's trend, under no filter and under region + product, per
+window) and what moved's (the pair of weeks, whole and by region).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+
+from scorecard import demo, drivers, readiness
+from scorecard import scorecard as weekly
+from scorecard.catalog import Catalog, load_catalog
+from scorecard.compiler import Query
+from scorecard.config import DEFAULT_METRICS
+from scorecard.coverage import coverage
+from scorecard.db import Database
+from scorecard.definitions import RankMetric
+from scorecard.engine import Runner
+from tests.conftest import ENGINES, new_database
+
+TODAY = demo.dt.date(2026, 11, 30)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    with new_database(str(request.param), tmp_path_factory.mktemp("prefetch")) as db:
+        demo.build(db, leads=3_000, seed=11, today=TODAY)
+        yield db
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(DEFAULT_METRICS)
+
+
+def _queries(
+    db: Database, catalog: Catalog, filters: dict[str, list[str]], window: str | None
+) -> list[tuple[str, Query]]:
+    ready = readiness.check(db, catalog)
+    week = coverage(db, catalog).last_week
+    out = []
+    for metric in catalog.metrics.values():
+        if isinstance(metric, RankMetric):
+            continue
+        count, _ = weekly.settled_count(catalog, metric, week, ready.data_end, window)
+        query = weekly.query_for(catalog, metric, week, filters, window, count)
+        out.append((metric.name, query))
+        before, after, _ = drivers.compared_periods(catalog, metric, week, filters, window, ready.data_end)
+        base = Query.build((before, after), filters=query.filter_map, as_of=query.as_of)
+        grouped = Query.build((before, after), group_by=("region",), filters=query.filter_map, as_of=query.as_of)
+        out += [(metric.name, base), (metric.name, grouped)]
+    return out
+
+
+def _alone(db: Database, catalog: Catalog, name: str, query: Query) -> pd.DataFrame | None:
+    runner = Runner(db, catalog)
+    if runner.supports(name, [*query.filter_map, *query.group_by]):
+        return None
+    return runner.run(name, query)
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in frame.columns if c == "period" or c.startswith("d_")]
+    return frame.sort_values(keys, key=lambda s: s.astype(str), na_position="last").reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    ("filters", "window"),
+    [
+        ({}, None),
+        ({"region": ["EMEA"], "product": ["Pipeline Analytics"]}, None),
+        ({}, "4w"),
+        ({"region": ["NA"]}, "qtd"),
+    ],
+    ids=["unfiltered", "region+product", "4w", "na-qtd"],
+)
+def test_merged_scans_match_each_metrics_own_statement(
+    demo_db: Database, catalog: Catalog, filters: dict[str, list[str]], window: str | None
+) -> None:
+    wanted = [(n, q) for n, q in _queries(demo_db, catalog, filters, window)
+              if not Runner(demo_db, catalog).supports(n, [*q.filter_map, *q.group_by])]
+    merged = Runner(demo_db, catalog)
+    with demo_db.engine().connect() as conn:
+        merged.prefetch(wanted, conn)
+    remembered = set(merged._memo)
+    # Most of the catalog is read merged: far fewer statements than metrics and queries.
+    assert len(remembered) >= len(wanted) // 2, (len(remembered), len(wanted))
+    assert merged.statements_run < len(remembered) // 3, (merged.statements_run, len(remembered))
+    compared = 0
+    for name, query in remembered:  # the queries asked for, and the parts of derived metrics among them
+        expected = _alone(demo_db, catalog, name, query)
+        assert expected is not None
+        got = merged._memo[(name, query)]
+        assert list(got.columns) == list(expected.columns), name
+        assert list(got.dtypes) == list(expected.dtypes), name
+        got_s, expected_s = _sorted(got), _sorted(expected)
+        assert len(got_s) == len(expected_s), (name, query.group_by, got_s, expected_s)
+        pd.testing.assert_frame_equal(got_s, expected_s, check_exact=False, rtol=1e-9, atol=0, obj=name)
+        compared += 1
+    assert compared == len(remembered)
+
+
+def test_a_scorecard_reads_merged_and_gives_the_same_card(demo_db: Database, catalog: Catalog) -> None:
+    """The whole build, merged (the product path) against every row run alone."""
+    ready = readiness.check(demo_db, catalog)
+    week = coverage(demo_db, catalog).last_week
+    filters = {"region": ["EMEA"]}
+    card = weekly.build(demo_db, catalog, week, filters, ready=ready)
+    single = Runner(demo_db, catalog)
+    single.prefetch = lambda wanted, conn: None  # type: ignore[method-assign]  # each row its own statement
+    alone = weekly.build(demo_db, catalog, week, filters, ready=ready, runner=single)
+    assert card.statements < alone.statements
+    for row, other in zip(card.rows, alone.rows, strict=True):
+        assert row.metric == other.metric
+        assert [p.n for p in row.trend] == [p.n for p in other.trend], row.metric
+        for mine, theirs in zip(row.trend, other.trend, strict=True):
+            assert (mine.value is None) == (theirs.value is None), (row.metric, mine, theirs)
+            if mine.value is not None:
+                assert mine.value == pytest.approx(theirs.value, rel=1e-9), (row.metric, mine, theirs)
+        assert (row.status, row.flags, row.reason) == (other.status, other.flags, other.reason), row.metric
