@@ -487,6 +487,9 @@ def for_card(
 ) -> dict[str, dict[str, Movement]]:
     """What moved each row of a built scorecard: the same week, filters, window and settled periods."""
     data_end = card.readiness.data_end if card.readiness is not None else None
+    if runner is None:
+        runner = Runner(db, catalog)
+        runner.remember(card.frames)  # each row's two weeks are in its trend: no second statement for them
     return for_scorecard(
         db, catalog, card.week, [r.metric for r in card.rows], dimensions, card.filters, runner,
         window=card.window, data_end=data_end,

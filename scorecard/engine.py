@@ -60,6 +60,10 @@ class Runner:
         key = (name, query)
         if key in self._memo:
             return self._memo[key]
+        within = self._within(name, query)
+        if within is not None:
+            self._memo[key] = within
+            return within
         metric = self.catalog.metric(name)
         if conn is None:
             with self.db.engine().connect() as own:
@@ -68,6 +72,33 @@ class Runner:
             frame = self._run(metric, query, conn)
         self._memo[key] = frame
         return frame
+
+    def remembered(self) -> dict[tuple[str, Query], pd.DataFrame]:
+        """The results computed so far, by (metric, query): to seed another Runner (`remember`)."""
+        return dict(self._memo)
+
+    def remember(self, frames: Mapping[tuple[str, Query], pd.DataFrame]) -> None:
+        """Take results computed before (by a Runner on the same data and catalog) as known."""
+        self._memo.update(frames)
+
+    def _within(self, name: str, query: Query) -> pd.DataFrame | None:
+        """A remembered result whose periods include every one of `query`'s, cut down to them.
+
+        Only without a breakdown: a period's value does not depend on the other periods of the
+        statement, but a breakdown's zero rows (counts and sums) are completed over the values
+        seen in all of them."""
+        if query.group_by:
+            return None
+        wanted = set(query.periods)
+        for (other_name, other), frame in self._memo.items():
+            if (
+                other_name == name
+                and (other.group_by, other.filters, other.as_of) == (query.group_by, query.filters, query.as_of)
+                and wanted <= set(other.periods)
+            ):
+                firsts = {p.first for p in query.periods}
+                return frame[frame["period"].isin(firsts)].reset_index(drop=True)
+        return None
 
     def prefetch(self, wanted: Iterable[tuple[str, Query]], conn: sa.Connection) -> None:
         """Compute many metrics at once, so that `run` finds them remembered.
@@ -88,6 +119,8 @@ class Runner:
 
         def add(name: str, query: Query) -> None:
             if (name, query) in self._memo or (name, query) in seen or not query.periods:
+                return
+            if self._within(name, query) is not None:
                 return
             seen.add((name, query))
             metric = self.catalog.metrics.get(name)

@@ -141,6 +141,8 @@ class Scorecard:
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     window: str | None = None
     readiness: Readiness | None = None
+    frames: Mapping[tuple[str, Query], pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    """The metric frames the card was built from (Runner results), so what moved reuses its totals."""
 
     def row(self, metric: str) -> ScorecardRow:
         return next(r for r in self.rows if r.metric == metric)
@@ -256,7 +258,10 @@ def build(
         )  # fmt: skip
         for metric in chosen:
             rows.append(_row(runner, catalog, metric, week, kept, conn, window, ready))
-    return Scorecard(week, kept, tuple(rows), catalog.version, runner.statements_run, window=window, readiness=ready)
+    return Scorecard(
+        week, kept, tuple(rows), catalog.version, runner.statements_run, window=window, readiness=ready,
+        frames=runner.remembered(),
+    )  # fmt: skip
 
 
 def sample_noun(catalog: Catalog, metric: MetricBase) -> str:

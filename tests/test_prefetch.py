@@ -125,3 +125,45 @@ def test_a_scorecard_reads_merged_and_gives_the_same_card(demo_db: Database, cat
             if mine.value is not None:
                 assert mine.value == pytest.approx(theirs.value, rel=1e-9), (row.metric, mine, theirs)
         assert (row.status, row.flags, row.reason) == (other.status, other.flags, other.reason), row.metric
+
+
+def test_what_moved_from_the_cards_frames_matches_reading_everything_alone(
+    demo_db: Database, catalog: Catalog
+) -> None:
+    """What moved reuses the card's trends for each row's two weeks and reads its breakdowns
+    merged; the movements are those of a Runner that reads every statement alone."""
+    ready = readiness.check(demo_db, catalog)
+    week = coverage(demo_db, catalog).last_week
+    card = weekly.build(demo_db, catalog, week, {"product": ["Pipeline Analytics"]}, ready=ready)
+    assert card.frames, "the card keeps the frames it was built from"
+    reused = Runner(demo_db, catalog)
+    reused.remember(card.frames)
+    fast = drivers.for_card(demo_db, catalog, card, ["region", "source"], runner=reused)
+    single = Runner(demo_db, catalog)
+    single.prefetch = lambda wanted, conn: None  # type: ignore[method-assign]
+    slow = drivers.for_card(demo_db, catalog, card, ["region", "source"], runner=single)
+    assert reused.statements_run < single.statements_run / 3, (reused.statements_run, single.statements_run)
+    decomposed = 0
+    for metric, by_dimension in slow.items():
+        for dimension, expected in by_dimension.items():
+            got = fast[metric][dimension]
+            assert (got.method, got.reason) == (expected.method, expected.reason), (metric, dimension)
+            assert _close([got.before, got.after], [expected.before, expected.after]), (metric, dimension)
+            assert [(s.value, s.status, s.n_before, s.n_after) for s in got.slices] == [
+                (s.value, s.status, s.n_before, s.n_after) for s in expected.slices
+            ], (metric, dimension)
+            for mine, theirs in zip(got.slices, expected.slices, strict=True):
+                numbers = ("before", "after", "weight_before", "weight_after", "mix", "rate", "total")
+                assert _close([getattr(mine, f) for f in numbers], [getattr(theirs, f) for f in numbers]), (
+                    metric, dimension, mine, theirs
+                )
+            decomposed += bool(expected.slices)
+    assert decomposed >= 10, decomposed
+
+
+def _close(got: list[float | None], expected: list[float | None]) -> bool:
+    """Equal to a relative 1e-9, None only where None is expected."""
+    return all(
+        (a is None and b is None) or (a is not None and b is not None and a == pytest.approx(b, rel=1e-9, abs=1e-12))
+        for a, b in zip(got, expected, strict=True)
+    )
