@@ -3,7 +3,9 @@
     python bench/browser_bench.py --db /tmp/scorecard-bench/demo-1000000.duckdb [--write BENCHMARKS.md]
 
 Starts its own server (bench/sessions_bench.py's), then times, from the click or the address
-until the app's script has finished (`data-test-script-state='notRunning'`):
+until the app's script has finished (`data-test-script-state='notRunning'`; after a click, the
+end of the run that click started, watched from inside the page so no run is missed between
+two polls):
 1. the first visit to each page, each in a new browser session: once right after the server
    starts (nothing cached anywhere), once more in new sessions (the server has seen the page);
 2. on the weekly scorecard, 20 filter changes in the sidebar's product filter, each one click,
@@ -97,6 +99,7 @@ async def filter_changes(browser: object, url: str, count: int) -> tuple[list[fl
 
     async def click(index: int) -> float:
         product = PRODUCTS[index]
+        await sessions.arm(page)
         started = time.perf_counter()
         await _toggle(page, product, product in chosen)
         await sessions._settle(page)

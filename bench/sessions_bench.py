@@ -72,10 +72,35 @@ class Result:
         )
 
 
+# Watches the app's script state from inside the page: a run that starts and ends between two
+# polls is still seen, and nothing waits for a start that already happened.
+_ARM = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (window.__scorecardWatch) window.__scorecardWatch.disconnect();
+  window.__scorecardRan = false;
+  let started = false;
+  window.__scorecardWatch = new MutationObserver(() => {
+    const running = app.getAttribute('data-test-script-state') === 'running';
+    if (running) started = true;
+    else if (started) window.__scorecardRan = true;
+  });
+  window.__scorecardWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+async def arm(page: object) -> None:
+    """Call before a click: `_settle` then waits for the run that click starts to finish."""
+    await page.evaluate(_ARM)  # type: ignore[attr-defined]
+
+
 async def _settle(page: object, after_click: bool = True) -> None:
-    if after_click:  # a run may finish before it is seen starting; then the wait below returns at once
-        with contextlib.suppress(Exception):  # playwright's timeout: the run was quicker than the poll
-            await page.wait_for_selector(RUNNING, timeout=1_500)  # type: ignore[attr-defined]
+    if after_click:
+        armed = await page.evaluate("() => window.__scorecardRan !== undefined")  # type: ignore[attr-defined]
+        if armed:
+            await page.wait_for_function("() => window.__scorecardRan === true", timeout=120_000)  # type: ignore[attr-defined]
+        else:  # not armed: a run may finish before it is seen starting; then the wait below returns at once
+            with contextlib.suppress(Exception):  # playwright's timeout: the run was quicker than the poll
+                await page.wait_for_selector(RUNNING, timeout=1_500)  # type: ignore[attr-defined]
     await page.wait_for_selector(READY, timeout=120_000)  # type: ignore[attr-defined]
 
 
@@ -103,6 +128,7 @@ async def _session(browser: object, url: str, rounds: int, index: int, result: R
         await _settle(page, after_click=False)
         sidebar = page.get_by_test_id("stSidebar")
         for step in range(rounds):
+            await arm(page)
             started = time.perf_counter()
             if step % 4 == 3:
                 await page.locator(".st-key-clear_filters button").click()
