@@ -33,7 +33,14 @@ def render() -> None:
         )
     read = auth.policy_state()
     st.markdown(f"Access file: `{read.path}`")
-    if read.policy is None:
+    if read.policy is None and me.mode == "local" and not read.path.exists():
+        # Nothing is broken: a machine serving only itself needs no access file until sign-in is set up.
+        st.info(
+            "There is no access file yet. Write one below before you configure sign-in: until then only "
+            "this machine is served.",
+            icon=":material/info:",
+        )
+    elif read.policy is None:
         st.error(
             "The access file cannot be used, so nobody can sign in:\n\n"
             + "\n".join(f"- `{problem}`" for problem in read.problems[:50]),

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import altair as alt
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app import definitions, state
 from scorecard import charts, drivers, notes, spreadsheets, views
@@ -92,12 +93,9 @@ def render() -> None:
     card = state.guarded(state.scorecard_of, ctx, week, filters, chosen_window)
     if card is None:
         return
-    movements = state.guarded(state.movements_of, ctx, card, by) or {}
     trend_weeks = cal.weeks_ending(ctx.catalog.calendar, week, TREND_WEEKS)
     found = state.notes_of(ctx, trend_weeks)
     scope = views.filters_text(filters, ctx.catalog)
-    with downloads:
-        _downloads(card, scope, movements, found, ctx.catalog.locale)
     st.caption(
         f"Filters: {state.plain(scope)} · green, amber and red only where the data can support a verdict; "
         "grey cards say why not"
@@ -112,10 +110,20 @@ def render() -> None:
         return
     _readiness_notice(card)
     _thin_slice_notice(card, window)
+    # The cards first, each with a place for its "what moved" line: what moved reads every
+    # metric again by the chosen dimension, so it is filled in once the cards are on screen.
+    moved_slots: dict[str, DeltaGenerator] = {}
     for section, title in SECTIONS.items():
         rows = [r for r in card.rows if r.section == section]
         if rows:
-            _section(title, SECTION_NOTES.get(section, ""), rows, ctx, week, filters, movements, found)
+            moved_slots.update(_section(title, SECTION_NOTES.get(section, ""), rows, ctx, week, filters, found))
+    movements = state.guarded(state.movements_of, ctx, card, by) or {}
+    for row in card.rows:
+        if row.metric in moved_slots:
+            with moved_slots[row.metric].container(gap="small"):
+                _moved(row, ctx, movements.get(row.metric))
+    with downloads:
+        _downloads(card, scope, movements, found, ctx.catalog.locale)
 
 
 OWN_WINDOW = "own"
@@ -202,18 +210,20 @@ def _section(
     ctx: state.Context,
     week: cal.Period,
     filters: Mapping[str, Sequence[str]],
-    movements: Mapping[str, drivers.Movement],
     found: Sequence[notes.Note],
-) -> None:
+) -> dict[str, DeltaGenerator]:
+    """The section's cards; returns each card's place for its "what moved" line."""
     st.subheader(title, divider="gray")
     if note:
         st.caption(note)
     per_row = cards_per_row(len(rows))
+    slots = {}
     for start in range(0, len(rows), per_row):
         columns = st.columns(per_row)
         for column, row in zip(columns, rows[start : start + per_row], strict=False):
             with column:
-                _card(row, ctx, week, filters, movements.get(row.metric), found)
+                slots[row.metric] = _card(row, ctx, week, filters, found)
+    return slots
 
 
 def cards_per_row(count: int) -> int:
@@ -227,9 +237,9 @@ def _card(
     ctx: state.Context,
     week: cal.Period,
     filters: Mapping[str, Sequence[str]],
-    movement: drivers.Movement | None,
     found: Sequence[notes.Note],
-) -> None:
+) -> DeltaGenerator:
+    """One metric's card; returns the place for its "what moved" line (filled by the caller)."""
     metric = ctx.catalog.metrics.get(row.metric)
     with st.container(border=True, height="stretch", gap="small"):
         owners = views.owners_text(row.owners)
@@ -262,7 +272,7 @@ def _card(
             # Drawn here rather than as st.metric's chart_data: a week without a value stays a gap.
             colour = charts.TONE_COLORS[tone] if tone != "none" else charts.ACCENT
             marks = views.noted_positions(row, found)
-            st.altair_chart(charts.sparkline(trend, color=colour, notes=marks), width="stretch", height=56)
+            st.vega_lite_chart(spec=charts.sparkline(trend, color=colour, notes=marks), width="stretch", height=56)
         facts = [
             views.target_text(row.target, row.format, row.direction, locale),
             f"cohort of {row.cohort}" if row.cohort else "",
@@ -288,8 +298,9 @@ def _card(
             )
         if not row.judgeable and row.reason:
             st.caption(f":material/block: Not judged: {state.plain(row.reason.removeprefix('not judged: '))}.")
-        _moved(row, ctx, movement)
+        slot = st.empty()
         _card_notes(row, found)
+    return slot
 
 
 def _moved(row: ScorecardRow, ctx: state.Context, movement: drivers.Movement | None) -> None:

@@ -78,11 +78,11 @@ _ARM = """() => {
   const app = document.querySelector("[data-testid='stApp']");
   if (window.__scorecardWatch) window.__scorecardWatch.disconnect();
   window.__scorecardRan = false;
-  let started = false;
+  window.__scorecardStarted = false;
   window.__scorecardWatch = new MutationObserver(() => {
     const running = app.getAttribute('data-test-script-state') === 'running';
-    if (running) started = true;
-    else if (started) window.__scorecardRan = true;
+    if (running) window.__scorecardStarted = true;
+    else if (window.__scorecardStarted) window.__scorecardRan = true;
   });
   window.__scorecardWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
@@ -93,15 +93,24 @@ async def arm(page: object) -> None:
     await page.evaluate(_ARM)  # type: ignore[attr-defined]
 
 
-async def _settle(page: object, after_click: bool = True) -> None:
+async def _settle(page: object, after_click: bool = True) -> bool:
+    """Wait until the app's script is idle; after an armed click, until the run it started has
+    finished. False if the armed click started no run (it changed nothing)."""
+    ran = True
     if after_click:
         armed = await page.evaluate("() => window.__scorecardRan !== undefined")  # type: ignore[attr-defined]
         if armed:
-            await page.wait_for_function("() => window.__scorecardRan === true", timeout=120_000)  # type: ignore[attr-defined]
+            try:  # a click that changes nothing (an option already chosen) starts no run
+                await page.wait_for_function("() => window.__scorecardStarted", timeout=1_500)  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - playwright's timeout: no run started
+                ran = False
+            else:
+                await page.wait_for_function("() => window.__scorecardRan", timeout=120_000)  # type: ignore[attr-defined]
         else:  # not armed: a run may finish before it is seen starting; then the wait below returns at once
             with contextlib.suppress(Exception):  # playwright's timeout: the run was quicker than the poll
                 await page.wait_for_selector(RUNNING, timeout=1_500)  # type: ignore[attr-defined]
     await page.wait_for_selector(READY, timeout=120_000)  # type: ignore[attr-defined]
+    return ran
 
 
 async def _problems(page: object) -> list[str]:
@@ -139,8 +148,8 @@ async def _session(browser: object, url: str, rounds: int, index: int, result: R
                 if await option.count():
                     await option.click()
                 await page.keyboard.press("Escape")
-            await _settle(page)
-            result.redraws.append(time.perf_counter() - started)
+            if await _settle(page):  # a pick that changed nothing (the region already chosen) is not timed
+                result.redraws.append(time.perf_counter() - started)
             result.errors += [f"session {index}, change {step}: {p}" for p in await _problems(page)]
             if step == rounds // 2:
                 halfway.set()

@@ -116,6 +116,10 @@ def test_local_mode_says_so_on_every_page_and_grants_everything(monkeypatch: pyt
         notice = [c for c in texts(app.sidebar, "caption") if "Local single-user mode" in c]
         assert notice and "this machine only" in notice[0] and "`localhost`" in notice[0], page
     assert "Access" in page_titles(app)
+    # The Access page (the last one): with no access file, nothing is wrong in local mode.
+    assert not (ROOT / "access.yaml").exists()
+    assert not texts(app, "error"), texts(app, "error")
+    assert any("There is no access file yet" in t for t in texts(app, "info")), texts(app, "info")
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def test_trend_chart_leaves_a_gap_where_a_week_has_no_value() -> None:
 
 
 def test_sparkline_breaks_at_missing_weeks_and_dots_a_lone_week() -> None:
-    spec = charts.sparkline([1.0, 2.0, None, 3.0, None, 4.0, 5.0], color=charts.BAD).to_dict()
+    spec = charts.sparkline([1.0, 2.0, None, 3.0, None, 4.0, 5.0], color=charts.BAD)
     line, dots = spec["layer"]
     assert line["mark"]["invalid"] == "break-paths-filter-domains" and line["mark"]["color"] == charts.BAD
     data = rows_of(spec, line)

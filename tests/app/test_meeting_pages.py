@@ -117,9 +117,9 @@ def test_card_sparklines_mark_weeks_with_notes(own_db: Path, open_page: PageRunn
 
 
 def test_sparkline_draws_a_rule_at_each_noted_week() -> None:
-    chart = charts.sparkline([1.0, None, 3.0, 4.0], notes={1: "2026-W02: Berlin (ana)"}).to_dict()
+    chart = charts.sparkline([1.0, None, 3.0, 4.0], notes={1: "2026-W02: Berlin (ana)"})
     rules = [layer for layer in chart["layer"] if layer["mark"]["type"] == "rule"]
     assert len(rules) == 1 and rules[0]["mark"]["color"] == charts.NOTE_COLOR
     data = chart["datasets"][rules[0]["data"]["name"]]
     assert data == [{"i": 1, "text": "2026-W02: Berlin (ana)"}]
-    assert not [layer for layer in charts.sparkline([1.0, 2.0]).to_dict()["layer"] if layer["mark"]["type"] == "rule"]
+    assert not [layer for layer in charts.sparkline([1.0, 2.0])["layer"] if layer["mark"]["type"] == "rule"]
