@@ -151,8 +151,12 @@ class Runner:
                 continue  # a scan of its own: the metric's own statement is as good, and is what it shows
             try:
                 statement = compiler.merged(group.sides, group.query())
+            except CompileError:
+                continue
+            try:
                 group.rows = [dict(r) for r in conn.execute(statement).mappings().all()]
-            except (CompileError, sa.exc.DBAPIError):
+            except sa.exc.DBAPIError:
+                conn.rollback()  # PostgreSQL refuses every later statement of a failed transaction
                 continue
             self.statements_run += 1
         for plan in plans:

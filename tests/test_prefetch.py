@@ -167,3 +167,59 @@ def _close(got: list[float | None], expected: list[float | None]) -> bool:
         (a is None and b is None) or (a is not None and b is not None and a == pytest.approx(b, rel=1e-9, abs=1e-12))
         for a, b in zip(got, expected, strict=True)
     )
+
+
+EXTRA = """
+  - name: leads_with_a_source
+    label: Leads with a source
+    description: Leads created that name their source.
+    owner: marketing
+    type: count
+    of: leads
+    filter: "source is not null"
+    time: created_at
+    format: count
+    direction: higher_is_better
+  - name: leads_refused_by_the_database
+    label: Leads refused by the database
+    description: A filter that compiles but that the database refuses to run (text compared with a number).
+    owner: marketing
+    type: count
+    of: leads
+    filter: "source = 1"
+    time: created_at
+    format: count
+    direction: higher_is_better
+"""
+
+
+def test_a_statement_the_database_refuses_changes_no_other_metric(any_db: Database) -> None:
+    """A merged scan the database refuses is dropped: every metric then gets exactly what its own
+    statement gives, a value or the database's refusal (PostgreSQL included, whose transaction
+    the refusal would otherwise poison)."""
+    from scorecard import periods
+    from scorecard.catalog import check_text
+    from scorecard.engine import MetricError
+    from tests.fixtures import tiny
+
+    catalog, issues = check_text(DEFAULT_METRICS.read_text() + EXTRA, "m.yaml")
+    assert catalog is not None, issues
+    tiny.load(any_db)
+    w03 = periods.parse_week(catalog.calendar, "2026-W03")
+    query = Query.build(periods.weeks_ending(catalog.calendar, w03, 2))
+    names = ["leads_created", "leads_with_a_source", "leads_refused_by_the_database", "lead_to_close"]
+
+    def outcome(runner: Runner, name: str) -> object:
+        try:
+            return runner.run(name, query)[["period", "value", "n"]].to_dict("records")
+        except MetricError as exc:
+            return f"refused: {str(exc).split(':')[0]}"
+
+    merged = Runner(any_db, catalog)
+    with any_db.engine().connect() as conn:
+        merged.prefetch([(n, query) for n in names], conn)
+        got = {n: outcome(merged, n) for n in names}
+    alone = {n: outcome(Runner(any_db, catalog), n) for n in names}
+    assert got == alone
+    # tiny (tests/fixtures/tiny.py): L1..L4 created Jan 5-8 (W02), L5..L7 Jan 12-14 (W03), each with a source
+    assert [r["value"] for r in got["leads_with_a_source"]] == [4.0, 3.0]  # type: ignore[union-attr]
