@@ -132,7 +132,9 @@ def details(catalog: Catalog, name: str, query: Query, first_dialect: str = "duc
     st.caption(
         f"For the {len(query.periods)} weeks ending {query.periods[-1].label}"
         + (f", filtered to {views.filters_text(query.filter_map, catalog)}" if query.filters else "")
-        + ". Each metric is one statement; a derived metric combines the values of its components' statements."
+        + ". Each metric is one statement; a derived metric combines the values of its components' statements. "
+        "The weekly scorecard reads metrics that share a table and a date in one combined scan, with the "
+        "same numbers as these statements give."
     )
     ordered = [first_dialect, *[d for d in DIALECTS if d != first_dialect]]
     for tab, dialect in zip(st.tabs([_dialect_title(d) for d in ordered]), ordered, strict=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Final
 
@@ -24,6 +25,29 @@ def max_upload_bytes() -> int:
     raw = os.environ.get(UPLOAD_ENV, "")
     megabytes = int(raw) if raw.strip().isdigit() and int(raw) > 0 else DEFAULT_MAX_UPLOAD_MB
     return megabytes * 1024 * 1024
+
+
+DUCKDB_MEMORY_ENV: Final = "SCORECARD_DUCKDB_MEMORY"
+DEFAULT_DUCKDB_MEMORY: Final = "1.5GB"
+"""DuckDB's memory limit while reading. At 10M leads the weekly scorecard peaked at 2.5 GiB
+without a limit and at 1.7 GiB with this one, equally fast (BENCHMARKS.md)."""
+_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
+
+
+def duckdb_memory_limit() -> str | None:
+    """How much memory DuckDB may use for a read (it spills to disk beyond it):
+    $SCORECARD_DUCKDB_MEMORY (a size such as 4GB or 800MB; `none` for DuckDB's own default,
+    80% of RAM), else 1.5GB. Raises ValueError, naming the variable, for anything else."""
+    raw = os.environ.get(DUCKDB_MEMORY_ENV, "").strip()
+    if raw.lower() == "none":
+        return None
+    if not raw:
+        return DEFAULT_DUCKDB_MEMORY
+    if not _SIZE.match(raw):
+        raise ValueError(
+            f"${DUCKDB_MEMORY_ENV}={raw!r} is not a size: give one such as 1.5GB or 800MB, or none for DuckDB's default"
+        )
+    return raw
 
 
 def database_target(flag: str | None = None) -> str:

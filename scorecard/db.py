@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import registry
 from sqlalchemy.pool import NullPool
 
-from scorecard import model
+from scorecard import config, model
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
@@ -364,7 +364,18 @@ def _create_engine(url: sa.URL, read_only: bool) -> sa.Engine:
             url = url.set(drivername="duckdb+scorecard")
         path = _file_of(url)
         if path is not None and read_only:
-            return sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
+            try:
+                limit = config.duckdb_memory_limit()
+            except ValueError as exc:
+                raise DatabaseError(str(exc)) from None
+            engine = sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
+            if limit is not None:
+
+                @sa.event.listens_for(engine, "connect")
+                def _limit_memory(dbapi_conn: Any, _record: Any) -> None:
+                    dbapi_conn.execute(f"SET memory_limit = '{limit}'")  # checked by config: a size, no quotes
+
+            return engine
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             return sa.create_engine(url, poolclass=NullPool)

@@ -1,8 +1,9 @@
 """Run compiled metrics against a database and return small, finished frames.
 
 Every metric is one statement aggregated in the database; derived metrics combine the
-finished per-period values of the metrics they name. Frames have the columns
-period (date), d_<dimension>..., value, numerator, denominator, n.
+finished per-period values of the metrics they name. Many metrics wanted at once can be
+read in merged scans first (`Runner.prefetch`), with the same numbers. Frames have the
+columns period (date), d_<dimension>..., value, numerator, denominator, n.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class Runner:
         The sides of counts, sums, averages, percentiles, ratios and cohorts that share a base table, a
         time anchor, a breakdown, filters and an as-of instant are read in one scan
         (`Compiler.merged`), over the union of their periods, instead of one statement per
-        metric: a scorecard's 25 statements become about ten. Each metric's numbers are the
+        metric: a scorecard's 25 statements become 12. Each metric's numbers are the
         ones its own statement gives (tests/test_prefetch.py compares every metric both ways on
         every engine). Whatever cannot be merged (rankings, a side that does not
         compile, a statement the database refuses) is left to `run`, which computes it alone
