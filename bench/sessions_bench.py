@@ -50,6 +50,8 @@ class Result:
     errors: list[str] = field(default_factory=list)
     saw_import: int = 0
     import_seconds: float | None = None
+    unchanged: int = 0
+    """Picks that changed nothing (the region was already chosen): no run, not timed."""
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.redraws)
@@ -72,19 +74,24 @@ class Result:
         )
 
 
-# Watches the app's script state from inside the page: a run that starts and ends between two
-# polls is still seen, and nothing waits for a start that already happened.
+# Watches the app's script state from inside the page, from just before a click: a run that
+# starts and ends between two polls is still seen, and nothing waits for a start that already
+# happened. A run whose start and end React renders at once is not seen: after 1.5 s without a
+# start, the wait falls back to the app being idle (at worst, 1.5 s too long).
 _ARM = """() => {
-  const app = document.querySelector("[data-testid='stApp']");
   if (window.__scorecardWatch) window.__scorecardWatch.disconnect();
   window.__scorecardRan = false;
   window.__scorecardStarted = false;
-  window.__scorecardWatch = new MutationObserver(() => {
-    const running = app.getAttribute('data-test-script-state') === 'running';
+  const look = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    const running = app !== null && app.getAttribute('data-test-script-state') === 'running';
     if (running) window.__scorecardStarted = true;
-    else if (window.__scorecardStarted) window.__scorecardRan = true;
-  });
-  window.__scorecardWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    else if (window.__scorecardStarted && app !== null) window.__scorecardRan = true;
+  };
+  // The whole document: the app's root element may be replaced while a session runs.
+  window.__scorecardWatch = new MutationObserver(look);
+  window.__scorecardWatch.observe(document, {attributes: true, childList: true, subtree: true,
+                                             attributeFilter: ['data-test-script-state']});
 }"""
 
 
@@ -93,24 +100,27 @@ async def arm(page: object) -> None:
     await page.evaluate(_ARM)  # type: ignore[attr-defined]
 
 
-async def _settle(page: object, after_click: bool = True) -> bool:
-    """Wait until the app's script is idle; after an armed click, until the run it started has
-    finished. False if the armed click started no run (it changed nothing)."""
-    ran = True
+async def _settle(page: object, after_click: bool = True) -> None:
+    """Wait until the app's script is idle; after a click armed with `arm`, until the run that
+    click started has finished (the click must change something, or no run starts)."""
     if after_click:
         armed = await page.evaluate("() => window.__scorecardRan !== undefined")  # type: ignore[attr-defined]
         if armed:
-            try:  # a click that changes nothing (an option already chosen) starts no run
-                await page.wait_for_function("() => window.__scorecardStarted", timeout=1_500)  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - playwright's timeout: no run started
-                ran = False
+            try:  # React may render a quick run's start and end at once: then no start is ever seen
+                await page.wait_for_function("() => window.__scorecardStarted", timeout=1_500, polling=20)  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - playwright's timeout: the run was not seen starting
+                pass
             else:
-                await page.wait_for_function("() => window.__scorecardRan", timeout=120_000)  # type: ignore[attr-defined]
+                await page.wait_for_function(  # type: ignore[attr-defined]
+                    """() => window.__scorecardRan || document.querySelector(
+                        "[data-testid='stApp'][data-test-script-state='notRunning']") !== null""",
+                    timeout=120_000,
+                    polling=20,
+                )
         else:  # not armed: a run may finish before it is seen starting; then the wait below returns at once
             with contextlib.suppress(Exception):  # playwright's timeout: the run was quicker than the poll
                 await page.wait_for_selector(RUNNING, timeout=1_500)  # type: ignore[attr-defined]
     await page.wait_for_selector(READY, timeout=120_000)  # type: ignore[attr-defined]
-    return ran
 
 
 async def _problems(page: object) -> list[str]:
@@ -139,17 +149,24 @@ async def _session(browser: object, url: str, rounds: int, index: int, result: R
         for step in range(rounds):
             await arm(page)
             started = time.perf_counter()
+            changed = True  # "Clear" always reruns the page
             if step % 4 == 3:
                 await page.locator(".st-key-clear_filters button").click()
             else:
-                await sidebar.get_by_test_id("stMultiSelect").first.click()
+                # The text box, not the widget's middle, which may be a chosen region's remove button.
+                await sidebar.get_by_test_id("stMultiSelect").first.locator("input").click()
+                await page.get_by_role("option").first.wait_for()  # the list is open (slow under load)
                 region = REGIONS[(index + step) % len(REGIONS)]
                 option = page.get_by_role("option", name=region, exact=True)
-                if await option.count():
+                changed = bool(await option.count())  # not offered: the region is already chosen
+                if changed:
                     await option.click()
                 await page.keyboard.press("Escape")
-            if await _settle(page):  # a pick that changed nothing (the region already chosen) is not timed
+            if changed:
+                await _settle(page)
                 result.redraws.append(time.perf_counter() - started)
+            else:
+                result.unchanged += 1
             result.errors += [f"session {index}, change {step}: {p}" for p in await _problems(page)]
             if step == rounds // 2:
                 halfway.set()
