@@ -68,6 +68,23 @@ STREAMLIT_PROBE = re.compile(r"^/[^/]+/_stcore/(health|host-config)$")
 (404) before the root ones: streamlit/streamlit#7074, open upstream; the only failed requests allowed."""
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (test-output/ made for screenshots);
+    the test fails, saying how to install it, where it is missing."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -218,111 +235,87 @@ def _check(page: Any, watch: Watch, label: str, heading: str, width: int) -> lis
 
 
 def test_every_page_reads_right_on_desktop_and_phone(server: str) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests")
-    from playwright.sync_api import sync_playwright
 
-    OUTPUT.mkdir(exist_ok=True)
     problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            for device, width in WIDTHS.items():
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                watch = Watch(page)
-                views = [(path or "scorecard", path, title) for path, title in PAGES] + VIEWS
-                for name, address, heading in views:
-                    watch.clear()
-                    page.goto(f"{server}/{address}")
+    with chromium() as browser:
+        for device, width in WIDTHS.items():
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            watch = Watch(page)
+            views = [(path or "scorecard", path, title) for path, title in PAGES] + VIEWS
+            for name, address, heading in views:
+                watch.clear()
+                page.goto(f"{server}/{address}")
+                _settle(page)
+                if name == "data":  # the table of every table's freshness
+                    page.get_by_role("tab", name="Freshness and loads").click()
                     _settle(page)
-                    if name == "data":  # the table of every table's freshness
-                        page.get_by_role("tab", name="Freshness and loads").click()
-                        _settle(page)
-                    problems += _check(page, watch, f"{device} /{address}", heading, width)
-                    _screenshot(page, f"dashboard-{device}-{name}", width)
-                if device == "phone":  # cards stack: each scorecard card fits the screen
-                    page.goto(server)
-                    _settle(page)
-                    boxes = [m.bounding_box() for m in page.locator("[data-testid='stMetric']").all()]
-                    assert boxes and all(b is not None and b["x"] + b["width"] <= width for b in boxes)
-                page.close()
-        finally:
-            browser.close()
+                problems += _check(page, watch, f"{device} /{address}", heading, width)
+                _screenshot(page, f"dashboard-{device}-{name}", width)
+            if device == "phone":  # cards stack: each scorecard card fits the screen
+                page.goto(server)
+                _settle(page)
+                boxes = [m.bounding_box() for m in page.locator("[data-testid='stMetric']").all()]
+                assert boxes and all(b is not None and b["x"] + b["width"] <= width for b in boxes)
+            page.close()
     assert not problems, "\n".join(problems)
 
 
 def test_a_click_drill_leaves_no_bar_faded_and_filters_follow_the_reader(server: str) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests")
-    from playwright.sync_api import sync_playwright
 
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            watch = Watch(page)
-            page.goto(f"{server}/explore")
-            _settle(page)
-            assert page.get_by_text("all data").count() > 0
-            bars = page.get_by_test_id("stVegaLiteChart").nth(1).locator("g.mark-rect path")
-            bars.nth(1).wait_for(timeout=30_000)  # the breakdown draws one bar per region
-            bars.first.click()
-            _settle(page)
-            assert "by=rep" in page.url and "region=" in page.url, page.url
-            bars = page.get_by_test_id("stVegaLiteChart").nth(1).locator("g.mark-rect path")
-            bars.first.wait_for(timeout=30_000)
-            opacities = [float(bars.nth(i).get_attribute("opacity") or 1) for i in range(bars.count())]
-            # A new chart for the reps: none selected, so none faded (low samples are 0.45, never 0.3).
-            assert opacities and min(opacities) > 0.3, opacities
-            page.screenshot(path=str(OUTPUT / "dashboard-explore-drilled.png"), full_page=True)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        watch = Watch(page)
+        page.goto(f"{server}/explore")
+        _settle(page)
+        assert page.get_by_text("all data").count() > 0
+        bars = page.get_by_test_id("stVegaLiteChart").nth(1).locator("g.mark-rect path")
+        bars.nth(1).wait_for(timeout=30_000)  # the breakdown draws one bar per region
+        bars.first.click()
+        _settle(page)
+        assert "by=rep" in page.url and "region=" in page.url, page.url
+        bars = page.get_by_test_id("stVegaLiteChart").nth(1).locator("g.mark-rect path")
+        bars.first.wait_for(timeout=30_000)
+        opacities = [float(bars.nth(i).get_attribute("opacity") or 1) for i in range(bars.count())]
+        # A new chart for the reps: none selected, so none faded (low samples are 0.45, never 0.3).
+        assert opacities and min(opacities) > 0.3, opacities
+        page.screenshot(path=str(OUTPUT / "dashboard-explore-drilled.png"), full_page=True)
 
-            page.goto(f"{server}/explore")
-            _settle(page)
-            region = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first
-            region.click()
-            page.get_by_role("option", name="EMEA", exact=True).click()
-            page.keyboard.press("Escape")
-            _settle(page)
-            assert "region=EMEA" in page.url, page.url
-            assert page.locator("[data-testid='stException']").count() == 0
-            assert page.get_by_text("Region: EMEA").count() > 0, "the filter reached the numbers"
-            page.screenshot(path=str(OUTPUT / "dashboard-explore-filtered.png"), full_page=True)
+        page.goto(f"{server}/explore")
+        _settle(page)
+        region = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first
+        region.click()
+        page.get_by_role("option", name="EMEA", exact=True).click()
+        page.keyboard.press("Escape")
+        _settle(page)
+        assert "region=EMEA" in page.url, page.url
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.get_by_text("Region: EMEA").count() > 0, "the filter reached the numbers"
+        page.screenshot(path=str(OUTPUT / "dashboard-explore-filtered.png"), full_page=True)
 
-            page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Weekly scorecard").click()
-            _settle(page)
-            assert "region=EMEA" in page.url, "the filter follows the reader to the next page"
-            assert page.get_by_text("Region: EMEA").count() > 0
-            assert page.locator("[data-testid='stException']").count() == 0
-            assert not watch.problems(), watch.problems()
-        finally:
-            browser.close()
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Weekly scorecard").click()
+        _settle(page)
+        assert "region=EMEA" in page.url, "the filter follows the reader to the next page"
+        assert page.get_by_text("Region: EMEA").count() > 0
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert not watch.problems(), watch.problems()
 
 
 def test_ranking_explaining_columns_fit_at_1440_px(server: str) -> None:
     """The main ranking table (rank, attainment, tier, tenure, deals closed, lead quality, win rate) needs no
     sideways scrolling at 1440 px: the grid's scroller is no wider than its box and ends inside the window."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests")
-    from playwright.sync_api import sync_playwright
 
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.goto(f"{server}/ranking")
-            _settle(page)
-            table = page.locator("[data-testid='stDataFrame']").first
-            table.scroll_into_view_if_needed()
-            page.wait_for_selector("[data-testid='stDataFrame'] .dvn-scroller", timeout=30_000)
-            scroll_width, client_width, right = page.evaluate(
-                """() => { const el = document.querySelector("[data-testid='stDataFrame']");
-                           const s = el.querySelector('.dvn-scroller');
-                           return [s.scrollWidth, s.clientWidth, el.getBoundingClientRect().right]; }"""
-            )
-            page.screenshot(path=str(OUTPUT / "dashboard-ranking-1440.png"))
-            assert scroll_width <= client_width, (scroll_width, client_width)
-            assert right <= 1440, right
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(f"{server}/ranking")
+        _settle(page)
+        table = page.locator("[data-testid='stDataFrame']").first
+        table.scroll_into_view_if_needed()
+        page.wait_for_selector("[data-testid='stDataFrame'] .dvn-scroller", timeout=30_000)
+        scroll_width, client_width, right = page.evaluate(
+            """() => { const el = document.querySelector("[data-testid='stDataFrame']");
+                       const s = el.querySelector('.dvn-scroller');
+                       return [s.scrollWidth, s.clientWidth, el.getBoundingClientRect().right]; }"""
+        )
+        page.screenshot(path=str(OUTPUT / "dashboard-ranking-1440.png"))
+        assert scroll_width <= client_width, (scroll_width, client_width)
+        assert right <= 1440, right

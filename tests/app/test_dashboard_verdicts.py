@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
-from test_dashboard_browser import CHROMIUM, LAUNCH_ARGS, OUTPUT, _settle, serve
+from test_dashboard_browser import OUTPUT, _settle, chromium, serve
 
 from scorecard import periods, readiness
 from scorecard import scorecard as weekly
@@ -107,34 +107,26 @@ def won_server(only_won: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.mark.browser
 def test_grey_cards_in_chromium(won_server: str, only_won: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests")
-    from playwright.sync_api import sync_playwright
 
     expected = _expected(only_won)
     judged = [r for r in expected.values() if r.judgeable and r.status != "none"]
     not_judged = [r for r in expected.values() if not r.judgeable]
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.goto(f"{won_server}/?week={WEEK}")
-            _settle(page)
-            assert page.locator("[data-testid='stException']").count() == 0
-            badges = page.locator("span.stMarkdownBadge").filter(visible=True)
-            grey = badges.filter(has_text=re.compile(r"not judged$"))
-            assert grey.count() == len(not_judged) > 0
-            # Every "not judged" badge is drawn in the theme's grey badge background (#eef1f5, set in
-            # .streamlit/config.toml with its text colour at WCAG AA contrast), none in a verdict colour.
-            styles = grey.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
-            assert all("238, 241, 245" in style for style in styles), styles
-            coloured = badges.filter(has_text=re.compile(r"^(on|near|off) target$"))
-            assert coloured.count() == len(judged)
-            assert page.get_by_text("the data has no lost deals", exact=False).count() > 0
-            page.screenshot(path=str(OUTPUT / "dashboard-only-won-deals.png"), full_page=True)
-            page.goto(f"{won_server}/?week={WEEK}&region=Eurpoe")
-            _settle(page)
-            assert page.get_by_text("Filter matches nothing", exact=False).count() == 1
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(f"{won_server}/?week={WEEK}")
+        _settle(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        badges = page.locator("span.stMarkdownBadge").filter(visible=True)
+        grey = badges.filter(has_text=re.compile(r"not judged$"))
+        assert grey.count() == len(not_judged) > 0
+        # Every "not judged" badge is drawn in the theme's grey badge background (#eef1f5, set in
+        # .streamlit/config.toml with its text colour at WCAG AA contrast), none in a verdict colour.
+        styles = grey.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
+        assert all("238, 241, 245" in style for style in styles), styles
+        coloured = badges.filter(has_text=re.compile(r"^(on|near|off) target$"))
+        assert coloured.count() == len(judged)
+        assert page.get_by_text("the data has no lost deals", exact=False).count() > 0
+        page.screenshot(path=str(OUTPUT / "dashboard-only-won-deals.png"), full_page=True)
+        page.goto(f"{won_server}/?week={WEEK}&region=Eurpoe")
+        _settle(page)
+        assert page.get_by_text("Filter matches nothing", exact=False).count() == 1

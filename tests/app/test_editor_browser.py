@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from dashboard_helpers import ROOT
 from test_dashboard_browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
     OUTPUT,
     _free_port,
     _settle,
     _wait_until_healthy,
+    chromium,
     sessions_bench,
 )
 
@@ -60,51 +59,43 @@ def _card_text(page: object, label: str) -> str:
 
 
 def test_edit_a_target_save_and_see_the_new_colour(edited_server: tuple[str, Path]) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
 
     server, catalog = edited_server
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(server)
-            _settle(page)
-            before = _card_text(page, "Sales-accept rate")
-            assert any(word in before for word in ("on target", "near target", "off target")), before
-            # a share lies in [0, 1]: green at >= 0 puts every value on target, green at >= 1.01 none
-            if "off target" in before:
-                new_target, expected = "target: {green: 0, amber: 0}", "on target"
-            else:
-                new_target, expected = "target: {green: 1.01, amber: 1.0}", "off target"
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server)
+        _settle(page)
+        before = _card_text(page, "Sales-accept rate")
+        assert any(word in before for word in ("on target", "near target", "off target")), before
+        # a share lies in [0, 1]: green at >= 0 puts every value on target, green at >= 1.01 none
+        if "off target" in before:
+            new_target, expected = "target: {green: 0, amber: 0}", "on target"
+        else:
+            new_target, expected = "target: {green: 1.01, amber: 1.0}", "off target"
 
-            page.goto(f"{server}/definitions")
-            _settle(page)
-            page.get_by_role("tab", name="Edit").click()
-            area = page.locator("textarea[aria-label='metrics.yaml']")
-            area.fill(catalog.read_text().replace(OLD_TARGET, new_target))
-            area.press("Control+Enter")
-            _settle(page)
-            page.get_by_text("Valid: the same check as").first.wait_for(timeout=60_000)
-            page.get_by_text("Targets change colour:").first.wait_for(timeout=120_000)
-            message = page.get_by_label("What changed and why (required)")
-            message.fill("sales-accept target for the browser test")
-            message.press("Enter")
-            _settle(page)
-            page.get_by_role("button", name="Save", exact=True).click()
-            _settle(page)
-            page.get_by_text("Saved as v2").first.wait_for(timeout=60_000)
-            page.screenshot(path=str(OUTPUT / "editor-saved.png"), full_page=True)
-            assert new_target in catalog.read_text()
-            assert History(catalog).versions()[-1].message == "sales-accept target for the browser test"
+        page.goto(f"{server}/definitions")
+        _settle(page)
+        page.get_by_role("tab", name="Edit").click()
+        area = page.locator("textarea[aria-label='metrics.yaml']")
+        area.fill(catalog.read_text().replace(OLD_TARGET, new_target))
+        area.press("Control+Enter")
+        _settle(page)
+        page.get_by_text("Valid: the same check as").first.wait_for(timeout=60_000)
+        page.get_by_text("Targets change colour:").first.wait_for(timeout=120_000)
+        message = page.get_by_label("What changed and why (required)")
+        message.fill("sales-accept target for the browser test")
+        message.press("Enter")
+        _settle(page)
+        page.get_by_role("button", name="Save", exact=True).click()
+        _settle(page)
+        page.get_by_text("Saved as v2").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(OUTPUT / "editor-saved.png"), full_page=True)
+        assert new_target in catalog.read_text()
+        assert History(catalog).versions()[-1].message == "sales-accept target for the browser test"
 
-            page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Weekly scorecard").click()
-            _settle(page)
-            after = _card_text(page, "Sales-accept rate")
-            assert expected in after, after
-            assert page.locator("[data-testid='stException']").count() == 0
-            page.screenshot(path=str(OUTPUT / "editor-new-colour.png"), full_page=True)
-        finally:
-            browser.close()
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Weekly scorecard").click()
+        _settle(page)
+        after = _card_text(page, "Sales-accept rate")
+        assert expected in after, after
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(OUTPUT / "editor-new-colour.png"), full_page=True)

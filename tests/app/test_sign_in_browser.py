@@ -26,20 +26,10 @@ from dashboard_helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 import sessions_bench  # noqa: E402  (its server stop is shared with the benchmarks)
+from test_dashboard_browser import OUTPUT, READY, chromium  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
-OUTPUT = ROOT / "test-output"
 ACCESS = """\
 version: 1
 users:
@@ -164,84 +154,76 @@ def _no_exception(page: Any) -> None:
 
 
 def test_sign_in_scope_refusal_and_sign_out_in_chromium(servers: str) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests")
-    from playwright.sync_api import sync_playwright
 
     app = servers
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            crashes: list[str] = []
-            page.on("pageerror", lambda error: crashes.append(str(error)))
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        crashes: list[str] = []
+        page.on("pageerror", lambda error: crashes.append(str(error)))
 
-            # Signed out: nothing but the sign-in button.
-            page.goto(app)
-            _settle(page)
-            page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)  # a loaded machine draws it late
-            assert page.get_by_role("button", name="Sign in").count() == 1
-            assert page.get_by_test_id("stMetric").count() == 0
+        # Signed out: nothing but the sign-in button.
+        page.goto(app)
+        _settle(page)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)  # a loaded machine draws it late
+        assert page.get_by_role("button", name="Sign in").count() == 1
+        assert page.get_by_test_id("stMetric").count() == 0
 
-            # A team lead scoped to EMEA.
-            _sign_in(page, app, "lena@example.com")
-            _no_exception(page)
-            page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
-            sidebar = page.get_by_test_id("stSidebar")
-            # (an invisible word joiner before the @ keeps the address from turning into a mail link)
-            shown = re.compile("lena\u2060?@example\\.com · Team lead · Region: EMEA")
-            assert sidebar.get_by_text(shown).count() == 1
-            assert page.get_by_text("Region: EMEA").count() > 0, "the filters line names the scope"
-            assert page.get_by_test_id("stMetric").count() >= 10
-            assert "Data" not in _nav(page) and "Access" not in _nav(page)
-            assert "Weekly scorecard" in _nav(page)
-            region = sidebar.get_by_test_id("stMultiSelect").first
-            region.click()
-            offered = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
-            assert offered == ["EMEA"], offered
-            page.keyboard.press("Escape")
-            page.screenshot(path=str(OUTPUT / "sign-in-team-lead.png"), full_page=True)
+        # A team lead scoped to EMEA.
+        _sign_in(page, app, "lena@example.com")
+        _no_exception(page)
+        page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+        sidebar = page.get_by_test_id("stSidebar")
+        # (an invisible word joiner before the @ keeps the address from turning into a mail link)
+        shown = re.compile("lena\u2060?@example\\.com · Team lead · Region: EMEA")
+        assert sidebar.get_by_text(shown).count() == 1
+        assert page.get_by_text("Region: EMEA").count() > 0, "the filters line names the scope"
+        assert page.get_by_test_id("stMetric").count() >= 10
+        assert "Data" not in _nav(page) and "Access" not in _nav(page)
+        assert "Weekly scorecard" in _nav(page)
+        region = sidebar.get_by_test_id("stMultiSelect").first
+        region.click()
+        offered = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
+        assert offered == ["EMEA"], offered
+        page.keyboard.press("Escape")
+        page.screenshot(path=str(OUTPUT / "sign-in-team-lead.png"), full_page=True)
 
-            page.goto(f"{app}/explore?region=NA")
-            _settle(page, "[data-testid='stAlert']")
-            assert page.get_by_text("outside your access").count() == 1
-            assert page.get_by_test_id("stVegaLiteChart").count() == 0
-            page.goto(f"{app}/data")
-            _settle(page)
-            assert page.get_by_text("only admins may import data").count() == 1, "no Data page for a team lead"
-            assert page.get_by_test_id("stFileUploader").count() == 0
-            _no_exception(page)
+        page.goto(f"{app}/explore?region=NA")
+        _settle(page, "[data-testid='stAlert']")
+        assert page.get_by_text("outside your access").count() == 1
+        assert page.get_by_test_id("stVegaLiteChart").count() == 0
+        page.goto(f"{app}/data")
+        _settle(page)
+        assert page.get_by_text("only admins may import data").count() == 1, "no Data page for a team lead"
+        assert page.get_by_test_id("stFileUploader").count() == 0
+        _no_exception(page)
 
-            # Sign out through the provider: back to the sign-in button.
-            _sign_out(page, app)
-            assert page.get_by_role("button", name="Sign in").count() == 1
-            assert page.get_by_test_id("stMetric").count() == 0
+        # Sign out through the provider: back to the sign-in button.
+        _sign_out(page, app)
+        assert page.get_by_role("button", name="Sign in").count() == 1
+        assert page.get_by_test_id("stMetric").count() == 0
 
-            # An admin sees every page, the Data and Access pages included.
-            _sign_in(page, app, "boss@example.com")
-            _no_exception(page)
-            assert {"Weekly scorecard", "Data", "Access"} <= set(_nav(page))
-            page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Access").click()
-            _settle(page)
-            assert page.locator("h1").first.inner_text().strip() == "Access"
-            page.screenshot(path=str(OUTPUT / "sign-in-admin-access.png"), full_page=True)
-            # The rules table is drawn on a canvas loaded after the script run: wait for it to mount.
-            page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
-            assert page.get_by_test_id("stDataFrame").count() == 1
-            lookup = page.get_by_label("What would this person see?")
-            lookup.fill("lena@example.com")
-            lookup.press("Enter")
-            page.wait_for_selector("text=Team lead · Region: EMEA", timeout=30_000)
-            page.screenshot(path=str(OUTPUT / "sign-in-admin-access.png"), full_page=True)
-            _sign_out(page, app)
+        # An admin sees every page, the Data and Access pages included.
+        _sign_in(page, app, "boss@example.com")
+        _no_exception(page)
+        assert {"Weekly scorecard", "Data", "Access"} <= set(_nav(page))
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Access").click()
+        _settle(page)
+        assert page.locator("h1").first.inner_text().strip() == "Access"
+        page.screenshot(path=str(OUTPUT / "sign-in-admin-access.png"), full_page=True)
+        # The rules table is drawn on a canvas loaded after the script run: wait for it to mount.
+        page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+        assert page.get_by_test_id("stDataFrame").count() == 1
+        lookup = page.get_by_label("What would this person see?")
+        lookup.fill("lena@example.com")
+        lookup.press("Enter")
+        page.wait_for_selector("text=Team lead · Region: EMEA", timeout=30_000)
+        page.screenshot(path=str(OUTPUT / "sign-in-admin-access.png"), full_page=True)
+        _sign_out(page, app)
 
-            # Someone the access file does not list.
-            _sign_in(page, app, "mallory@elsewhere.org")
-            assert page.get_by_text("mallory@elsewhere.org is not in the access list").count() == 1
-            assert page.get_by_test_id("stMetric").count() == 0
-            _sign_out(page, app, "stMain")
-            assert page.get_by_role("button", name="Sign in").count() == 1
-            assert not crashes, crashes
-        finally:
-            browser.close()
+        # Someone the access file does not list.
+        _sign_in(page, app, "mallory@elsewhere.org")
+        assert page.get_by_text("mallory@elsewhere.org is not in the access list").count() == 1
+        assert page.get_by_test_id("stMetric").count() == 0
+        _sign_out(page, app, "stMain")
+        assert page.get_by_role("button", name="Sign in").count() == 1
+        assert not crashes, crashes
