@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from scorecard.catalog import Catalog, load_catalog
+from scorecard.config import DEFAULT_METRICS
 from scorecard.db import Database
 
 PG_URL = os.environ.get("SCORECARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -86,6 +88,22 @@ def make_db(tmp_path: Path) -> Iterator[Callable[[str], Database]]:
     for gen in cleanups:
         for _ in gen:
             pass
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def tiny_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The hand-made CRM of tests/fixtures/tiny.py, on each engine in turn (one per test module;
+    a module may define its own `tiny_db` instead)."""
+    from tests.fixtures import tiny
+
+    with new_database(str(request.param), tmp_path_factory.mktemp("tiny")) as db:
+        yield tiny.load(db)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    """The default catalog, metrics.yaml (a module may define its own `catalog` instead)."""
+    return load_catalog(DEFAULT_METRICS)
 
 
 @pytest.fixture(params=ENGINES)

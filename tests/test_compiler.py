@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,7 @@ from scorecard.compiler import CompileError, Query
 from scorecard.config import DEFAULT_METRICS
 from scorecard.db import Database
 from scorecard.engine import Runner, metric_sql
-from tests.conftest import ENGINES, new_database
-from tests.fixtures import tiny
+from tests.conftest import ENGINES
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -41,11 +39,6 @@ def catalog() -> Catalog:
     assert found is not None, [str(i) for i in issues]
     return found
 
-
-@pytest.fixture(scope="module", params=ENGINES)
-def tiny_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    with new_database(str(request.param), tmp_path_factory.mktemp("tinyc")) as db:
-        yield tiny.load(db)
 
 
 def two_weeks(catalog: Catalog, **kwargs: object) -> Query:

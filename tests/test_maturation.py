@@ -9,31 +9,18 @@ L3 Jan 15 00:00 (7.7 days: within week 1); L2 never. So the curve is 0/3, 1/3, 2
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
 from scorecard import periods
-from scorecard.catalog import Catalog, load_catalog
+from scorecard.catalog import Catalog
 from scorecard.compiler import Query
-from scorecard.config import DEFAULT_METRICS
 from scorecard.db import Database
 from scorecard.engine import maturation_curves
-from tests.conftest import ENGINES, new_database
-from tests.fixtures import tiny
 
 AS_OF = dt.datetime(2026, 1, 22)
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DEFAULT_METRICS)
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def tiny_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    with new_database(str(request.param), tmp_path_factory.mktemp("tiny")) as db:
-        yield tiny.load(db)
 
 
 def _weeks(catalog: Catalog) -> tuple[periods.Period, ...]:

@@ -7,18 +7,15 @@ beside it. W02 = 2026-01-05..11, W03 = 2026-01-12..18; "EMEA" is the filter regi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
 from scorecard import periods
-from scorecard.catalog import Catalog, load_catalog
+from scorecard.catalog import Catalog
 from scorecard.compiler import Query
 from scorecard.config import DEFAULT_METRICS
 from scorecard.db import Database
 from scorecard.engine import Runner
-from tests.conftest import ENGINES, new_database
-from tests.fixtures import tiny
 
 NONE = None  # no value: nothing to divide by, or no rows for an average/ratio
 
@@ -110,15 +107,6 @@ EXPECTED: dict[str, tuple[float | None, float | None, float | None, float | None
 }
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DEFAULT_METRICS)
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def tiny_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    with new_database(str(request.param), tmp_path_factory.mktemp("tiny")) as db:
-        yield tiny.load(db)
 
 
 def _values(

@@ -16,7 +16,7 @@ import pytest
 
 from scorecard import demo, drivers, readiness
 from scorecard import scorecard as weekly
-from scorecard.catalog import Catalog, load_catalog
+from scorecard.catalog import Catalog
 from scorecard.compiler import Query
 from scorecard.config import DEFAULT_METRICS
 from scorecard.coverage import coverage
@@ -34,10 +34,6 @@ def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         demo.build(db, leads=3_000, seed=11, today=TODAY)
         yield db
 
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DEFAULT_METRICS)
 
 
 def _queries(
