@@ -495,6 +495,13 @@ def parse_time(anchor: Any) -> _Time:
     raise CompileError("time must be a column (created_at), {spread: [start, end]} or {open: [opened, closed]}")
 
 
+def _span(periods: sa.CTE, time: _Time) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The days a spread is read over in each period: the period itself, or the days after it."""
+    if time.ahead_days > 0:
+        return periods.c.a_first, periods.c.a_last
+    return periods.c.p_first, periods.c.p_last
+
+
 def _periods_cte(query: Query, ahead_days: int = 0) -> sa.CTE:
     """The periods as rows: period, p_start/p_end (instants), p_first/p_last (dates) and, for
     anchors that look ahead, a_first/a_last: the `ahead_days` days after each period."""
@@ -601,7 +608,7 @@ class Compiler:
         if side.filter:
             where.append(to_sql(ex.parse(side.filter), scope, condition=True))
         dims = self._breakdown(query, scope, where)
-        numerator, n = self._aggregate(side, query, periods, scope)
+        numerator, n, _ = self._aggregate(side, query, periods, scope)
         statement = (
             sa.select(periods.c.period, *dims, numerator.label("numerator"), n.label("n"))
             .select_from(scope.selectable().join(periods, join_on))
@@ -617,10 +624,8 @@ class Compiler:
         time = parse_time(side.time)
         where: list[ColumnElement[Any]] = []
         first, last = query.periods[0], query.periods[-1]
-        # The days a spread is read over: the period itself, or the days after it.
         ahead = time.ahead_days > 0
-        span_first = periods.c.a_first if ahead else periods.c.p_first
-        span_last = periods.c.a_last if ahead else periods.c.p_last
+        span_first, span_last = _span(periods, time)
         if time.kind == "point":
             t = to_sql(time.first, scope)
             join_on = sa.and_(t >= periods.c.p_start, t < periods.c.p_end)
@@ -654,15 +659,13 @@ class Compiler:
         periods: sa.CTE,
         scope: Scope,
         when: ColumnElement[Any] | None = None,
-    ) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-        """A side's aggregate and its sample size (the rows behind it). With `when`, only over
-        the rows meeting it (CASE WHEN, so several sides can share one scan)."""
+    ) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+        """A side's aggregate, its sample size (the rows behind it) and its rows. With `when`,
+        only over the rows meeting it (CASE WHEN, so several sides can share one scan)."""
         time = parse_time(side.time)
-        ahead = time.ahead_days > 0
         value = to_sql(ex.parse(side.value), scope) if side.value else None
         if time.kind == "spread" and value is not None:
-            span_first = periods.c.a_first if ahead else periods.c.p_first
-            span_last = periods.c.a_last if ahead else periods.c.p_last
+            span_first, span_last = _span(periods, time)
             begin, end = to_sql(time.first, scope), to_sql(time.second, scope)  # type: ignore[arg-type]
             overlap = (
                 dialects.days_between(dialects.greatest(begin, span_first), dialects.least(end, span_last))
@@ -678,13 +681,13 @@ class Compiler:
         # whose value is known (a lead never touched has no hours to first touch).
         n = sa.func.count(value) if side.agg in ("average", "percentile") and value is not None else every
         if side.agg == "count":
-            return every, n
+            return every, n, every
         if side.agg == "sum":
-            return sa.func.sum(value), n
+            return sa.func.sum(value), n, every
         if side.agg == "average":
-            return sa.func.avg(value), n
+            return sa.func.avg(value), n, every
         if side.agg == "percentile":
-            return dialects.percentile(value, side.fraction), n  # type: ignore[arg-type]
+            return dialects.percentile(value, side.fraction), n, every  # type: ignore[arg-type]
         entry = to_sql(time.first, scope)
         happened = to_sql(ex.parse(side.event_time or ""), scope)
         reached = sa.and_(
@@ -694,7 +697,7 @@ class Compiler:
             dialects.days_between(entry, happened, scope.ctx.zone) <= side.window_days,
             *([happened < _literal(query.as_of)] if query.as_of else []),
         )
-        return sa.func.sum(sa.case((reached, value if value is not None else sa.literal(1)), else_=0)), n
+        return sa.func.sum(sa.case((reached, value if value is not None else sa.literal(1)), else_=0)), n, every
 
     def merged(self, sides: Sequence[Side], query: Query) -> sa.Select[Any]:
         """Several sides over one base table, one time anchor and one set of periods, in one scan.
@@ -717,8 +720,7 @@ class Compiler:
         try:
             for i, side in enumerate(sides):
                 when = to_sql(ex.parse(side.filter), scope, condition=True) if side.filter else None
-                numerator, n = self._aggregate(side, query, periods, scope, when)
-                rows = sa.func.count() if when is None else sa.func.count(sa.case((when, 1), else_=sa.null()))
+                numerator, n, rows = self._aggregate(side, query, periods, scope, when)
                 if side.agg != "count":
                     numerator = sa.cast(numerator, sa.Double)
                 columns += [rows.label(f"r{i}"), numerator.label(f"v{i}"), n.label(f"n{i}")]
