@@ -54,6 +54,7 @@ class Runner:
     db: Database
     catalog: Catalog
     _memo: dict[tuple[str, Query], pd.DataFrame] = field(default_factory=dict, repr=False)
+    _supported: dict[tuple[str, tuple[str, ...]], str | None] = field(default_factory=dict, repr=False)
     statements_run: int = 0
 
     def run(self, name: str, query: Query, conn: sa.Connection | None = None) -> pd.DataFrame:
@@ -206,7 +207,14 @@ class Runner:
 
     def supports(self, name: str, dimensions: Mapping[str, Any] | list[str]) -> str | None:
         """None if the metric can be filtered/broken down by these dimensions, else why not,
-        in words a sales manager reads ("Quota attainment can't be split by product: ...")."""
+        in words a sales manager reads ("Quota attainment can't be split by product: ...").
+        Remembered: a scorecard and what moved ask once to plan their scans and once per row."""
+        key = (name, tuple(dimensions))
+        if key not in self._supported:
+            self._supported[key] = self._why_not(name, key[1])
+        return self._supported[key]
+
+    def _why_not(self, name: str, dimensions: Sequence[str]) -> str | None:
         metric = self.catalog.metric(name)
         compiler = Compiler(self.catalog)
         for dim in dimensions:

@@ -250,14 +250,13 @@ def build(
         raise CompileError(f"unknown window {window!r}; use {', '.join(WINDOWS)}")
     ready = ready or readiness.check(db, catalog)
     rows = []
+    planned = {m.name: _row_query(catalog, m, week, kept, window, ready) for m in chosen}
     with db.engine().connect() as conn:
         runner.prefetch(
-            ((m.name, _row_query(catalog, m, week, kept, window, ready)[0]) for m in chosen
-             if not runner.supports(m.name, list(kept))),
-            conn,
-        )  # fmt: skip
+            ((m.name, planned[m.name][0]) for m in chosen if not runner.supports(m.name, list(kept))), conn
+        )
         for metric in chosen:
-            rows.append(_row(runner, catalog, metric, week, kept, conn, window, ready))
+            rows.append(_row(runner, catalog, metric, week, kept, conn, window, ready, planned[metric.name]))
     return Scorecard(
         week, kept, tuple(rows), catalog.version, runner.statements_run, window=window, readiness=ready,
         frames=runner.remembered(),
@@ -283,9 +282,10 @@ def _row(
     conn: Any,
     window: str | None,
     ready: Readiness,
+    planned: tuple[Query, int],
 ) -> ScorecardRow:
     kind = window_of(metric, window)
-    query, unsettled = _row_query(catalog, metric, week, filters, window, ready)
+    query, unsettled = planned  # _row_query's
     cohort_label = query.periods[-1].label if isinstance(metric, CohortMetric) else None
     thresholds = target_for(metric.target, week, filters)
     empty = ScorecardRow(
