@@ -22,8 +22,8 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from app import access_page, auth, definitions, explore, lead_quality, ranking, state, weekly
-from scorecard import access
-from scorecard.access import Permission, Principal
+from scorecard.access import policy as access
+from scorecard.access.policy import Permission, Principal
 
 DEFAULT_PAGE: Final = "scorecard"
 PAGES: Final = (  # (section, url path, title, icon, render)

@@ -13,11 +13,11 @@ import pandas as pd
 import streamlit as st
 
 from app import auth, state
-from scorecard import access
-from scorecard.access import AccessDenied, AccessError, Principal
-from scorecard.access_store import AccessConflict, current_text, save_policy
-from scorecard.formatting import MISSING
-from scorecard.history import content_hash
+from scorecard.access import policy as access
+from scorecard.access.policy import AccessDenied, AccessError, Principal
+from scorecard.access.store import AccessConflict, current_text, save_policy
+from scorecard.catalog.history import content_hash
+from scorecard.language.formatting import MISSING
 
 
 def render() -> None:

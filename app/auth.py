@@ -26,8 +26,9 @@ from typing import Any, Final
 import streamlit as st
 
 from app.text import plain
-from scorecard import access, config
-from scorecard.access import AccessDenied, AccessError, AccessPolicy, Principal
+from scorecard.access import policy as access
+from scorecard.access.policy import AccessDenied, AccessError, AccessPolicy, Principal
+from scorecard.store import config
 
 _PRINCIPAL: Final = "_scorecard_principal"
 """Session key where the gate leaves this run's person for the pages."""

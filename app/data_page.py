@@ -17,12 +17,15 @@ import pandas as pd
 import streamlit as st
 
 from app import auth, state
-from scorecard import charts, config, ingest, readiness, views
-from scorecard.catalog import Catalog
-from scorecard.db import Database, DatabaseError
-from scorecard.formatting import MISSING
+from scorecard import ingest
+from scorecard.catalog.load import Catalog
 from scorecard.ingest import builder
-from scorecard.readiness import Readiness
+from scorecard.judge import readiness
+from scorecard.judge.readiness import Readiness
+from scorecard.language.formatting import MISSING
+from scorecard.present import charts, views
+from scorecard.store import config
+from scorecard.store.db import Database, DatabaseError
 
 PREVIEW_ROWS = 200
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx"]

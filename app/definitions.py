@@ -12,14 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from app import editor, sql_view, state
-from scorecard import periods as cal
-from scorecard import views
-from scorecard.catalog import Catalog
-from scorecard.compiler import Query
-from scorecard.definitions import CohortMetric, DerivedMetric, Locale, MetricBase, RankMetric
-from scorecard.formatting import DEFAULT_LOCALE, MISSING, format_value
-from scorecard.history import History
-from scorecard.report import SECTIONS
+from scorecard.catalog.history import History
+from scorecard.catalog.load import Catalog
+from scorecard.language import periods as cal
+from scorecard.language.definitions import CohortMetric, DerivedMetric, Locale, MetricBase, RankMetric
+from scorecard.language.formatting import DEFAULT_LOCALE, MISSING, format_value
+from scorecard.present import views
+from scorecard.present.report import SECTIONS
+from scorecard.sql.compiler import Query
 
 DIALECTS = ("duckdb", "sqlite", "postgresql")
 

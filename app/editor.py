@@ -19,11 +19,9 @@ import pandas as pd
 import streamlit as st
 
 from app import auth, state
-from scorecard import access, charts, metric_tests, preview, yamledit
-from scorecard import periods as cal
-from scorecard.catalog import Catalog, check_text
-from scorecard.definitions import WINDOWS
-from scorecard.history import (
+from scorecard.access import policy as access
+from scorecard.catalog import edit as yamledit
+from scorecard.catalog.history import (
     ConflictError,
     History,
     HistoryError,
@@ -32,7 +30,12 @@ from scorecard.history import (
     default_author,
     unified_diff,
 )
-from scorecard.yamlsource import Issue
+from scorecard.catalog.load import Catalog, check_text
+from scorecard.judge import metric_tests, preview
+from scorecard.language import periods as cal
+from scorecard.language.definitions import WINDOWS
+from scorecard.language.yamlsource import Issue
+from scorecard.present import charts
 
 DRAFT: Final = "editor_draft"
 BASE: Final = "editor_base"

@@ -16,11 +16,11 @@ from typing import Final
 import streamlit as st
 
 from app import sql_view, state
-from scorecard import charts, views
-from scorecard import periods as cal
-from scorecard.compiler import Query
-from scorecard.definitions import MetricBase
-from scorecard.scorecard import target_for
+from scorecard.judge.weekly import target_for
+from scorecard.language import periods as cal
+from scorecard.language.definitions import MetricBase
+from scorecard.present import charts, views
+from scorecard.sql.compiler import Query
 
 GRAINS: Final = ("week", "month", "quarter")
 DEFAULT_METRIC: Final = "bookings"

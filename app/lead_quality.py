@@ -17,12 +17,12 @@ import pandas as pd
 import streamlit as st
 
 from app import sql_view, state
-from scorecard import charts, views
-from scorecard import periods as cal
-from scorecard.compiler import Query
-from scorecard.definitions import CohortMetric
-from scorecard.engine import maturation_sql
-from scorecard.formatting import number_text
+from scorecard.engine.runner import maturation_sql
+from scorecard.language import periods as cal
+from scorecard.language.definitions import CohortMetric
+from scorecard.language.formatting import number_text
+from scorecard.present import charts, views
+from scorecard.sql.compiler import Query
 
 TOP_CAMPAIGNS: Final = 15
 STATUS_KEY: Final = "Bar colour: on, near or off the metric's target (hover for the value); blue: no target."

@@ -14,12 +14,12 @@ from typing import Final
 import streamlit as st
 
 from app import sql_view, state
-from scorecard import charts, views
-from scorecard import periods as cal
-from scorecard.catalog import Catalog
-from scorecard.compiler import Query
-from scorecard.definitions import RankMetric
-from scorecard.ranking import NOT_TIERED, RankedRep, Ranking
+from scorecard.catalog.load import Catalog
+from scorecard.judge.ranking import NOT_TIERED, RankedRep, Ranking
+from scorecard.language import periods as cal
+from scorecard.language.definitions import RankMetric
+from scorecard.present import charts, views
+from scorecard.sql.compiler import Query
 
 EVERYONE: Final = "everyone"
 PEER_GROUPS: Final = ("region", "team")

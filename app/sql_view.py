@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import streamlit as st
 
 from app import state
-from scorecard import views
-from scorecard.catalog import Catalog
-from scorecard.compiler import CompileError, Query
-from scorecard.definitions import DerivedMetric, RankMetric
+from scorecard.catalog.load import Catalog
+from scorecard.language.definitions import DerivedMetric, RankMetric
+from scorecard.present import views
+from scorecard.sql.compiler import CompileError, Query
 
 
 def statements(catalog: Catalog, name: str, query: Query, dialect: str) -> None:

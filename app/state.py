@@ -36,21 +36,23 @@ import streamlit as st
 
 from app import auth
 from app.text import plain
-from scorecard import access, config, drivers, metric_tests, notes, preview, projection, readiness, spreadsheets
-from scorecard import filters as filter_checks
-from scorecard import periods as cal
-from scorecard import scorecard as weekly
-from scorecard.access import AccessDenied
-from scorecard.catalog import Catalog, CatalogError, load_catalog
-from scorecard.compiler import CompileError, Query
-from scorecard.coverage import Coverage, coverage
-from scorecard.db import Database, DatabaseError, clean_stale_copies
-from scorecard.definitions import Locale
-from scorecard.engine import MetricError, Runner, dimension_values, maturation_curves, metric_sql
-from scorecard.formatting import DEFAULT_LOCALE, MISSING
-from scorecard.ranking import Ranking, forced_ranking
-from scorecard.readiness import Readiness
-from scorecard.views import FilterKey, TableColumn, filter_key, table_styler
+from scorecard.access import policy as access
+from scorecard.access.policy import AccessDenied
+from scorecard.catalog.load import Catalog, CatalogError, load_catalog
+from scorecard.engine.runner import MetricError, Runner, dimension_values, maturation_curves, metric_sql
+from scorecard.judge import drivers, metric_tests, preview, projection, readiness, weekly
+from scorecard.judge import filters as filter_checks
+from scorecard.judge.coverage import Coverage, coverage
+from scorecard.judge.ranking import Ranking, forced_ranking
+from scorecard.judge.readiness import Readiness
+from scorecard.language import periods as cal
+from scorecard.language.definitions import Locale
+from scorecard.language.formatting import DEFAULT_LOCALE, MISSING
+from scorecard.present import spreadsheets
+from scorecard.present.views import FilterKey, TableColumn, filter_key, table_styler
+from scorecard.sql.compiler import CompileError, Query
+from scorecard.store import config, notes
+from scorecard.store.db import Database, DatabaseError, clean_stale_copies
 
 T = TypeVar("T")
 Colour = Literal["red", "orange", "green", "blue", "violet", "gray"]

@@ -19,12 +19,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app import definitions, state
-from scorecard import charts, drivers, notes, spreadsheets, views
-from scorecard import periods as cal
-from scorecard.definitions import Locale
-from scorecard.formatting import format_delta, format_value
-from scorecard.report import SECTIONS, row_notes, scorecard_csv
-from scorecard.scorecard import TREND_WEEKS, Scorecard, ScorecardRow
+from scorecard.judge import drivers
+from scorecard.judge.weekly import TREND_WEEKS, Scorecard, ScorecardRow
+from scorecard.language import periods as cal
+from scorecard.language.definitions import Locale
+from scorecard.language.formatting import format_delta, format_value
+from scorecard.present import charts, spreadsheets, views
+from scorecard.present.report import SECTIONS, row_notes, scorecard_csv
+from scorecard.store import notes
 
 WHOLE_WEEK = "(whole week)"
 

@@ -29,12 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scorecard import config  # noqa: E402
-from scorecard import periods as cal  # noqa: E402
-from scorecard.catalog import Catalog, load_catalog  # noqa: E402
-from scorecard.db import Database  # noqa: E402
-from scorecard.engine import Runner, dimension_values  # noqa: E402
-from scorecard.scorecard import build  # noqa: E402
+from scorecard.catalog.load import Catalog, load_catalog  # noqa: E402
+from scorecard.engine.runner import Runner, dimension_values  # noqa: E402
+from scorecard.judge.weekly import build  # noqa: E402
+from scorecard.language import periods as cal  # noqa: E402
+from scorecard.store import config  # noqa: E402
+from scorecard.store.db import Database  # noqa: E402
 
 Filters = dict[str, list[str]]
 

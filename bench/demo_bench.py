@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scorecard import demo  # noqa: E402
-from scorecard.db import Database  # noqa: E402
+from scorecard.demo import generate as demo  # noqa: E402
+from scorecard.store.db import Database  # noqa: E402
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 

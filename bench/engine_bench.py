@@ -18,15 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scorecard import demo  # noqa: E402
-from scorecard import periods as cal  # noqa: E402
-from scorecard import scorecard as weekly  # noqa: E402
-from scorecard.catalog import load_catalog  # noqa: E402
-from scorecard.compiler import Query  # noqa: E402
-from scorecard.config import DEFAULT_METRICS  # noqa: E402
-from scorecard.db import Database  # noqa: E402
-from scorecard.definitions import CohortMetric  # noqa: E402
-from scorecard.engine import Runner  # noqa: E402
+from scorecard.catalog.load import load_catalog  # noqa: E402
+from scorecard.demo import generate as demo  # noqa: E402
+from scorecard.engine.runner import Runner  # noqa: E402
+from scorecard.judge import weekly  # noqa: E402
+from scorecard.language import periods as cal  # noqa: E402
+from scorecard.language.definitions import CohortMetric  # noqa: E402
+from scorecard.sql.compiler import Query  # noqa: E402
+from scorecard.store.config import DEFAULT_METRICS  # noqa: E402
+from scorecard.store.db import Database  # noqa: E402
 
 
 def timed(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]

@@ -21,9 +21,9 @@ import pyarrow.csv as pa_csv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scorecard.db import Database  # noqa: E402
+from scorecard.cli.ingest import TerminalProgress  # noqa: E402
 from scorecard.ingest import SourceFile, load_mapping_text, run_import  # noqa: E402
-from scorecard.ingest.cli import TerminalProgress  # noqa: E402
+from scorecard.store.db import Database  # noqa: E402
 
 MAPPING = """
 version: 1

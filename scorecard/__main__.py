@@ -1,5 +1,5 @@
 """`python -m scorecard ...` runs the command line."""
 
-from scorecard.cli import main
+from scorecard.cli.main import main
 
 raise SystemExit(main())

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from scorecard.catalog import Catalog, load_catalog
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
+from scorecard.catalog.load import Catalog, load_catalog
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 
 PG_URL = os.environ.get("SCORECARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ENGINES = ("duckdb", "sqlite", "postgresql")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import access
-from scorecard import periods as cal
-from scorecard.access import AccessDenied, AccessError, Principal
-from scorecard.compiler import Query
-from scorecard.definitions import Calendar
+from scorecard.access import policy as access
+from scorecard.access.policy import AccessDenied, AccessError, Principal
+from scorecard.language import periods as cal
+from scorecard.language.definitions import Calendar
+from scorecard.sql.compiler import Query
 
 POLICY = """\
 version: 1
@@ -194,8 +194,8 @@ def test_mail_problems_keep_a_scorecard_from_people_it_would_show_too_much(polic
 
 
 def test_only_an_admin_saves_the_access_file_and_a_local_admin_cannot_lock_out(tmp_path: Path) -> None:
-    from scorecard.access_store import save_policy
-    from scorecard.history import content_hash
+    from scorecard.access.store import save_policy
+    from scorecard.catalog.history import content_hash
 
     path = tmp_path / "access.yaml"
     analyst = Principal(name="ana", role="analyst", mode="signed_in", email="ana@example.com")

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import demo
 from scorecard.benchmark import frames, handsql, run
 from scorecard.benchmark.numbers import Point, disagreements
-from scorecard.catalog import load_catalog
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
+from scorecard.catalog.load import load_catalog
+from scorecard.demo import generate as demo
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 
 
 @pytest.fixture(scope="module")

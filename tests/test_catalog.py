@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from scorecard.catalog import check_text, json_schema, load_catalog
-from scorecard.config import DEFAULT_METRICS, PROJECT_ROOT
+from scorecard.catalog.load import check_text, json_schema, load_catalog
+from scorecard.store.config import DEFAULT_METRICS, PROJECT_ROOT
 
 BASE = textwrap.dedent(
     """\

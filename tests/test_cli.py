@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scorecard.cli import main
-from scorecard.config import DEFAULT_METRICS, PROJECT_ROOT
-from scorecard.db import Database
+from scorecard.cli.main import main
+from scorecard.store.config import DEFAULT_METRICS, PROJECT_ROOT
+from scorecard.store.db import Database
 from tests.fixtures import tiny
 
 

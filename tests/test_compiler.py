@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from scorecard import model, periods
-from scorecard.catalog import Catalog, check_text, load_catalog
-from scorecard.compiler import CompileError, Query
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
-from scorecard.engine import Runner, metric_sql
+from scorecard.catalog.load import Catalog, check_text, load_catalog
+from scorecard.engine.runner import Runner, metric_sql
+from scorecard.language import periods
+from scorecard.sql.compiler import CompileError, Query
+from scorecard.store import model
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 from tests.conftest import ENGINES
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -144,8 +145,8 @@ def test_timezone_moves_week_boundaries(tiny_db: Database):
 
 
 def test_greatest_and_least_are_null_when_any_argument_is_null(tiny_db: Database):
-    from scorecard import expressions as ex
-    from scorecard.compiler import Graph, Scope, _Context, to_sql
+    from scorecard.language import expressions as ex
+    from scorecard.sql.compiler import Graph, Scope, _Context, to_sql
 
     scope = Scope(_Context(Graph(load_catalog(DEFAULT_METRICS).relationships)), "leads")
     # L4 was never touched (first_touch_at is null); L1 was touched one hour after it qualified.

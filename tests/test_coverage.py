@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import periods
-from scorecard.catalog import load_catalog
-from scorecard.cli import main
-from scorecard.config import DEFAULT_METRICS
-from scorecard.coverage import OutsideData, coverage
-from scorecard.db import Database
+from scorecard.catalog.load import load_catalog
+from scorecard.cli.main import main
+from scorecard.judge.coverage import OutsideData, coverage
+from scorecard.language import periods
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 from tests.fixtures import tiny
 
 CATALOG = load_catalog(DEFAULT_METRICS)

@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from scorecard import demo, model
-from scorecard.cli import main
-from scorecard.db import Database, table_counts
+from scorecard.cli.main import main
+from scorecard.demo import generate as demo
+from scorecard.store import model
+from scorecard.store.db import Database, table_counts
 
 TODAY = dt.date(2026, 5, 13)  # a Wednesday
 WEEK_START = TODAY - dt.timedelta(days=TODAY.weekday())
@@ -398,9 +399,9 @@ def test_won_deals_take_many_calls(story: sa.Connection) -> None:
 
 def test_lead_to_close_window_covers_nine_in_ten_won_cycles(story_db: Database, story: sa.Connection) -> None:
     """The default window follows the demo's own cycle, and `doctor` reports that cycle."""
-    from scorecard import readiness
-    from scorecard.catalog import load_catalog
-    from scorecard.config import DEFAULT_METRICS
+    from scorecard.catalog.load import load_catalog
+    from scorecard.judge import readiness
+    from scorecard.store.config import DEFAULT_METRICS
 
     report = readiness.check(story_db, load_catalog(DEFAULT_METRICS), cycles=True)
     cycle = next(c for c in report.cycles if c.metric == "lead_to_close")
@@ -423,11 +424,11 @@ def test_flexible_terms_cost_more_than_they_earn_per_won_deal_by_campaign_cohort
     story_db: Database, story: sa.Connection
 ) -> None:
     """The scorecard's cohort cost of winning tells the flexible-terms story; checked against plain SQL."""
-    from scorecard import periods
-    from scorecard.catalog import load_catalog
-    from scorecard.compiler import Query
-    from scorecard.config import DEFAULT_METRICS
-    from scorecard.engine import Runner
+    from scorecard.catalog.load import load_catalog
+    from scorecard.engine.runner import Runner
+    from scorecard.language import periods
+    from scorecard.sql.compiler import Query
+    from scorecard.store.config import DEFAULT_METRICS
 
     catalog = load_catalog(DEFAULT_METRICS)
     everything = periods.custom(catalog.calendar, dt.date(2023, 1, 1), dt.date(2027, 12, 31))

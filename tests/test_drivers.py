@@ -11,11 +11,12 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from scorecard import drivers, periods
-from scorecard.catalog import Catalog, check_text, load_catalog
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
-from scorecard.engine import Runner
+from scorecard.catalog.load import Catalog, check_text, load_catalog
+from scorecard.engine.runner import Runner
+from scorecard.judge import drivers
+from scorecard.language import periods
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 from tests.fixtures import movers, tiny
 
 

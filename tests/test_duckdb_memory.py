@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scorecard import demo
-from scorecard.db import Database, DatabaseError
+from scorecard.demo import generate as demo
+from scorecard.store.db import Database, DatabaseError
 
 
 def _as_duckdb_shows(limit: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from scorecard import expressions as ex
+from scorecard.language import expressions as ex
 
 
 def test_precedence_and_shapes():

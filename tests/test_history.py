@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import history as hist
-from scorecard.cli import main
-from scorecard.config import DEFAULT_METRICS
-from scorecard.history import ConflictError, History, HistoryError, InvalidCatalogError, ThreeWay, content_hash
+from scorecard.catalog import history as hist
+from scorecard.catalog.history import ConflictError, History, HistoryError, InvalidCatalogError, ThreeWay, content_hash
+from scorecard.cli.main import main
+from scorecard.store.config import DEFAULT_METRICS
 
 ORIGINAL = DEFAULT_METRICS.read_text(encoding="utf-8")
 OLD_TARGET = "target: {green: 0.5, amber: 0.35}"

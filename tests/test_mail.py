@@ -21,10 +21,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from scorecard import mail, notes, periods
-from scorecard.catalog import load_catalog
-from scorecard.config import DEFAULT_METRICS, PROJECT_ROOT
-from scorecard.db import Database
+from scorecard.catalog.load import load_catalog
+from scorecard.language import periods
+from scorecard.present import mail
+from scorecard.store import notes
+from scorecard.store.config import DEFAULT_METRICS, PROJECT_ROOT
+from scorecard.store.db import Database
 from tests.fixtures import tiny
 
 

@@ -12,11 +12,11 @@ import datetime as dt
 
 import pytest
 
-from scorecard import periods
-from scorecard.catalog import Catalog
-from scorecard.compiler import Query
-from scorecard.db import Database
-from scorecard.engine import maturation_curves
+from scorecard.catalog.load import Catalog
+from scorecard.engine.runner import maturation_curves
+from scorecard.language import periods
+from scorecard.sql.compiler import Query
+from scorecard.store.db import Database
 
 AS_OF = dt.datetime(2026, 1, 22)
 

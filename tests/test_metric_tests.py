@@ -14,11 +14,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scorecard import demo, metric_tests
-from scorecard.catalog import load_catalog
-from scorecard.cli import main
-from scorecard.config import DEFAULT_METRICS, PROJECT_ROOT
-from scorecard.db import Database
+from scorecard.catalog.load import load_catalog
+from scorecard.cli.main import main
+from scorecard.demo import generate as demo
+from scorecard.judge import metric_tests
+from scorecard.store.config import DEFAULT_METRICS, PROJECT_ROOT
+from scorecard.store.db import Database
 
 ORIGINAL = DEFAULT_METRICS.read_text(encoding="utf-8")
 

@@ -10,12 +10,12 @@ import datetime as dt
 
 import pytest
 
-from scorecard import periods
-from scorecard.catalog import Catalog
-from scorecard.compiler import Query
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
-from scorecard.engine import Runner
+from scorecard.catalog.load import Catalog
+from scorecard.engine.runner import Runner
+from scorecard.language import periods
+from scorecard.sql.compiler import Query
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 
 NONE = None  # no value: nothing to divide by, or no rows for an average/ratio
 
@@ -184,7 +184,7 @@ def test_filter_through_relationships(tiny_db: Database, catalog: Catalog):
 
 
 def test_doctor_measures_each_cohort_windows_real_cycle(tiny_db: Database, catalog: Catalog):
-    from scorecard import readiness
+    from scorecard.judge import readiness
 
     report = readiness.check(tiny_db, catalog, cycles=True)
     cycles = {c.metric: c for c in report.cycles}
@@ -202,9 +202,9 @@ def test_doctor_measures_each_cohort_windows_real_cycle(tiny_db: Database, catal
 
 
 def test_projection_of_a_young_cohort_from_a_mature_one(tiny_db: Database, catalog: Catalog):
-    from scorecard import projection
-    from scorecard.catalog import check_text
-    from scorecard.definitions import CohortMetric
+    from scorecard.catalog.load import check_text
+    from scorecard.judge import projection
+    from scorecard.language.definitions import CohortMetric
 
     # Lead-to-close with an 8-day window, so the W02 cohort is mature and can be projected from.
     window = "window_days: 220\n    format: percent"

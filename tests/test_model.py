@@ -8,8 +8,8 @@ from decimal import Decimal
 import pandas as pd
 import sqlalchemy as sa
 
-from scorecard import model
-from scorecard.db import Database, bulk_insert, create_schema, resolve_url, table_counts
+from scorecard.store import model
+from scorecard.store.db import Database, bulk_insert, create_schema, resolve_url, table_counts
 
 
 def test_resolve_url_picks_engine_by_path_or_url(tmp_path):
@@ -126,7 +126,7 @@ def test_secondary_indexes_everywhere_but_duckdb(any_db: Database):
 
 
 def test_data_version_changes_with_every_load(any_db: Database):
-    from scorecard import demo
+    from scorecard.demo import generate as demo
 
     assert any_db.data_version() == "missing"
     demo.build(any_db, leads=1_000, seed=1)

@@ -11,11 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scorecard import charts, notes, periods, report, views
-from scorecard import scorecard as weekly
-from scorecard.catalog import load_catalog
-from scorecard.config import DEFAULT_METRICS, PROJECT_ROOT
-from scorecard.db import Database
+from scorecard.catalog.load import load_catalog
+from scorecard.judge import weekly
+from scorecard.language import periods
+from scorecard.present import charts, report, views
+from scorecard.store import notes
+from scorecard.store.config import DEFAULT_METRICS, PROJECT_ROOT
+from scorecard.store.db import Database
 from tests.fixtures import tiny
 
 NOW = dt.datetime(2026, 1, 19, 9, 30)

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from scorecard import periods as cal
-from scorecard.definitions import Calendar
+from scorecard.language import periods as cal
+from scorecard.language.definitions import Calendar
 
 UTC = Calendar()
 

@@ -14,15 +14,15 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from scorecard import demo, drivers, readiness
-from scorecard import scorecard as weekly
-from scorecard.catalog import Catalog
-from scorecard.compiler import Query
-from scorecard.config import DEFAULT_METRICS
-from scorecard.coverage import coverage
-from scorecard.db import Database
-from scorecard.definitions import RankMetric
-from scorecard.engine import Runner
+from scorecard.catalog.load import Catalog
+from scorecard.demo import generate as demo
+from scorecard.engine.runner import Runner
+from scorecard.judge import drivers, readiness, weekly
+from scorecard.judge.coverage import coverage
+from scorecard.language.definitions import RankMetric
+from scorecard.sql.compiler import Query
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 from tests.conftest import ENGINES, new_database
 
 TODAY = demo.dt.date(2026, 11, 30)
@@ -193,9 +193,9 @@ def test_a_statement_the_database_refuses_changes_no_other_metric(any_db: Databa
     """A merged scan the database refuses is dropped: every metric then gets exactly what its own
     statement gives, a value or the database's refusal (PostgreSQL included, whose transaction
     the refusal would otherwise poison)."""
-    from scorecard import periods
-    from scorecard.catalog import check_text
-    from scorecard.engine import MetricError
+    from scorecard.catalog.load import check_text
+    from scorecard.engine.runner import MetricError
+    from scorecard.language import periods
     from tests.fixtures import tiny
 
     catalog, issues = check_text(DEFAULT_METRICS.read_text() + EXTRA, "m.yaml")

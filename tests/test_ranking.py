@@ -10,13 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scorecard import model, periods
-from scorecard.catalog import Catalog, check_text, load_catalog
-from scorecard.cli import main
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database, bulk_insert, create_schema
-from scorecard.definitions import Tier
-from scorecard.ranking import assign_tiers, forced_ranking, rank_values, tenure_months, tier_sizes
+from scorecard.catalog.load import Catalog, check_text, load_catalog
+from scorecard.cli.main import main
+from scorecard.judge.ranking import assign_tiers, forced_ranking, rank_values, tenure_months, tier_sizes
+from scorecard.language import periods
+from scorecard.language.definitions import Tier
+from scorecard.store import model
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database, bulk_insert, create_schema
 from tests.conftest import ENGINES, new_database
 
 Q1_2026 = periods.make_period(periods.Calendar(), dt.date(2026, 1, 1), dt.date(2026, 3, 31), "quarter", "2026-Q1")

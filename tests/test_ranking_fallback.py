@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import periods
-from scorecard.catalog import load_catalog
-from scorecard.cli import main
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
-from scorecard.ranking import forced_ranking
+from scorecard.catalog.load import load_catalog
+from scorecard.cli.main import main
+from scorecard.judge.ranking import forced_ranking
+from scorecard.language import periods
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 
 SHAPES = Path(__file__).resolve().parent / "fixtures" / "ingest" / "shapes"
 CATALOG = load_catalog(DEFAULT_METRICS)
@@ -62,7 +62,7 @@ def test_the_cli_table_names_the_fallback(no_quotas: str, capsys: pytest.Capture
 
 
 def test_a_list_of_fallbacks_is_checked_like_of() -> None:
-    from scorecard.catalog import check_text
+    from scorecard.catalog.load import check_text
 
     text = DEFAULT_METRICS.read_text(encoding="utf-8").replace(
         "of: [quota_attainment, bookings]", "of: [quota_attainment, bookngs]"

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from scorecard import periods
-from scorecard import scorecard as weekly
-from scorecard.catalog import check_text, load_catalog
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
-from scorecard.definitions import Target, TargetOverride
+from scorecard.catalog.load import check_text, load_catalog
+from scorecard.judge import weekly
+from scorecard.language import periods
+from scorecard.language.definitions import Target, TargetOverride
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 from tests.conftest import new_database
 from tests.fixtures import tiny
 

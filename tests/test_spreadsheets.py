@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from scorecard import drivers, notes, periods, spreadsheets
-from scorecard import scorecard as weekly
-from scorecard.catalog import load_catalog
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
-from scorecard.engine import Runner
+from scorecard.catalog.load import load_catalog
+from scorecard.engine.runner import Runner
+from scorecard.judge import drivers, weekly
+from scorecard.language import periods
+from scorecard.present import spreadsheets
+from scorecard.store import notes
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 from tests.fixtures import tiny
 
 COLUMNS = [("group", "Region", None), ("rate", "Win rate", "percent"), ("amount", "Bookings", "currency"),

@@ -16,13 +16,14 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from scorecard import filters as filter_checks
-from scorecard import model, periods, readiness
-from scorecard import scorecard as weekly
-from scorecard.catalog import Catalog, check_text, load_catalog
-from scorecard.cli import main
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database, bulk_insert, create_schema, refresh_maintained
+from scorecard.catalog.load import Catalog, check_text, load_catalog
+from scorecard.cli.main import main
+from scorecard.judge import filters as filter_checks
+from scorecard.judge import readiness, weekly
+from scorecard.language import periods
+from scorecard.store import model
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database, bulk_insert, create_schema, refresh_maintained
 from tests.fixtures import tiny
 
 
@@ -228,8 +229,8 @@ def test_calls_on_deals_reach_the_lead_source_through_the_deals_lead(tiny_db: Da
 
 
 def test_breakdown_by_source_puts_deal_calls_under_the_deals_source(tiny_db: Database):
-    from scorecard.compiler import Query
-    from scorecard.engine import Runner
+    from scorecard.engine.runner import Runner
+    from scorecard.sql.compiler import Query
 
     catalog = load_catalog(DEFAULT_METRICS)
     query = Query.build([_week(catalog)], group_by=["source"])

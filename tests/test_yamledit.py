@@ -6,9 +6,10 @@ import difflib
 
 import pytest
 
-from scorecard import preview, yamledit
-from scorecard.catalog import check_text
-from scorecard.config import DEFAULT_METRICS
+from scorecard.catalog import edit as yamledit
+from scorecard.catalog.load import check_text
+from scorecard.judge import preview
+from scorecard.store.config import DEFAULT_METRICS
 
 ORIGINAL = DEFAULT_METRICS.read_text(encoding="utf-8")
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from scorecard.benchmark.handsql import METRICS, Unsupported
 from scorecard.benchmark.numbers import Filters, Numbers, Point, Series
-from scorecard.periods import Period
+from scorecard.language.periods import Period
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "reps": ("id", "region"),

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from scorecard.benchmark.numbers import Filters, Numbers, Point, Series
-from scorecard.periods import Period
+from scorecard.language.periods import Period
 
 Row = Mapping[str, Any]
 

@@ -14,10 +14,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scorecard import scorecard as weekly
-from scorecard.catalog import Catalog
-from scorecard.periods import Period
-from scorecard.readiness import Readiness
+from scorecard.catalog.load import Catalog
+from scorecard.judge import weekly
+from scorecard.judge.readiness import Readiness
+from scorecard.language.periods import Period
 
 
 @dataclass(frozen=True)

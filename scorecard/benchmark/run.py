@@ -24,14 +24,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scorecard import readiness
-from scorecard import scorecard as weekly
 from scorecard.benchmark import frames, handsql
 from scorecard.benchmark.numbers import Filters, Numbers, disagreements, from_scorecard, periods_shown
 from scorecard.benchmark.options import add_arguments
-from scorecard.catalog import Catalog, load_catalog
-from scorecard.db import Database
-from scorecard.periods import Period
+from scorecard.catalog.load import Catalog, load_catalog
+from scorecard.judge import readiness, weekly
+from scorecard.language.periods import Period
+from scorecard.store.db import Database
 
 FILTERED: dict[str, list[str]] = {"region": ["EMEA"], "product": ["Pipeline Analytics"]}
 """The region + product filter timed beside the unfiltered scorecard (both exist in the demo)."""
@@ -102,7 +101,7 @@ def database_for(folder: Path, leads: int, engine: str, url: str | None = None) 
 
 def ensure(db: Database, leads: int, rebuild: bool) -> float | None:
     """Build the demo database unless one of this size is already there; seconds if built."""
-    from scorecard import demo
+    from scorecard.demo import generate as demo
 
     if db.exists() and not rebuild:
         with db.engine().connect() as conn:
@@ -119,7 +118,7 @@ def ensure(db: Database, leads: int, rebuild: bool) -> float | None:
 
 
 def prepare(db: Database, catalog: Catalog) -> tuple[Setup, float]:
-    from scorecard.coverage import coverage
+    from scorecard.judge.coverage import coverage
 
     started = time.perf_counter()
     ready = readiness.check(db, catalog)
@@ -220,7 +219,7 @@ def peak_kib() -> float:
 
 
 def _metrics_path() -> Path:
-    from scorecard import config
+    from scorecard.store import config
 
     return Path(config.metrics_path())
 

@@ -23,11 +23,11 @@ from typing import Any, Final
 import pandas as pd
 import yaml
 
-from scorecard import model
 from scorecard.ingest import parse, schema
 from scorecard.ingest.mapping import PRESETS_PACKAGE, Mapping, SourceRule, load_mapping_text, preset_names
 from scorecard.ingest.readers import RawTable, ReadError, SourceFile, read_table
 from scorecard.ingest.transform import IngestError, find_header
+from scorecard.store import model
 
 SAMPLES: Final = 3
 

@@ -14,10 +14,10 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from scorecard import model
-from scorecard.cells import safe_arrow
-from scorecard.db import Database
 from scorecard.ingest import schema
+from scorecard.store import model
+from scorecard.store.cells import safe_arrow
+from scorecard.store.db import Database
 
 ExportFormat = Literal["csv", "parquet"]
 EXPORT_FORMATS: Final[tuple[str, ...]] = ("csv", "parquet")

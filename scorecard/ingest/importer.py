@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from scorecard.cells import frame_csv
-from scorecard.db import Database, create_schema, refresh_maintained
 from scorecard.ingest import load, schema, validate
 from scorecard.ingest.mapping import Mapping, SourceRule
 from scorecard.ingest.readers import RawTable, ReadError, SourceFile, headerless_hint, read_table
 from scorecard.ingest.resolve import Creation, copy_from_references, resolve_references
 from scorecard.ingest.transform import IngestError, Mapped, map_file
+from scorecard.store.cells import frame_csv
+from scorecard.store.db import Database, create_schema, refresh_maintained
 
 Progress = Callable[[str, int, int], None]
 QUARANTINE_COLUMNS = ("file", "row", "column", "value", "reason")

@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from scorecard import model
-from scorecard.db import bulk_insert
 from scorecard.ingest import schema
+from scorecard.store import model
+from scorecard.store.db import bulk_insert
 
 Progress = Callable[[str, int, int], None]
 

@@ -19,10 +19,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from scorecard import model, yamlsource
 from scorecard.ingest import schema
 from scorecard.ingest.parse import NAMED_FORMATS, fold
-from scorecard.yamlsource import Issue, IssuesError, SourceDoc
+from scorecard.language import yamlsource
+from scorecard.language.yamlsource import Issue, IssuesError, SourceDoc
+from scorecard.store import model
 
 Unmapped = Literal["quarantine", "keep", "default"]
 Mode = Literal["upsert", "update"]
@@ -498,7 +499,7 @@ def _rule(
             )
             return None
         try:
-            from scorecard import expressions
+            from scorecard.language import expressions
 
             expressions.parse(expression)
         except ImportError:

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from scorecard import config
+from scorecard.store import config
 
 Progress = Callable[[str, int, int], None]
 """progress(what, done, total): called as work advances (bytes or rows)."""

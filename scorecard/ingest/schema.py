@@ -12,7 +12,7 @@ from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 
-from scorecard import model
+from scorecard.store import model
 
 Kind = Literal["text", "datetime", "date", "money", "number", "integer", "boolean"]
 

@@ -14,8 +14,8 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from scorecard import model
-from scorecard.db import Database
+from scorecard.store import model
+from scorecard.store.db import Database
 
 TIME_COLUMNS: Final = MappingProxyType(
     {

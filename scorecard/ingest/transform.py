@@ -234,7 +234,7 @@ def _empty(rule: ColumnRule, n: int) -> pd.Series:
 
 def _compute(mapped: Mapped, rule: ColumnRule, problems: list[str]) -> None:
     """A column computed from others with the metrics expression grammar."""
-    from scorecard import expressions
+    from scorecard.language import expressions
 
     assert rule.expression is not None
     node = expressions.parse(rule.expression)

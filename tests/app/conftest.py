@@ -15,8 +15,9 @@ import pytest
 from dashboard_helpers import DEMO_LEADS, EMPTY_CAMPAIGN, ROOT, PageRunner
 from streamlit.testing.v1 import AppTest
 
-from scorecard import demo, model
-from scorecard.db import Database, bulk_insert
+from scorecard.demo import generate as demo
+from scorecard.store import model
+from scorecard.store.db import Database, bulk_insert
 
 
 @pytest.fixture(scope="session")

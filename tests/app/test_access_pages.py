@@ -17,8 +17,8 @@ from dashboard_helpers import ROOT
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from scorecard import views
-from scorecard.definitions import Calendar
+from scorecard.language.definitions import Calendar
+from scorecard.present import views
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",

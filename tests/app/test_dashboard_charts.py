@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from scorecard import charts
-from scorecard import periods as cal
-from scorecard.definitions import Calendar
-from scorecard.scorecard import Scorecard, ScorecardRow, TrendPoint
+from scorecard.judge.weekly import Scorecard, ScorecardRow, TrendPoint
+from scorecard.language import periods as cal
+from scorecard.language.definitions import Calendar
+from scorecard.present import charts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -316,7 +316,7 @@ def test_money_on_axes_is_in_the_catalogs_currency_and_marks() -> None:
 
     import vl_convert
 
-    from scorecard.definitions import Locale
+    from scorecard.language.definitions import Locale
 
     euro = Locale(code="EUR", symbol="€", symbol_position="after", thousands=".", decimal=",")
     frame = pd.DataFrame(

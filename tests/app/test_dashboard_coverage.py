@@ -15,7 +15,7 @@ import pytest
 from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
 
-from scorecard.cli import main
+from scorecard.cli.main import main
 
 DATES = Path(__file__).resolve().parent.parent / "fixtures" / "ingest" / "dates"
 

@@ -15,9 +15,9 @@ from dashboard_helpers import EMPTY_CAMPAIGN, ROOT, PageRunner
 from streamlit.testing.v1 import AppTest
 
 import dashboard
-from scorecard import views
-from scorecard.config import DEFAULT_METRICS
-from scorecard.definitions import Calendar
+from scorecard.language.definitions import Calendar
+from scorecard.present import views
+from scorecard.store.config import DEFAULT_METRICS
 
 PAGES = ("scorecard", "explore", "ranking", "lead-quality", "definitions")
 

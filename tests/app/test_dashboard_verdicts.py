@@ -12,11 +12,11 @@ from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
 from test_dashboard_browser import OUTPUT, _settle, chromium, serve
 
-from scorecard import periods, readiness
-from scorecard import scorecard as weekly
-from scorecard.catalog import load_catalog
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
+from scorecard.catalog.load import load_catalog
+from scorecard.judge import readiness, weekly
+from scorecard.language import periods
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 from tests.fixtures import tiny
 
 WEEK = "2026-W03"

@@ -7,12 +7,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from scorecard import periods as cal
-from scorecard import views
-from scorecard.catalog import load_catalog
-from scorecard.config import DEFAULT_METRICS
-from scorecard.definitions import Calendar
-from scorecard.ranking import RankedRep, Ranking
+from scorecard.catalog.load import load_catalog
+from scorecard.judge.ranking import RankedRep, Ranking
+from scorecard.language import periods as cal
+from scorecard.language.definitions import Calendar
+from scorecard.present import views
+from scorecard.store.config import DEFAULT_METRICS
 
 CALENDAR = Calendar()
 NOW = dt.datetime(2026, 11, 25, 15, 0)  # a Wednesday; the last complete week is 2026-W47 (16-22 Nov)
@@ -224,7 +224,7 @@ def test_short_names_stay_unique_and_keep_both_ends() -> None:
 
 
 def test_tables_show_a_dash_for_missing_values_and_format_numbers_like_the_cards() -> None:
-    from scorecard.definitions import Locale
+    from scorecard.language.definitions import Locale
 
     frame = pd.DataFrame(
         {
@@ -272,7 +272,7 @@ def test_freshness_is_one_latest_stamp_per_table() -> None:
 
 
 def test_a_change_that_rounds_to_zero_is_neither_good_nor_bad() -> None:
-    from scorecard.scorecard import ScorecardRow
+    from scorecard.judge.weekly import ScorecardRow
 
     def row(delta: float, unit: str = "hours") -> ScorecardRow:
         return ScorecardRow(

@@ -21,8 +21,8 @@ from test_dashboard_browser import (
     sessions_bench,
 )
 
-from scorecard.config import DEFAULT_METRICS
-from scorecard.history import History
+from scorecard.catalog.history import History
+from scorecard.store.config import DEFAULT_METRICS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -14,8 +14,8 @@ import pytest
 from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
 
-from scorecard.config import DEFAULT_METRICS
-from scorecard.history import History, content_hash, default_author
+from scorecard.catalog.history import History, content_hash, default_author
+from scorecard.store.config import DEFAULT_METRICS
 
 OLD_TARGET = "target: {green: 0.5, amber: 0.35}"
 NEW_TARGET = "target: {green: 0.45, amber: 0.3}"

@@ -10,11 +10,14 @@ import pytest
 from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
 
-from scorecard import charts, drivers, notes, periods
-from scorecard.catalog import load_catalog
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
-from scorecard.engine import Runner
+from scorecard.catalog.load import load_catalog
+from scorecard.engine.runner import Runner
+from scorecard.judge import drivers
+from scorecard.language import periods
+from scorecard.present import charts
+from scorecard.store import notes
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 
 
 def ok(app: AppTest) -> AppTest:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import charts
+from scorecard.present import charts
 
 ROOT = Path(__file__).resolve().parents[2]
 THEME = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]

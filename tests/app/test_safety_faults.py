@@ -17,8 +17,8 @@ import pytest
 from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
 
-from scorecard import demo
-from scorecard.db import Database
+from scorecard.demo import generate as demo
+from scorecard.store.db import Database
 
 PAGES = ("scorecard", "explore", "ranking", "lead_quality", "definitions")
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from dashboard_helpers import ROOT, PageRunner
 from streamlit.testing.v1 import AppTest
 
-from scorecard import model
-from scorecard.db import Database
+from scorecard.store import model
+from scorecard.store.db import Database
 
 HOSTILE_SOURCE = "![x](http://tracker.invalid/t.png) [click](http://evil.invalid) <img src=x> :red[alarm] $x^2$"
 

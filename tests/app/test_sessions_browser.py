@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from dashboard_helpers import ROOT
 
-from scorecard import model
-from scorecard.db import Database
+from scorecard.store import model
+from scorecard.store.db import Database
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,8 +10,8 @@ from typing import Any
 import openpyxl
 import sqlalchemy as sa
 
-from scorecard import model
-from scorecard.db import Database
+from scorecard.store import model
+from scorecard.store.db import Database
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ingest"
 

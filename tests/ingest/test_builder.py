@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from scorecard.cli import main
-from scorecard.db import Database
+from scorecard.cli.main import main
 from scorecard.ingest import SourceFile, load_mapping_text, load_preset, run_import
 from scorecard.ingest.builder import mapping_yaml, propose, stage_of
+from scorecard.store.db import Database
 
 from .helpers import FIXTURES, rows, snapshot, stable_id
 

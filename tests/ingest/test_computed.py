@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from scorecard.db import Database
 from scorecard.ingest import IngestError, SourceFile, load_mapping_text, run_import
+from scorecard.store.db import Database
 
 from .helpers import rows
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from scorecard import model
-from scorecard.db import Database
 from scorecard.ingest import SourceFile, load_mapping, run_import
+from scorecard.store import model
+from scorecard.store.db import Database
 
 MakeDb = Callable[[str], Database]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scorecard.db import Database
+from scorecard.store.db import Database
 
 from .helpers import FIXTURES, rows
 

@@ -24,14 +24,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scorecard import periods
-from scorecard.catalog import Catalog, check_text
-from scorecard.compiler import Query
-from scorecard.config import DEFAULT_METRICS
-from scorecard.db import Database
-from scorecard.engine import Runner
+from scorecard.catalog.load import Catalog, check_text
+from scorecard.engine.runner import Runner
 from scorecard.ingest import SourceFile, load_mapping, run_import
 from scorecard.ingest.parse import parse_datetime
+from scorecard.language import periods
+from scorecard.sql.compiler import Query
+from scorecard.store.config import DEFAULT_METRICS
+from scorecard.store.db import Database
 from tests.conftest import ENGINES
 
 from .helpers import FIXTURES, rows
@@ -106,7 +106,7 @@ def test_cycle_days_are_whole_days_and_dates_stay_in_their_week(
 
 
 def test_cli_import_reads_dates_in_the_catalog_zone(tmp_path: Path) -> None:
-    from scorecard.cli import main
+    from scorecard.cli.main import main
 
     metrics = tmp_path / "metrics.yaml"
     metrics.write_text(

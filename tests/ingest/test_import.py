@@ -39,8 +39,6 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from scorecard import model
-from scorecard.db import Database
 from scorecard.ingest import (
     ImportRejected,
     ImportResult,
@@ -50,6 +48,8 @@ from scorecard.ingest import (
     load_mapping,
     run_import,
 )
+from scorecard.store import model
+from scorecard.store.db import Database
 
 from .helpers import rows, snapshot, stable_id
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from scorecard.cli import main
-from scorecard.db import Database
+from scorecard.cli.main import main
+from scorecard.store.db import Database
 
 from .helpers import rows, stable_id
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scorecard.cli import main
-from scorecard.db import Database
+from scorecard.cli.main import main
+from scorecard.store.db import Database
 from tests.ingest.helpers import rows
 
 MAPPING = """\

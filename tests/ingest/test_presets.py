@@ -25,8 +25,8 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from scorecard.db import Database
 from scorecard.ingest import SourceFile, load_preset, run_import
+from scorecard.store.db import Database
 
 from .helpers import FIXTURES, rows, stable_id
 

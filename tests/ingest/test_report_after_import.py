@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scorecard.db import Database
 from scorecard.ingest import SourceFile, load_mapping, run_import
+from scorecard.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from scorecard.db import Database
 from scorecard.ingest import IngestError, MappingError, SourceFile, load_mapping, load_mapping_text, run_import
+from scorecard.store.db import Database
 
 from .helpers import FIXTURES, rows, stable_id
 
@@ -215,11 +215,11 @@ sources:
 # bookings of 2017-W02 (Jan 9-15) by region: R1 100 (Ana -> EMEA), R2 200 (APAC on the deal),
 # R4 400 (Ben -> NA); R3 300 (Zed, no region anywhere) stays unassigned.
 def test_the_region_dimension_falls_back_to_the_owner(any_db: Database) -> None:
-    from scorecard import periods
-    from scorecard.catalog import load_catalog
-    from scorecard.compiler import Query
-    from scorecard.config import DEFAULT_METRICS
-    from scorecard.engine import Runner
+    from scorecard.catalog.load import load_catalog
+    from scorecard.engine.runner import Runner
+    from scorecard.language import periods
+    from scorecard.sql.compiler import Query
+    from scorecard.store.config import DEFAULT_METRICS
 
     text = (SHAPES / "copy.yaml").read_text(encoding="utf-8").replace(", copy: {region: region}", "")
     mapping = load_mapping_text(text, "nocopy.yaml")
@@ -242,7 +242,7 @@ def test_the_region_dimension_falls_back_to_the_owner(any_db: Database) -> None:
 def test_the_import_summary_says_which_metrics_the_data_supports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from scorecard.cli import main
+    from scorecard.cli.main import main
 
     target = tmp_path / "nq.duckdb"
     argv = ["import", "--db", str(target), "--mapping", str(SHAPES / "noquota.yaml"), str(SHAPES / "deals_noquota.csv")]

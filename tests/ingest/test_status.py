@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from scorecard.db import Database
 from scorecard.ingest import SourceFile, freshness, load_history, load_mapping, run_import
+from scorecard.store.db import Database
 
 MakeDb = Callable[[str], Database]
 

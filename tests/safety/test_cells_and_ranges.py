@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 from ingest.helpers import rows
 
-from scorecard import demo, model
-from scorecard.cells import safe_text
-from scorecard.cli import main
-from scorecard.db import Database
+from scorecard.cli.main import main
+from scorecard.demo import generate as demo
 from scorecard.ingest import SourceFile, load_mapping_text, quarantine_csv, run_import
+from scorecard.store import model
+from scorecard.store.cells import safe_text
+from scorecard.store.db import Database
 
 FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"]
 """Each begins with a character that makes a spreadsheet run the cell."""
@@ -77,10 +78,10 @@ def test_ranking_csv_neutralises_formulas(hostile_demo: Path, capsys: pytest.Cap
 
 
 def test_scorecard_csv_quotes_text_but_keeps_negative_numbers(tmp_path: Path, hostile_demo: Path) -> None:
-    from scorecard import periods
-    from scorecard import scorecard as weekly
-    from scorecard.catalog import check_text
-    from scorecard.report import scorecard_csv
+    from scorecard.catalog.load import check_text
+    from scorecard.judge import weekly
+    from scorecard.language import periods
+    from scorecard.present.report import scorecard_csv
 
     root = Path(__file__).resolve().parents[2]
     text = (root / "metrics.yaml").read_text().replace("label: Win rate", "label: \"=HYPERLINK('http://x')\"", 1)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from scorecard import model
-from scorecard.db import Database, clean_stale_copies
+from scorecard.store import model
+from scorecard.store.db import Database, clean_stale_copies
 
 ROOT = Path(__file__).resolve().parents[2]
 MakeDb = Callable[[str], Database]

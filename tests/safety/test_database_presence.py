@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import demo
-from scorecard.cli import main
-from scorecard.db import Database, DatabaseError
+from scorecard.cli.main import main
+from scorecard.demo import generate as demo
+from scorecard.store.db import Database, DatabaseError
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOSED_PORT_PG = "postgresql+psycopg://postgres@127.0.0.1:1/test"

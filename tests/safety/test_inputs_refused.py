@@ -13,11 +13,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from scorecard import demo
-from scorecard.cli import main
-from scorecard.db import Database
+from scorecard.cli.main import main
+from scorecard.demo import generate as demo
 from scorecard.ingest import SourceFile, load_mapping_text, run_import
 from scorecard.ingest.readers import ReadError, read_table
+from scorecard.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,7 +138,7 @@ def test_uploads_over_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> 
 def test_the_streamlit_limit_matches_the_core_limit() -> None:
     import tomllib
 
-    from scorecard import config
+    from scorecard.store import config
 
     settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert settings["server"]["maxUploadSize"] * 2**20 == config.max_upload_bytes()

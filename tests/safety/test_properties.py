@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scorecard import expressions as ex
-from scorecard import yamlsource
-from scorecard.catalog import check_text
-from scorecard.compiler import CompileError, Graph, compile_expression
+from scorecard.catalog.load import check_text
 from scorecard.ingest import parse
 from scorecard.ingest.mapping import MappingError, load_mapping_text
 from scorecard.ingest.readers import ReadError, SourceFile, read_table
+from scorecard.language import expressions as ex
+from scorecard.language import yamlsource
+from scorecard.sql.compiler import CompileError, Graph, compile_expression
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -67,8 +67,8 @@ def test_negating_text_is_a_compile_error(text: str, message: str) -> None:
 
 @functools.cache
 def _graph() -> Graph:
-    from scorecard.catalog import load_catalog
-    from scorecard.config import DEFAULT_METRICS
+    from scorecard.catalog.load import load_catalog
+    from scorecard.store.config import DEFAULT_METRICS
 
     return load_catalog(DEFAULT_METRICS).graph
 

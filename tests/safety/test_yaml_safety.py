@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import yamlsource
-from scorecard.access import AccessError, parse_policy
-from scorecard.catalog import check_text, load_catalog
+from scorecard.access.policy import AccessError, parse_policy
+from scorecard.catalog.load import check_text, load_catalog
 from scorecard.ingest.mapping import MappingError, load_mapping, load_mapping_text
+from scorecard.language import yamlsource
 
 ROOT = Path(__file__).resolve().parents[2]
 
