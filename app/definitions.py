@@ -15,11 +15,12 @@ from app import editor, sql_view, state
 from scorecard.catalog.history import History
 from scorecard.catalog.load import Catalog
 from scorecard.language import periods as cal
-from scorecard.language.definitions import CohortMetric, DerivedMetric, Locale, MetricBase, RankMetric
+from scorecard.language.definitions import CohortMetric, DerivedMetric, MetricBase, RankMetric
 from scorecard.language.formatting import DEFAULT_LOCALE, MISSING, format_value
+from scorecard.language.settings import Locale
 from scorecard.present import views
 from scorecard.present.report import SECTIONS
-from scorecard.sql.compiler import Query
+from scorecard.sql.query import Query
 
 DIALECTS = ("duckdb", "sqlite", "postgresql")
 

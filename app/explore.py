@@ -20,7 +20,7 @@ from scorecard.judge.weekly import target_for
 from scorecard.language import periods as cal
 from scorecard.language.definitions import MetricBase
 from scorecard.present import charts, views
-from scorecard.sql.compiler import Query
+from scorecard.sql.query import Query
 
 GRAINS: Final = ("week", "month", "quarter")
 DEFAULT_METRIC: Final = "bookings"

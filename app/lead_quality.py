@@ -22,7 +22,7 @@ from scorecard.language import periods as cal
 from scorecard.language.definitions import CohortMetric
 from scorecard.language.formatting import number_text
 from scorecard.present import charts, views
-from scorecard.sql.compiler import Query
+from scorecard.sql.query import Query
 
 TOP_CAMPAIGNS: Final = 15
 STATUS_KEY: Final = "Bar colour: on, near or off the metric's target (hover for the value); blue: no target."

@@ -19,7 +19,7 @@ from scorecard.judge.ranking import NOT_TIERED, RankedRep, Ranking
 from scorecard.language import periods as cal
 from scorecard.language.definitions import RankMetric
 from scorecard.present import charts, views
-from scorecard.sql.compiler import Query
+from scorecard.sql.query import Query
 
 EVERYONE: Final = "everyone"
 PEER_GROUPS: Final = ("region", "team")

@@ -15,7 +15,8 @@ from app import state
 from scorecard.catalog.load import Catalog
 from scorecard.language.definitions import DerivedMetric, RankMetric
 from scorecard.present import views
-from scorecard.sql.compiler import CompileError, Query
+from scorecard.sql.query import Query
+from scorecard.sql.resolve import CompileError
 
 
 def statements(catalog: Catalog, name: str, query: Query, dialect: str) -> None:

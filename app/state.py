@@ -46,11 +46,12 @@ from scorecard.judge.coverage import Coverage, coverage
 from scorecard.judge.ranking import Ranking, forced_ranking
 from scorecard.judge.readiness import Readiness
 from scorecard.language import periods as cal
-from scorecard.language.definitions import Locale
 from scorecard.language.formatting import DEFAULT_LOCALE, MISSING
+from scorecard.language.settings import Locale
 from scorecard.present import spreadsheets
 from scorecard.present.views import FilterKey, TableColumn, filter_key, table_styler
-from scorecard.sql.compiler import CompileError, Query
+from scorecard.sql.query import Query
+from scorecard.sql.resolve import CompileError
 from scorecard.store import config, notes
 from scorecard.store.db import Database, DatabaseError, clean_stale_copies
 

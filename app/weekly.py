@@ -22,8 +22,8 @@ from app import definitions, state
 from scorecard.judge import drivers
 from scorecard.judge.weekly import TREND_WEEKS, Scorecard, ScorecardRow
 from scorecard.language import periods as cal
-from scorecard.language.definitions import Locale
 from scorecard.language.formatting import format_delta, format_value
+from scorecard.language.settings import Locale
 from scorecard.present import charts, spreadsheets, views
 from scorecard.present.report import SECTIONS, row_notes, scorecard_csv
 from scorecard.store import notes

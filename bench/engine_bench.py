@@ -24,7 +24,7 @@ from scorecard.engine.runner import Runner  # noqa: E402
 from scorecard.judge import weekly  # noqa: E402
 from scorecard.language import periods as cal  # noqa: E402
 from scorecard.language.definitions import CohortMetric  # noqa: E402
-from scorecard.sql.compiler import Query  # noqa: E402
+from scorecard.sql.query import Query
 from scorecard.store.config import DEFAULT_METRICS  # noqa: E402
 from scorecard.store.db import Database  # noqa: E402
 

@@ -10,8 +10,8 @@ import pytest
 from scorecard.access import policy as access
 from scorecard.access.policy import AccessDenied, AccessError, Principal
 from scorecard.language import periods as cal
-from scorecard.language.definitions import Calendar
-from scorecard.sql.compiler import Query
+from scorecard.language.settings import Calendar
+from scorecard.sql.query import Query
 
 POLICY = """\
 version: 1

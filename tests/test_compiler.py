@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from scorecard.catalog.load import Catalog, check_text, load_catalog
 from scorecard.engine.runner import Runner, metric_sql
 from scorecard.language import periods
-from scorecard.sql.compiler import CompileError, Query
+from scorecard.sql.query import Query
+from scorecard.sql.resolve import CompileError
 from scorecard.store import model
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
@@ -146,9 +147,10 @@ def test_timezone_moves_week_boundaries(tiny_db: Database):
 
 def test_greatest_and_least_are_null_when_any_argument_is_null(tiny_db: Database):
     from scorecard.language import expressions as ex
-    from scorecard.sql.compiler import Graph, Scope, _Context, to_sql
+    from scorecard.sql.graph import Graph
+    from scorecard.sql.resolve import Context, Scope, to_sql
 
-    scope = Scope(_Context(Graph(load_catalog(DEFAULT_METRICS).relationships)), "leads")
+    scope = Scope(Context(Graph(load_catalog(DEFAULT_METRICS).relationships)), "leads")
     # L4 was never touched (first_touch_at is null); L1 was touched one hour after it qualified.
     top = to_sql(ex.parse("greatest(hours_between(mql_at, first_touch_at), 0)"), scope)
     low = to_sql(ex.parse("least(hours_between(mql_at, first_touch_at), 100)"), scope)

@@ -427,7 +427,7 @@ def test_flexible_terms_cost_more_than_they_earn_per_won_deal_by_campaign_cohort
     from scorecard.catalog.load import load_catalog
     from scorecard.engine.runner import Runner
     from scorecard.language import periods
-    from scorecard.sql.compiler import Query
+    from scorecard.sql.query import Query
     from scorecard.store.config import DEFAULT_METRICS
 
     catalog = load_catalog(DEFAULT_METRICS)

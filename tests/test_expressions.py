@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from scorecard.language import expressions as ex
+from scorecard.language.evaluate import evaluate_frame, evaluate_numbers
 
 
 def test_precedence_and_shapes():
@@ -73,20 +74,20 @@ def test_evaluate_frame_with_nulls_and_division_by_zero():
             "Stage": ["Closed Won", "Open", "Closed Lost"],
         }
     )
-    assert ex.evaluate_frame(ex.parse("1 - amount / list_price"), frame).round(3).tolist()[:1] == [0.2]
-    assert pd.isna(ex.evaluate_frame(ex.parse("amount / list_price"), frame)[1])
-    assert ex.evaluate_frame(ex.parse("days_between(created, closed)"), frame).tolist()[:2] == [2.0, 0.25]
-    assert ex.evaluate_frame(ex.parse("stage like 'Closed%'"), frame).tolist() == [True, False, True]
-    assert ex.evaluate_frame(ex.parse("if(amount >= 100, 'big', 'small')"), frame).tolist() == ["big", "small", "small"]
-    assert ex.evaluate_frame(ex.parse("coalesce(amount, 0)"), frame).tolist() == [100.0, 50.0, 0.0]
-    assert ex.evaluate_frame(ex.parse("amount is null"), frame).tolist() == [False, False, True]
+    assert evaluate_frame(ex.parse("1 - amount / list_price"), frame).round(3).tolist()[:1] == [0.2]
+    assert pd.isna(evaluate_frame(ex.parse("amount / list_price"), frame)[1])
+    assert evaluate_frame(ex.parse("days_between(created, closed)"), frame).tolist()[:2] == [2.0, 0.25]
+    assert evaluate_frame(ex.parse("stage like 'Closed%'"), frame).tolist() == [True, False, True]
+    assert evaluate_frame(ex.parse("if(amount >= 100, 'big', 'small')"), frame).tolist() == ["big", "small", "small"]
+    assert evaluate_frame(ex.parse("coalesce(amount, 0)"), frame).tolist() == [100.0, 50.0, 0.0]
+    assert evaluate_frame(ex.parse("amount is null"), frame).tolist() == [False, False, True]
     with pytest.raises(ex.ExpressionError, match="unknown column 'amout'"):
-        ex.evaluate_frame(ex.parse("amout * 2"), frame)
+        evaluate_frame(ex.parse("amout * 2"), frame)
 
 
 def test_evaluate_numbers():
     node = ex.parse("(a + b) / c")
-    assert ex.evaluate_numbers(node, {"a": 1, "b": 2, "c": 4}) == 0.75
-    assert ex.evaluate_numbers(node, {"a": 1, "b": 2, "c": 0}) is None
-    assert ex.evaluate_numbers(node, {"a": None, "b": 2, "c": 4}) is None
-    assert ex.evaluate_numbers(ex.parse("greatest(a, 2) - abs(-3)"), {"a": 5}) == 2
+    assert evaluate_numbers(node, {"a": 1, "b": 2, "c": 4}) == 0.75
+    assert evaluate_numbers(node, {"a": 1, "b": 2, "c": 0}) is None
+    assert evaluate_numbers(node, {"a": None, "b": 2, "c": 4}) is None
+    assert evaluate_numbers(ex.parse("greatest(a, 2) - abs(-3)"), {"a": 5}) == 2

@@ -9,8 +9,8 @@ import math
 
 import pytest
 
-from scorecard.language.definitions import Locale
 from scorecard.language.formatting import MISSING, format_delta, format_value, is_no_change, money, number_text
+from scorecard.language.settings import Locale
 
 EURO = Locale(code="EUR", symbol="€", symbol_position="after", thousands=".", decimal=",")
 FRANC = Locale(code="CHF", symbol="CHF ", thousands="'", decimal=".")

@@ -15,7 +15,7 @@ import pytest
 from scorecard.catalog.load import Catalog
 from scorecard.engine.runner import maturation_curves
 from scorecard.language import periods
-from scorecard.sql.compiler import Query
+from scorecard.sql.query import Query
 from scorecard.store.db import Database
 
 AS_OF = dt.datetime(2026, 1, 22)

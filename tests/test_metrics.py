@@ -13,7 +13,7 @@ import pytest
 from scorecard.catalog.load import Catalog
 from scorecard.engine.runner import Runner
 from scorecard.language import periods
-from scorecard.sql.compiler import Query
+from scorecard.sql.query import Query
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from scorecard.language import periods as cal
-from scorecard.language.definitions import Calendar
+from scorecard.language.settings import Calendar
 
 UTC = Calendar()
 

@@ -20,7 +20,7 @@ from scorecard.engine.runner import Runner
 from scorecard.judge import drivers, readiness, weekly
 from scorecard.judge.coverage import coverage
 from scorecard.language.definitions import RankMetric
-from scorecard.sql.compiler import Query
+from scorecard.sql.query import Query
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
 from tests.conftest import ENGINES, new_database

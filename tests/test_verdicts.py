@@ -230,7 +230,7 @@ def test_calls_on_deals_reach_the_lead_source_through_the_deals_lead(tiny_db: Da
 
 def test_breakdown_by_source_puts_deal_calls_under_the_deals_source(tiny_db: Database):
     from scorecard.engine.runner import Runner
-    from scorecard.sql.compiler import Query
+    from scorecard.sql.query import Query
 
     catalog = load_catalog(DEFAULT_METRICS)
     query = Query.build([_week(catalog)], group_by=["source"])

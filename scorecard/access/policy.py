@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Final, Literal, cast, get_args
 
 from scorecard.language.yamlsource import Issue, IssuesError, SourceDoc, YamlError, load_file, load_text
-from scorecard.sql.compiler import Query
+from scorecard.sql.query import Query
 
 Role = Literal["executive", "team_lead", "analyst", "admin"]
 """What a person does with the scorecard; the access file gives each person one."""

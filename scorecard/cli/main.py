@@ -257,7 +257,7 @@ def _report(args: argparse.Namespace) -> int:
 
     from scorecard.judge import weekly
     from scorecard.present.report import movers_table, notes_text, row_notes, scorecard_csv, scorecard_table
-    from scorecard.sql.compiler import CompileError
+    from scorecard.sql.resolve import CompileError
     from scorecard.store import notes
 
     catalog = _catalog(args)
@@ -393,7 +393,7 @@ def _ranking(args: argparse.Namespace) -> int:
     from scorecard.judge.ranking import METRIC_GROUP, forced_ranking
     from scorecard.language import periods
     from scorecard.present.report import ranking_table
-    from scorecard.sql.compiler import CompileError
+    from scorecard.sql.resolve import CompileError
     from scorecard.store.cells import frame_csv
 
     catalog = _catalog(args)
@@ -460,7 +460,8 @@ def _sql(args: argparse.Namespace) -> int:
     from scorecard.engine.runner import metric_sql
     from scorecard.language import periods
     from scorecard.present.views import readable_sql
-    from scorecard.sql.compiler import CompileError, Query
+    from scorecard.sql.query import Query
+    from scorecard.sql.resolve import CompileError
 
     catalog = _catalog(args)
     filters = _filters(args, catalog)
@@ -745,7 +746,7 @@ def _send(args: argparse.Namespace) -> int:
     from scorecard.language import periods
     from scorecard.present import charts, mail, views
     from scorecard.present.report import scorecard_csv
-    from scorecard.sql.compiler import CompileError
+    from scorecard.sql.resolve import CompileError
     from scorecard.store import notes
 
     def step(text: str) -> None:

@@ -17,8 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from scorecard.catalog.load import Catalog
-from scorecard.language import expressions as ex
 from scorecard.language import words
+from scorecard.language.anchors import Time
 from scorecard.language.definitions import (
     AggregateMetric,
     CohortMetric,
@@ -27,17 +27,12 @@ from scorecard.language.definitions import (
     RankMetric,
     RatioMetric,
 )
+from scorecard.language.evaluate import evaluate_numbers
 from scorecard.language.periods import Period
-from scorecard.sql.compiler import (
-    CompileError,
-    Compiler,
-    NotApplicable,
-    Query,
-    Side,
-    dialect_named,
-    parse_time,
-    render_sql,
-)
+from scorecard.sql.compiler import Compiler, Side
+from scorecard.sql.query import Query
+from scorecard.sql.render import dialect_named, render_sql
+from scorecard.sql.resolve import CompileError, NotApplicable
 from scorecard.store.db import Database
 
 RESULT_COLUMNS = ("value", "numerator", "denominator", "n")
@@ -134,14 +129,14 @@ class Runner:
                 return
             try:
                 sides = compiler.sides(metric)
-                aheads = [parse_time(side.time).ahead_days for side in sides]
+                aheads = [side.time.ahead_days for side in sides]
             except CompileError:
                 return
             slots = []
             for side, ahead in zip(sides, aheads, strict=True):
                 group = next((g for g in groups if g.takes(side, ahead, query)), None)
                 if group is None:
-                    group = _Group(side.table, repr(side.time), ahead, query)
+                    group = _Group(side.table, side.time, ahead, query)
                     groups.append(group)
                 slots.append((group, group.add(side, query)))
             plans.append(_Plan(metric, query, tuple(slots)))
@@ -186,7 +181,7 @@ class Runner:
         return frame
 
     def _derived(self, metric: DerivedMetric, query: Query, conn: sa.Connection) -> pd.DataFrame:
-        node = ex.parse(metric.formula)
+        node = metric.formula_node
         refs = metric.components
         keys = ["period", *[f"d_{d}" for d in query.group_by]]
         merged: pd.DataFrame | None = None
@@ -197,7 +192,7 @@ class Runner:
         values = []
         for _, row in merged.iterrows():
             inputs = {ref: (None if pd.isna(row[ref]) else float(row[ref])) for ref in refs}
-            values.append(ex.evaluate_numbers(node, inputs))
+            values.append(evaluate_numbers(node, inputs))
         out = merged[keys].copy()
         out["value"] = pd.array(values, dtype="Float64").astype("float64")
         out["numerator"] = float("nan")
@@ -231,7 +226,7 @@ class _Group:
     """Sides read in one merged scan: one table, time anchor, breakdown, filters and as-of."""
 
     table: str
-    time: str
+    time: Time
     ahead_days: int
     first: Query
     sides: list[Side] = field(default_factory=list)
@@ -241,7 +236,7 @@ class _Group:
     def takes(self, side: Side, ahead_days: int, query: Query) -> bool:
         """Whether the side can join this scan: the same keys, and no period that starts on the
         same day as one of the scan's but differs (a week and a quarter-to-date, say)."""
-        same = (side.table, repr(side.time), ahead_days) == (self.table, self.time, self.ahead_days) and (
+        same = (side.table, side.time, ahead_days) == (self.table, self.time, self.ahead_days) and (
             query.group_by, query.filters, query.as_of
         ) == (self.first.group_by, self.first.filters, self.first.as_of)
         return same and all(self.periods.get(p.first, p) == p for p in query.periods)

@@ -18,6 +18,7 @@ import pandas as pd
 from scorecard.ingest import parse
 from scorecard.ingest.mapping import ColumnRule, Mapping, SourceRule
 from scorecard.ingest.readers import RawTable, headerless_hint
+from scorecard.language.evaluate import evaluate_frame
 
 TEXT = parse.TEXT
 
@@ -242,7 +243,7 @@ def _compute(mapped: Mapped, rule: ColumnRule, problems: list[str]) -> None:
     inputs = {h: parse.clean_text(mapped.raw.frame[h]) for h in mapped.raw.headers if parse.fold(h) not in targets}
     scope = pd.concat([pd.DataFrame(inputs, index=mapped.frame.index), mapped.frame], axis=1)
     try:
-        result = expressions.evaluate_frame(node, scope)
+        result = evaluate_frame(node, scope)
     except expressions.ExpressionError as exc:
         problems.append(
             f"{mapped.mapping.file}:{rule.line}: expression for {rule.target} on {mapped.file}: {exc.message}"

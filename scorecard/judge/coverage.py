@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from scorecard.catalog.load import Catalog
 from scorecard.language import expressions as ex
 from scorecard.language import periods as cal
-from scorecard.language.definitions import Calendar
-from scorecard.sql.compiler import CompileError, Compiler, parse_time
+from scorecard.language.settings import Calendar
+from scorecard.sql.compiler import Compiler
+from scorecard.sql.resolve import CompileError
 from scorecard.store import model
 from scorecard.store.db import Database
 
@@ -161,10 +162,7 @@ def anchor_columns(catalog: Catalog) -> list[tuple[str, str]]:
         except CompileError:  # derived and rank metrics read other metrics
             continue
         for side in sides:
-            try:
-                time = parse_time(side.time)
-            except CompileError:
-                continue
+            time = side.time
             if time.kind == "spread" or not isinstance(time.first, ex.Name):
                 continue
             column = _column(side.table, time.first.parts)

@@ -56,7 +56,8 @@ from scorecard.language.definitions import (
     RatioMetric,
 )
 from scorecard.language.formatting import format_delta
-from scorecard.sql.compiler import CompileError, Query
+from scorecard.sql.query import Query
+from scorecard.sql.resolve import CompileError
 from scorecard.store.db import Database
 
 Effect = Literal["total", "mix", "rate"]

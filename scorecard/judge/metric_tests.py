@@ -21,7 +21,8 @@ from scorecard.engine.runner import MetricError, Runner
 from scorecard.language import periods as cal
 from scorecard.language.definitions import MetricTest
 from scorecard.language.formatting import format_value
-from scorecard.sql.compiler import CompileError, Query
+from scorecard.sql.query import Query
+from scorecard.sql.resolve import CompileError
 from scorecard.store.db import Database
 
 Outcome = Literal["pass", "fail", "error"]

@@ -19,7 +19,7 @@ from scorecard.engine.runner import MetricError
 from scorecard.judge import weekly
 from scorecard.language import periods as cal
 from scorecard.language.definitions import DerivedMetric, MetricBase, RankMetric
-from scorecard.sql.compiler import CompileError
+from scorecard.sql.resolve import CompileError
 from scorecard.store.db import Database
 
 Reason = Literal["changed", "added", "removed", "depends"]

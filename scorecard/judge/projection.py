@@ -24,7 +24,8 @@ from scorecard.catalog.load import Catalog
 from scorecard.language import periods as cal
 from scorecard.language.definitions import CohortMetric
 from scorecard.language.formatting import format_value
-from scorecard.sql.compiler import Compiler, Query
+from scorecard.sql.compiler import Compiler
+from scorecard.sql.query import Query
 from scorecard.store.db import Database
 
 BASIS = 26

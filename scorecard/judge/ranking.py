@@ -21,7 +21,9 @@ from scorecard.engine.runner import Runner, zero_when_empty
 from scorecard.language import periods as cal
 from scorecard.language import words
 from scorecard.language.definitions import CohortMetric, RankMetric, Tier, TieRule
-from scorecard.sql.compiler import CompileError, Compiler, Query
+from scorecard.sql.compiler import Compiler
+from scorecard.sql.query import Query
+from scorecard.sql.resolve import CompileError
 from scorecard.store.db import Database
 
 NOT_RANKED = "not ranked"
@@ -297,7 +299,7 @@ def _members(
             )
     dims = (rank_metric.by, *group_dims)
     try:
-        statement = compiler.members(table, dims, rank_metric.hire_date)
+        statement = compiler.members(table, dims, rank_metric.hire_date_node)
         hired = True
     except CompileError:
         statement, hired = compiler.members(table, dims), False

@@ -23,7 +23,9 @@ from scorecard.language import expressions as ex
 from scorecard.language import words
 from scorecard.language.definitions import CohortMetric, DerivedMetric, MetricBase, RankMetric, Requirement
 from scorecard.sql import dialects
-from scorecard.sql.compiler import Compiler, Graph, Scope, _Context, parse_time, to_sql
+from scorecard.sql.compiler import Compiler
+from scorecard.sql.graph import Graph
+from scorecard.sql.resolve import Context, Scope, to_sql
 from scorecard.store.db import Database
 
 CYCLE_PERCENTILE = 0.9
@@ -212,14 +214,10 @@ class Readiness:
 # --- what each metric reads -------------------------------------------------------------------
 
 
-def _columns_of(graph: Graph, table: str, text: str | None, found: dict[str, set[str]]) -> None:
+def _columns_of(graph: Graph, table: str, node: ex.Node | None, found: dict[str, set[str]]) -> None:
     """Add the (table, column) pairs an expression reads, following relationships (and their
     link columns) both ways; names that only make sense inside an aggregate are skipped."""
-    if not text:
-        return
-    try:
-        node = ex.parse(text)
-    except ex.ExpressionError:
+    if node is None:
         return
     for name in ex.names(node):
         parts = list(name.parts)
@@ -241,14 +239,6 @@ def _columns_of(graph: Graph, table: str, text: str | None, found: dict[str, set
             found.setdefault(current, set()).add(parts[-1])
 
 
-def _time_texts(anchor: Any) -> list[str]:
-    try:
-        time = parse_time(anchor)
-    except Exception:  # noqa: BLE001 - reported by catalog validation
-        return []
-    return [n.dotted for t in (time.first, time.second, time.due) if t is not None for n in ex.names(t)]
-
-
 def inputs_of(catalog: Catalog, metric: MetricBase) -> dict[str, set[str]]:
     """Tables a metric reads, each with the columns it reads there (through derived metrics)."""
     found: dict[str, set[str]] = {}
@@ -264,8 +254,8 @@ def inputs_of(catalog: Catalog, metric: MetricBase) -> dict[str, set[str]]:
     graph = catalog.graph
     for side in Compiler(catalog).sides(metric):
         found.setdefault(side.table, set())
-        for text in (side.value, side.filter, side.event, side.event_time, *_time_texts(side.time)):
-            _columns_of(graph, side.table, text, found)
+        for node in (side.value, side.filter, side.event, side.event_time, *side.time.nodes()):
+            _columns_of(graph, side.table, node, found)
     return found
 
 
@@ -309,8 +299,8 @@ def _profile(conn: sa.Connection, table: sa.Table, columns: Iterable[str]) -> Ta
 
 
 def _holds(conn: sa.Connection, catalog: Catalog, requirement: Requirement) -> bool:
-    scope = Scope(_Context(catalog.graph, zone=catalog.calendar.timezone), requirement.of)  # days in the calendar zone
-    where = [to_sql(ex.parse(requirement.filter), scope, condition=True)] if requirement.filter else []
+    scope = Scope(Context(catalog.graph, zone=catalog.calendar.timezone), requirement.of)  # days in the calendar zone
+    where = [to_sql(requirement.filter_node, scope, condition=True)] if requirement.filter_node is not None else []
     statement = sa.select(sa.literal(1)).select_from(scope.selectable()).where(*where).limit(1)
     return conn.execute(statement).first() is not None
 
@@ -324,13 +314,13 @@ def cycle_of(conn: sa.Connection, catalog: Catalog, metric: CohortMetric, data_e
     zone = catalog.calendar.timezone
 
     def measure(before: dt.datetime | None) -> tuple[int, float | None, float | None]:
-        scope = Scope(_Context(catalog.graph, zone=zone), metric.of)
-        entry = to_sql(ex.parse(metric.time), scope)
-        happened = to_sql(ex.parse(metric.event_time), scope)
+        scope = Scope(Context(catalog.graph, zone=zone), metric.of)
+        entry = to_sql(metric.anchor.first, scope)
+        happened = to_sql(metric.event_time_node, scope)
         days = dialects.days_between(entry, happened, zone)
-        where = [to_sql(ex.parse(metric.event), scope, condition=True), happened >= entry]
-        if metric.filter:
-            where.append(to_sql(ex.parse(metric.filter), scope, condition=True))
+        where = [to_sql(metric.event_node, scope, condition=True), happened >= entry]
+        if metric.filter_node is not None:
+            where.append(to_sql(metric.filter_node, scope, condition=True))
         if before is not None:
             where.append(entry < sa.literal(before, sa.DateTime))
         within = sa.case((days <= metric.window_days, 1.0), else_=0.0)

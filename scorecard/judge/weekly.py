@@ -33,7 +33,8 @@ from scorecard.language.definitions import (
     Target,
     Threshold,
 )
-from scorecard.sql.compiler import CompileError, Query
+from scorecard.sql.query import Query
+from scorecard.sql.resolve import CompileError
 from scorecard.store.db import Database
 
 Status = Literal["green", "amber", "red", "none"]

@@ -8,125 +8,43 @@ catalog loader (`scorecard.catalog`) adds the rules that need the whole file
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import BaseModel, Field, WithJsonSchema, field_validator, model_validator
+
+from scorecard.language import expressions as ex
+from scorecard.language.anchors import AheadTime, Time, parse_time
+from scorecard.language.base import NAME_PATTERN, Strict
+from scorecard.language.settings import Calendar, Dimension, Locale, Relationship
 
 Owner = Literal["sales", "marketing"]
 Format = Literal["count", "number", "percent", "currency", "days", "hours", "ratio"]
 Direction = Literal["higher_is_better", "lower_is_better"]
 Section = Literal["handover", "sales", "shared"]
-Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 TieRule = Literal["min", "dense", "average"]
 Grain = Literal["week", "month", "quarter", "year"]
 Window = Literal["week", "4w", "13w", "mtd", "qtd"]
 WINDOWS: tuple[str, ...] = ("week", "4w", "13w", "mtd", "qtd")
 
-WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+def _node(text: str | None) -> ex.Node | None:
+    return None if text is None else ex.parse(text)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
-
-
-class Calendar(Strict):
-    """How time is cut into weeks, quarters and years."""
-
-    week_start: Weekday = "monday"
-    timezone: str = "UTC"
-    fiscal_year_start: int = Field(1, ge=1, le=12, description="month the fiscal year starts (1 = January)")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as UTC or Europe/Berlin") from None
-        return value
-
-
-THOUSANDS_MARKS: tuple[str, ...] = (",", ".", " ", "\u00a0", "\u202f", "'", "\u2019", "")
-DECIMAL_MARKS: tuple[str, ...] = (".", ",")
-
-
-class Locale(Strict):
-    """How money and numbers are written: the currency the data is in and the marks between digits."""
-
-    code: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code of the amounts, e.g. EUR")
-    symbol: str = Field("$", min_length=1, max_length=4, description="written with money, e.g. $, €, £, CHF")
-    symbol_position: Literal["before", "after"] = Field(
-        "before", description="$1,234 (before) or 1.234 € (after, with a space)"
-    )
-    thousands: str = Field(",", description="between groups of three digits: ',', '.', ' ', \"'\" or '' (none)")
-    decimal: str = Field(".", description="before the fraction: '.' or ','")
-
-    @field_validator("thousands")
-    @classmethod
-    def _known_thousands(cls, value: str) -> str:
-        if value not in THOUSANDS_MARKS:
-            shown = ", ".join(repr(m) for m in THOUSANDS_MARKS)
-            raise ValueError(f"thousands mark {value!r} is not one of {shown}")
-        return value
-
-    @field_validator("decimal")
-    @classmethod
-    def _known_decimal(cls, value: str) -> str:
-        if value not in DECIMAL_MARKS:
-            raise ValueError(f"decimal mark {value!r} is not '.' or ','")
-        return value
-
-    @model_validator(mode="after")
-    def _marks_differ(self) -> Locale:
-        if self.thousands == self.decimal:
-            raise ValueError(f"the thousands and decimal marks are both {self.decimal!r}; 1{self.decimal}234 "
-                             "would read two ways")
-        return self
-
-
-class Relationship(Strict):
-    """A many-to-one link: each row of `from` points at one row of `to` through `column`.
-
-    `name` is how expressions on `from` reach `to` (opportunity.amount); `reverse` is how
-    expressions on `to` reach the many rows of `from` (count(activities)).
-    """
-
-    name: str = Field(pattern=NAME_PATTERN)
-    from_: str = Field(alias="from")
-    to: str
-    column: str
-    to_column: str = "id"
-    reverse: str | None = Field(None, pattern=NAME_PATTERN)
-
-
-Paths = str | tuple[str, ...]
-
-
-class Dimension(Strict):
-    """A way to slice metrics: where its value lives, relative to each base table.
-
-    A table may give several paths, tried in order, the first non-null winning: a call
-    logged on a deal reaches its lead source through the deal's lead
-    (`activities: [lead.source, opportunity.lead.source]`).
-    """
-
-    label: str
-    column: Paths | None = Field(None, description="path(s) from the base table, used when no per-table entry")
-    columns: dict[str, Paths] = Field(
-        default_factory=dict, description="base table -> path, or a list of paths tried in order (first non-null)"
-    )
-    description: str = ""
-
-    def paths(self, table: str) -> tuple[str, ...]:
-        """The paths that give this dimension's value on a base table, in order; () if none."""
-        given = self.columns.get(table, self.column)
-        if given is None:
-            return ()
-        return (given,) if isinstance(given, str) else tuple(given)
-
+def parse_expressions(definition: BaseModel) -> None:
+    """Parse every expression a definition holds, now, and keep the trees (its cached properties),
+    with those of the definitions inside it: the catalog loader calls it once per definition, so
+    compiling and readiness never parse text."""
+    for cls in type(definition).__mro__:
+        for name, attr in vars(cls).items():
+            if isinstance(attr, cached_property):
+                getattr(definition, name)
+    for name in type(definition).model_fields:
+        value = getattr(definition, name)
+        for inner in value if isinstance(value, tuple) else (value,):
+            if isinstance(inner, BaseModel):
+                parse_expressions(inner)
 
 class Threshold(Strict):
     green: float
@@ -151,27 +69,6 @@ OpenTime = Annotated[
     dict[Literal["open"], tuple[str, str]],
     Field(description="count the row in every period at whose end it is open: opened, not yet closed"),
 ]
-
-
-class AheadTime(Strict):
-    """An anchor read over the days just after each period instead of the period itself: the
-    quota of the next 13 weeks (`spread` + `ahead_days: 91`), or the deals open at the period's
-    end and due to close in those days (`open` + `due: expected_close_at` + `ahead_days: 91`)."""
-
-    spread: tuple[str, str] | None = Field(None, description="spread the value over the days ahead")
-    open: tuple[str, str] | None = Field(None, description="rows open at the period's end: opened, closed")
-    due: str | None = Field(None, description="with `open`: the date each row is expected to close")
-    ahead_days: int = Field(gt=0, le=731, description="how many days after the period to look")
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> AheadTime:
-        if (self.spread is None) == (self.open is None):
-            raise ValueError("an ahead_days anchor needs exactly one of `spread` or `open`")
-        if self.open is not None and self.due is None:
-            raise ValueError("`open` with `ahead_days` needs `due`: the column with the expected close date")
-        if self.spread is not None and self.due is not None:
-            raise ValueError("`due` goes with `open`, not with `spread`")
-        return self
 
 
 TimeAnchor = str | SpreadTime | OpenTime | AheadTime
@@ -208,6 +105,20 @@ class Measure(Strict):
     def value(self) -> str | None:
         return self.sum if self.sum is not None else self.average
 
+    @cached_property
+    def value_node(self) -> ex.Node | None:
+        """`value`, parsed once (compiling never parses text)."""
+        return _node(self.value)
+
+    @cached_property
+    def filter_node(self) -> ex.Node | None:
+        return _node(self.filter)
+
+    @cached_property
+    def anchor(self) -> Time | None:
+        """The side's own `time:`, parsed (None: the metric's)."""
+        return None if self.time is None else parse_time(self.time)
+
 
 class Requirement(Strict):
     """A condition the data must meet, over all its rows, for a metric to be judged.
@@ -219,6 +130,10 @@ class Requirement(Strict):
     of: str = Field(description="the table that must hold at least one row meeting the filter")
     filter: str | None = Field(None, description="condition on that table's rows (expression grammar)")
     message: str = Field(min_length=5, description="what is missing, in plain words: 'the data has no lost deals'")
+
+    @cached_property
+    def filter_node(self) -> ex.Node | None:
+        return _node(self.filter)
 
 
 Accountable = Literal["sales", "marketing", "both"]
@@ -316,6 +231,18 @@ class AggregateMetric(MetricBase):
     def fraction(self) -> float:
         return 0.5 if self.type == "median" else float(self.percentile or 0.5)
 
+    @cached_property
+    def value_node(self) -> ex.Node | None:
+        return _node(self.value)
+
+    @cached_property
+    def filter_node(self) -> ex.Node | None:
+        return _node(self.filter)
+
+    @cached_property
+    def anchor(self) -> Time:
+        return parse_time(self.time)
+
 
 class RatioMetric(MetricBase):
     """numerator / denominator, each with its own base table and filter."""
@@ -326,6 +253,11 @@ class RatioMetric(MetricBase):
     time: TimeAnchor | None = Field(None, description="default time anchor of both sides")
     sample: Literal["numerator", "denominator"] = "denominator"
 
+    @cached_property
+    def anchor(self) -> Time | None:
+        """The default anchor of both sides, parsed."""
+        return None if self.time is None else parse_time(self.time)
+
 
 class DerivedMetric(MetricBase):
     """Arithmetic over other metrics, computed per period from their values."""
@@ -333,12 +265,15 @@ class DerivedMetric(MetricBase):
     type: Literal["derived"]
     formula: str
 
+    @cached_property
+    def formula_node(self) -> ex.Node:
+        """The formula, parsed once (raises ExpressionError if it does not parse)."""
+        return ex.parse(self.formula)
+
     @property
     def components(self) -> tuple[str, ...]:
         """The metrics the formula names, sorted (raises ExpressionError if it does not parse)."""
-        from scorecard.language import expressions as ex
-
-        return tuple(sorted({name.dotted for name in ex.names(ex.parse(self.formula))}))
+        return tuple(sorted({name.dotted for name in ex.names(self.formula_node)}))
 
 
 class CohortMetric(MetricBase):
@@ -352,6 +287,26 @@ class CohortMetric(MetricBase):
     event_time: str = Field(description="when the event happens, e.g. opportunity.closed_at")
     window_days: int = Field(gt=0, le=3660)
     value: str | None = Field(None, description="add this up over converted rows instead of counting them")
+
+    @cached_property
+    def anchor(self) -> Time:
+        return parse_time(self.time)
+
+    @cached_property
+    def filter_node(self) -> ex.Node | None:
+        return _node(self.filter)
+
+    @cached_property
+    def event_node(self) -> ex.Node:
+        return ex.parse(self.event)
+
+    @cached_property
+    def event_time_node(self) -> ex.Node:
+        return ex.parse(self.event_time)
+
+    @cached_property
+    def value_node(self) -> ex.Node | None:
+        return _node(self.value)
 
 
 class Tier(Strict):
@@ -452,6 +407,10 @@ class RankMetric(MetricBase):
         if isinstance(value, list | tuple):
             return {str(name): str(name) for name in value}
         return value
+
+    @cached_property
+    def hire_date_node(self) -> ex.Node:
+        return ex.parse(self.hire_date)
 
     @property
     def groups(self) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Final
 
-from scorecard.language.definitions import Locale
+from scorecard.language.settings import Locale
 
 DEFAULT_LOCALE: Final = Locale()
 """US dollars, 1,234.5: what a catalog without a `locale:` block gets."""

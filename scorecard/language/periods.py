@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from scorecard.language.definitions import WEEKDAYS, Calendar
+from scorecard.language.settings import WEEKDAYS, Calendar
 
 GrainName = Literal["week", "month", "quarter", "year"]
 _WEEK_LABEL = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)

@@ -23,8 +23,8 @@ import pandas as pd
 
 from scorecard.judge.drivers import Movement, drivers_line
 from scorecard.judge.weekly import Scorecard, ScorecardRow
-from scorecard.language.definitions import Locale
 from scorecard.language.formatting import DEFAULT_LOCALE, format_delta, format_value
+from scorecard.language.settings import Locale
 from scorecard.present.report import SECTIONS
 from scorecard.present.views import change_tone, noted_positions, owners_text, short_names
 from scorecard.store.notes import Note

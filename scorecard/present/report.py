@@ -11,8 +11,8 @@ from scorecard.judge.drivers import Movement, drivers_line
 from scorecard.judge.ranking import Ranking
 from scorecard.judge.readiness import Readiness, fill_text
 from scorecard.judge.weekly import REPORT_FIELDS, Scorecard
-from scorecard.language.definitions import Locale
 from scorecard.language.formatting import DEFAULT_LOCALE, format_delta, format_value
+from scorecard.language.settings import Locale
 from scorecard.store.cells import safe_text
 from scorecard.store.notes import Note
 

@@ -28,9 +28,10 @@ from scorecard.judge.weekly import (
     verdict,
 )
 from scorecard.language import periods as cal
-from scorecard.language.definitions import Calendar, CohortMetric, Locale, MetricBase, RankMetric
+from scorecard.language.definitions import CohortMetric, MetricBase, RankMetric
 from scorecard.language.formatting import DEFAULT_LOCALE, MISSING, format_delta, format_value, is_missing, is_no_change
-from scorecard.sql.compiler import Query
+from scorecard.language.settings import Calendar, Locale
+from scorecard.sql.query import Query
 from scorecard.store.notes import Note
 
 FilterKey = tuple[tuple[str, tuple[str, ...]], ...]

@@ -17,7 +17,7 @@ from dashboard_helpers import ROOT
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from scorecard.language.definitions import Calendar
+from scorecard.language.settings import Calendar
 from scorecard.present import views
 
 AUTH = {

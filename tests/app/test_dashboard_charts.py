@@ -13,7 +13,7 @@ import pytest
 
 from scorecard.judge.weekly import Scorecard, ScorecardRow, TrendPoint
 from scorecard.language import periods as cal
-from scorecard.language.definitions import Calendar
+from scorecard.language.settings import Calendar
 from scorecard.present import charts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -316,7 +316,7 @@ def test_money_on_axes_is_in_the_catalogs_currency_and_marks() -> None:
 
     import vl_convert
 
-    from scorecard.language.definitions import Locale
+    from scorecard.language.settings import Locale
 
     euro = Locale(code="EUR", symbol="€", symbol_position="after", thousands=".", decimal=",")
     frame = pd.DataFrame(

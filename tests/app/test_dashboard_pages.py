@@ -15,7 +15,7 @@ from dashboard_helpers import EMPTY_CAMPAIGN, ROOT, PageRunner
 from streamlit.testing.v1 import AppTest
 
 import dashboard
-from scorecard.language.definitions import Calendar
+from scorecard.language.settings import Calendar
 from scorecard.present import views
 from scorecard.store.config import DEFAULT_METRICS
 

@@ -10,7 +10,7 @@ import pytest
 from scorecard.catalog.load import load_catalog
 from scorecard.judge.ranking import RankedRep, Ranking
 from scorecard.language import periods as cal
-from scorecard.language.definitions import Calendar
+from scorecard.language.settings import Calendar
 from scorecard.present import views
 from scorecard.store.config import DEFAULT_METRICS
 
@@ -224,7 +224,7 @@ def test_short_names_stay_unique_and_keep_both_ends() -> None:
 
 
 def test_tables_show_a_dash_for_missing_values_and_format_numbers_like_the_cards() -> None:
-    from scorecard.language.definitions import Locale
+    from scorecard.language.settings import Locale
 
     frame = pd.DataFrame(
         {

@@ -29,7 +29,7 @@ from scorecard.engine.runner import Runner
 from scorecard.ingest import SourceFile, load_mapping, run_import
 from scorecard.ingest.parse import parse_datetime
 from scorecard.language import periods
-from scorecard.sql.compiler import Query
+from scorecard.sql.query import Query
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
 from tests.conftest import ENGINES

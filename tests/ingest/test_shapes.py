@@ -218,7 +218,7 @@ def test_the_region_dimension_falls_back_to_the_owner(any_db: Database) -> None:
     from scorecard.catalog.load import load_catalog
     from scorecard.engine.runner import Runner
     from scorecard.language import periods
-    from scorecard.sql.compiler import Query
+    from scorecard.sql.query import Query
     from scorecard.store.config import DEFAULT_METRICS
 
     text = (SHAPES / "copy.yaml").read_text(encoding="utf-8").replace(", copy: {region: region}", "")

@@ -21,7 +21,8 @@ from scorecard.ingest.mapping import MappingError, load_mapping_text
 from scorecard.ingest.readers import ReadError, SourceFile, read_table
 from scorecard.language import expressions as ex
 from scorecard.language import yamlsource
-from scorecard.sql.compiler import CompileError, Graph, compile_expression
+from scorecard.sql.graph import Graph
+from scorecard.sql.resolve import CompileError, compile_expression
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -51,7 +52,7 @@ def test_compiling_an_expression_raises_only_compile_or_expression_errors(text: 
     with warnings.catch_warnings():
         warnings.simplefilter("error", sa.exc.SADeprecationWarning)
         with contextlib.suppress(CompileError, ex.ExpressionError):
-            compile_expression(text, "opportunities", _graph())
+            compile_expression(ex.parse(text), "opportunities", _graph())
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,7 @@ def test_negating_text_is_a_compile_error(text: str, message: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", sa.exc.SADeprecationWarning)
         with pytest.raises(CompileError, match=re.escape(message)):
-            compile_expression(text, "opportunities", _graph())
+            compile_expression(ex.parse(text), "opportunities", _graph())
 
 
 @functools.cache
