@@ -23,7 +23,8 @@ from scorecard.ingest import builder
 from scorecard.judge import readiness
 from scorecard.judge.readiness import Readiness
 from scorecard.language.formatting import MISSING
-from scorecard.present import charts, views
+from scorecard.present import views
+from scorecard.present.charts import quality
 from scorecard.store import config
 from scorecard.store.db import Database, DatabaseError
 
@@ -291,7 +292,7 @@ def _readiness_section(db: Database) -> None:
         st.dataframe(missing[["metric", "needs"]], hide_index=True, width="stretch",
                      column_config={"metric": "Metric", "needs": st.column_config.TextColumn("What it needs")})
     st.markdown("**How filled each column the metrics read is**")
-    st.altair_chart(charts.fill_chart(fill), width="stretch")
+    st.altair_chart(quality.fill_chart(fill), width="stretch")
     if report.data_end is not None:
         st.caption(f"The data ends {report.data_end:%Y-%m-%d %H:%M} UTC; recent weeks of metrics that settle later "
                    "are shown as provisional.")

@@ -35,7 +35,7 @@ from scorecard.judge import metric_tests, preview
 from scorecard.language import periods as cal
 from scorecard.language.definitions import WINDOWS
 from scorecard.language.yamlsource import Issue
-from scorecard.present import charts
+from scorecard.present.charts import trends
 
 DRAFT: Final = "editor_draft"
 BASE: Final = "editor_base"
@@ -292,7 +292,7 @@ def _previews(previews: list[preview.MetricPreview]) -> None:
         frame = item.frame()
         left, right = st.columns([3, 2])
         with left:
-            st.altair_chart(charts.compare_chart(frame, title=item.label, unit=item.format), width="stretch")
+            st.altair_chart(trends.compare_chart(frame, title=item.label, unit=item.format), width="stretch")
         with right:
             columns: list[tuple[str, str, str | None]] = [
                 ("week", "Week", None),

@@ -19,7 +19,8 @@ from app import sql_view, state
 from scorecard.judge.weekly import target_for
 from scorecard.language import periods as cal
 from scorecard.language.definitions import MetricBase
-from scorecard.present import charts, views
+from scorecard.present import views
+from scorecard.present.charts import trends
 from scorecard.sql.query import Query
 
 GRAINS: Final = ("week", "month", "quarter")
@@ -103,7 +104,7 @@ def render() -> None:
     )
     marks = views.note_marks_frame(state.notes_between(ctx, periods[0].first, periods[-1].last, name), periods)
     st.altair_chart(
-        charts.trend_chart(
+        trends.trend_chart(
             trend,
             title=metric.label,
             unit=metric.format,
@@ -188,7 +189,7 @@ def _breakdown(
     with chart_column:
         drawn = views.ends_of(breakdown, CHART_BARS)
         st.altair_chart(
-            charts.breakdown_chart(
+            trends.breakdown_chart(
                 drawn,
                 title=metric.label,
                 unit=metric.format,
@@ -200,7 +201,7 @@ def _breakdown(
             # One key per breakdown and filters: after a drill the chart is a new one, with no bar selected.
             key=key,
             on_select=functools.partial(_drill_from_chart, key) if drill_to else "ignore",
-            selection_mode=charts.PICK if drill_to else None,
+            selection_mode=trends.PICK if drill_to else None,
         )
         if len(drawn) < len(breakdown):
             st.caption(f"The best and worst {CHART_BARS // 2} of {len(breakdown)}; the table lists every one.")
@@ -262,7 +263,7 @@ def _picked(event: object) -> list[dict[str, object]]:
     if not isinstance(event, Mapping):
         return []
     selection = event.get("selection") or {}
-    return list(selection.get(charts.PICK) or []) if isinstance(selection, Mapping) else []
+    return list(selection.get(trends.PICK) or []) if isinstance(selection, Mapping) else []
 
 
 def _drill_from_picker() -> None:

@@ -21,7 +21,8 @@ from scorecard.engine.runner import maturation_sql
 from scorecard.language import periods as cal
 from scorecard.language.definitions import CohortMetric
 from scorecard.language.formatting import number_text
-from scorecard.present import charts, views
+from scorecard.present import views
+from scorecard.present.charts import quality
 from scorecard.sql.query import Query
 
 TOP_CAMPAIGNS: Final = 15
@@ -130,7 +131,7 @@ def _by_source(ctx: state.Context, frame: pd.DataFrame) -> None:
     st.subheader("By lead source")
     measures = _measures(ctx, frame, views.SOURCE_QUALITY)
     st.altair_chart(
-        charts.volume_quality_chart(
+        quality.volume_quality_chart(
             frame, dimension_label=label, measures=measures, label_width=110, locale=ctx.catalog.locale
         )
     )
@@ -163,7 +164,7 @@ def _outlook(ctx: state.Context, filters: dict[str, list[str]], now: dt.datetime
         "percentile) — a projection, never judged or coloured. "
         + (f"Early signal: {early.label.lower()}, known within weeks." if early is not None else "")
     )
-    st.altair_chart(charts.outlook_chart(shown, label=metric.label), width="stretch")
+    st.altair_chart(quality.outlook_chart(shown, label=metric.label), width="stretch")
     with st.expander("Table", icon=":material/table:"):
         state.table(
             shown.iloc[::-1],
@@ -198,7 +199,7 @@ def _by_campaign(
     if len(with_leads):
         top = with_leads.head(TOP_CAMPAIGNS)
         st.altair_chart(
-            charts.volume_quality_chart(
+            quality.volume_quality_chart(
                 top, dimension_label=label, measures=measures, label_width=230, width=170, locale=ctx.catalog.locale
             )
         )
@@ -211,7 +212,7 @@ def _by_campaign(
         st.markdown("**Cost per won deal against margin per won deal**")
         chart_column, note_column = st.columns([3, 1], gap="large")
         with chart_column:
-            st.altair_chart(charts.cost_margin_chart(economics, locale=ctx.catalog.locale), width="stretch")
+            st.altair_chart(quality.cost_margin_chart(economics, locale=ctx.catalog.locale), width="stretch")
         with note_column:
             losing = economics[economics["cost_per_won_deal"] > economics["margin_per_won_deal"]]
             st.metric("Lose money per win", f"{len(losing)} of {len(economics)}", border=True,
@@ -275,7 +276,7 @@ def _maturation(
         return
     frame = views.maturation_frame(curves, by, catalog.locale)
     st.altair_chart(
-        charts.maturation_chart(
+        quality.maturation_chart(
             frame, group_label=catalog.dimensions[by].label, window_weeks=window_weeks, locale=catalog.locale
         ),
         width="stretch",
@@ -293,7 +294,7 @@ def _maturation(
             "each curve point adds those counts up, so only leads at least that old are counted."
         )
         sql = maturation_sql(catalog, metric.name, query, window_weeks + 4, ctx.db.dialect)
-        st.code(views.readable_sql(sql), language="sql", wrap_lines=True)
+        st.code(sql, language="sql", wrap_lines=True)
 
 
 def _top_campaigns(

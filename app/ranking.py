@@ -18,7 +18,8 @@ from scorecard.catalog.load import Catalog
 from scorecard.judge.ranking import NOT_TIERED, RankedRep, Ranking
 from scorecard.language import periods as cal
 from scorecard.language.definitions import RankMetric
-from scorecard.present import charts, views
+from scorecard.present import views
+from scorecard.present.charts import people
 from scorecard.sql.query import Query
 
 EVERYONE: Final = "everyone"
@@ -124,7 +125,7 @@ def render() -> None:
     chart_column, explain_column = st.columns([3, 2], gap="large")
     with chart_column:
         bars = views.attainment_frame(ranking, attainment.format, group=shown)
-        chart = charts.attainment_chart(bars, tiers=tiers, unit=attainment.format, title=attainment.label)
+        chart = people.attainment_chart(bars, tiers=tiers, unit=attainment.format, title=attainment.label)
         st.altair_chart(chart, width="stretch")
         hidden = sum(1 for r in members if r.value is not None)
         if hidden > len(bars):

@@ -14,7 +14,6 @@ import streamlit as st
 from app import state
 from scorecard.catalog.load import Catalog
 from scorecard.language.definitions import DerivedMetric, RankMetric
-from scorecard.present import views
 from scorecard.sql.query import Query
 from scorecard.sql.resolve import CompileError
 
@@ -39,7 +38,7 @@ def statements(catalog: Catalog, name: str, query: Query, dialect: str) -> None:
         if part != name or len(parts) > 1:
             label = catalog.metrics[part].label if part in catalog.metrics else part
             st.caption(f"{label} (`{part}`)")
-        st.code(views.readable_sql(sql), language="sql", wrap_lines=True)
+        st.code(sql, language="sql", wrap_lines=True)
 
 
 def expander(

@@ -24,7 +24,8 @@ from scorecard.judge.weekly import TREND_WEEKS, Scorecard, ScorecardRow
 from scorecard.language import periods as cal
 from scorecard.language.formatting import format_delta, format_value
 from scorecard.language.settings import Locale
-from scorecard.present import charts, spreadsheets, views
+from scorecard.present import spreadsheets, views
+from scorecard.present.charts import export, page, palette, trends
 from scorecard.present.report import SECTIONS, row_notes, scorecard_csv
 from scorecard.store import notes
 
@@ -183,15 +184,15 @@ def _downloads(
     stem = f"scorecard-{card.week.label}"
 
     def figure() -> alt.LayerChart:
-        return charts.scorecard_figure(
+        return page.scorecard_figure(
             card, title=title, subtitle=subtitle, movements=movements, notes=found, locale=locale
         )
 
     def png() -> bytes:
-        return charts.to_png(figure())
+        return export.to_png(figure())
 
     def pdf() -> bytes:
-        return charts.to_pdf(figure())
+        return export.to_pdf(figure())
 
     with st.container(horizontal=True, horizontal_alignment="right", gap="small"):
         st.download_button("CSV", scorecard_csv(card, found), f"{stem}.csv", "text/csv", on_click="ignore",
@@ -272,9 +273,9 @@ def _card(
         trend = [p.value for p in row.trend]
         if any(v is not None for v in trend):
             # Drawn here rather than as st.metric's chart_data: a week without a value stays a gap.
-            colour = charts.TONE_COLORS[tone] if tone != "none" else charts.ACCENT
+            colour = palette.TONE_COLORS[tone] if tone != "none" else palette.ACCENT
             marks = views.noted_positions(row, found)
-            st.vega_lite_chart(spec=charts.sparkline(trend, color=colour, notes=marks), width="stretch", height=56)
+            st.vega_lite_chart(spec=trends.sparkline(trend, color=colour, notes=marks), width="stretch", height=56)
         facts = [
             views.target_text(row.target, row.format, row.direction, locale),
             f"cohort of {row.cohort}" if row.cohort else "",
@@ -358,7 +359,7 @@ def _note_form(ctx: state.Context, card: Scorecard) -> None:
     if submitted:
         author = notes.default_author(state.signed_in_user())
         try:
-            notes.add(ctx.db, ctx.catalog, card.week, text or "", metric=None if about == WHOLE_WEEK else about,
+            notes.add(ctx.db, ctx.catalog.metrics, card.week, text or "", metric=None if about == WHOLE_WEEK else about,
                       author=author)
         except notes.NoteError as exc:
             st.error(f"The note was not added: {exc}")
@@ -378,7 +379,7 @@ def _moved_dialog(ctx: state.Context, row: ScorecardRow, movement: drivers.Movem
         return
     judged = _judged(row)
     st.altair_chart(
-        charts.waterfall_chart(drivers.waterfall_frame(movement), unit=row.format, direction=row.direction,
+        trends.waterfall_chart(drivers.waterfall_frame(movement), unit=row.format, direction=row.direction,
                                judged=judged),
         width="stretch",
     )

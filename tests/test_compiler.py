@@ -176,3 +176,34 @@ def test_crossing_beside_a_relation_aggregate_in_one_comparison(tiny_db: Databas
     catalog, issues = check_text(text, "m.yaml")
     assert catalog is not None, [str(i) for i in issues]
     assert values(Runner(tiny_db, catalog).run("odd", two_weeks(catalog))) == [2, 0]
+
+
+SHOWN_DIALECT = {"duckdb": "duckdb", "sqlite": "sqlite", "postgresql": "postgresql"}
+
+
+def test_the_sql_people_read_runs_and_gives_the_number(tiny_db: Database, catalog: Catalog):
+    """The laid-out SQL of `scorecard sql` and the pages is display only, but a reader copies it into
+    a console: run it as text on the engine and it gives the engine's own numbers, for every metric."""
+    week = periods.parse_week(catalog.calendar, "2026-W03")
+    query = Query.build(periods.weeks_ending(catalog.calendar, week, 3), as_of=week.end)
+    runner = Runner(tiny_db, catalog)
+    checked = 0
+    for name, metric in catalog.metrics.items():
+        if metric.type in ("rank", "derived"):
+            continue
+        (shown,) = metric_sql(catalog, name, query, SHOWN_DIALECT[tiny_db.dialect])
+        assert "\n  " in shown[1] and "\n    UNION ALL SELECT " in shown[1]  # laid out, one period a line
+        with tiny_db.engine().connect() as conn:
+            rows = conn.exec_driver_sql(shown[1].rstrip(";")).mappings().all()
+        expected = runner.run(name, query)
+        got = {str(r["period"])[:10]: r["value"] for r in rows}
+        for _, row in expected.iterrows():
+            want = row["value"]
+            # A count with no rows in a period has no row there; the engine fills in its zero.
+            value = got.get(str(row["period"])[:10], 0.0 if want == 0 else None)
+            if want is None or want != want:  # no value (NaN) where nothing happened
+                assert value is None or value == 0 or value != value, (name, row["period"])
+            else:
+                assert value == pytest.approx(float(want), rel=1e-9), (name, row["period"])
+        checked += 1
+    assert checked >= 25

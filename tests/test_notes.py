@@ -14,7 +14,8 @@ import pytest
 from scorecard.catalog.load import load_catalog
 from scorecard.judge import weekly
 from scorecard.language import periods
-from scorecard.present import charts, report, views
+from scorecard.present import report, views
+from scorecard.present.charts import export, page, palette, trends
 from scorecard.store import notes
 from scorecard.store.config import DEFAULT_METRICS, PROJECT_ROOT
 from scorecard.store.db import Database
@@ -27,9 +28,9 @@ def test_round_trip_on_every_engine(any_db: Database):
     catalog = load_catalog(DEFAULT_METRICS)
     db = tiny.load(any_db)
     w2, w3 = (periods.parse_week(catalog.calendar, w) for w in ("2026-W02", "2026-W03"))
-    a = notes.add(db, catalog, w3, "  Berlin  trade show\nlanded ", metric="win_rate", author="ana", now=NOW)
-    b = notes.add(db, catalog, w3, "Holiday week", author="ben", now=NOW + dt.timedelta(minutes=1))
-    c = notes.add(db, catalog, w2, "Price list changed", metric="bookings", author="cy", now=NOW)
+    a = notes.add(db, catalog.metrics, w3, "  Berlin  trade show\nlanded ", metric="win_rate", author="ana", now=NOW)
+    b = notes.add(db, catalog.metrics, w3, "Holiday week", author="ben", now=NOW + dt.timedelta(minutes=1))
+    c = notes.add(db, catalog.metrics, w2, "Price list changed", metric="bookings", author="cy", now=NOW)
     assert a.text == "Berlin trade show landed"  # whitespace collapsed
     got = notes.for_weeks(db, [w3])
     assert [(n.id, n.metric, n.text, n.author, n.created_at) for n in got] == [
@@ -55,7 +56,7 @@ def test_bad_notes_are_refused_and_nothing_is_stored(make_db):
         ("fine", "win_rat", "unknown metric 'win_rat'"),
     ):
         with pytest.raises(notes.NoteError, match=message):
-            notes.add(db, catalog, week, text, metric=metric)
+            notes.add(db, catalog.metrics, week, text, metric=metric)
     assert notes.for_weeks(db, [week]) == []
 
 
@@ -66,7 +67,7 @@ def test_a_database_without_the_notes_table_reads_as_no_notes(make_db):
         conn.exec_driver_sql("DROP TABLE notes")
     week = periods.parse_week(catalog.calendar, "2026-W03")
     assert notes.for_weeks(db, [week]) == [] and notes.all_notes(db) == []
-    notes.add(db, catalog, week, "first note creates the table", author="ana")
+    notes.add(db, catalog.metrics, week, "first note creates the table", author="ana")
     assert [n.text for n in notes.for_weeks(db, [week])] == ["first note creates the table"]
 
 
@@ -76,9 +77,10 @@ def test_notes_never_change_a_number_and_appear_in_exports(make_db):
     week = periods.parse_week(catalog.calendar, "2026-W03")
     before = weekly.build(db, catalog, week)
     version = db.data_version()
-    notes.add(db, catalog, week, "Berlin trade show landed", metric="win_rate", author="ana", now=NOW)
-    notes.add(db, catalog, periods.parse_week(catalog.calendar, "2026-W02"), "Quiet start", author="ben", now=NOW)
-    notes.add(db, catalog, week, "Holiday week", author="ben", now=NOW)
+    notes.add(db, catalog.metrics, week, "Berlin trade show landed", metric="win_rate", author="ana", now=NOW)
+    w2 = periods.parse_week(catalog.calendar, "2026-W02")
+    notes.add(db, catalog.metrics, w2, "Quiet start", author="ben", now=NOW)
+    notes.add(db, catalog.metrics, week, "Holiday week", author="ben", now=NOW)
     after = weekly.build(db, catalog, week)
     assert [r.as_json() for r in after.rows] == [r.as_json() for r in before.rows]
     assert db.data_version() == version  # cached results stay valid: no number changed
@@ -98,16 +100,16 @@ def test_notes_never_change_a_number_and_appear_in_exports(make_db):
     assert rows["win_rate"]["notes"] == "Berlin trade show landed | Holiday week"
     assert rows["bookings"]["notes"] == "Holiday week"
     # The one-page figure: the notes listed, and the two noted weeks ringed on the win-rate trend.
-    figure = charts.scorecard_figure(after, title="t", subtitle="s", notes=found).to_dict()
+    figure = page.scorecard_figure(after, title="t", subtitle="s", notes=found).to_dict()
     texts = [d["text"] for ds in figure["datasets"].values() for d in ds if "text" in d]
     assert "Win rate: Berlin trade show landed (ana, 2026-01-19 09:30 UTC)" in texts
     assert "Whole week: Holiday week (ben, 2026-01-19 09:30 UTC)" in texts
-    ring_layers = [layer for layer in figure["layer"] if layer.get("mark", {}).get("color") == charts.NOTE_COLOR]
+    ring_layers = [layer for layer in figure["layer"] if layer.get("mark", {}).get("color") == palette.NOTE_COLOR]
     assert len(ring_layers) == 1
     ringed = figure["datasets"][ring_layers[0]["data"]["name"]]
     # Every row with a trend gets rings on W02 and W03 (week notes); win rate's W03 also has its own note.
     assert {(p["metric"], p["i"]) for p in ringed if p["metric"] == "win_rate"} == {("win_rate", 10), ("win_rate", 11)}
-    assert charts.to_png(charts.scorecard_figure(after, title="t", subtitle="s", notes=found))[:4] == b"\x89PNG"
+    assert export.to_png(page.scorecard_figure(after, title="t", subtitle="s", notes=found))[:4] == b"\x89PNG"
 
 
 def test_note_command_line(tmp_path: Path):
@@ -142,9 +144,9 @@ def test_note_marks_for_trend_charts(make_db):
     catalog = load_catalog(DEFAULT_METRICS)
     db = tiny.load(make_db("sqlite"))
     w2, w3 = (periods.parse_week(catalog.calendar, w) for w in ("2026-W02", "2026-W03"))
-    notes.add(db, catalog, w2, "Price list changed", metric="bookings", author="ana", now=NOW)
-    notes.add(db, catalog, w3, "Holiday week", author="ben", now=NOW)
-    notes.add(db, catalog, w3, "About win rate only", metric="win_rate", author="cy", now=NOW)
+    notes.add(db, catalog.metrics, w2, "Price list changed", metric="bookings", author="ana", now=NOW)
+    notes.add(db, catalog.metrics, w3, "Holiday week", author="ben", now=NOW)
+    notes.add(db, catalog.metrics, w3, "About win rate only", metric="win_rate", author="cy", now=NOW)
     found = notes.between(db, dt.date(2026, 1, 1), dt.date(2026, 1, 31), "bookings")
     assert [n.text for n in found] == ["Price list changed", "Holiday week"]
     # By month, both weeks start in January: one mark with both notes.
@@ -154,11 +156,11 @@ def test_note_marks_for_trend_charts(make_db):
     assert marks.to_dict("records") == [
         {"start": dt.date(2026, 1, 1), "period": "2026-01", "text": "Price list changed (ana)\nHoliday week (ben)"}
     ]
-    chart = charts.trend_chart(
+    chart = trends.trend_chart(
         pd.DataFrame({"period": ["2026-01"], "start": [dt.date(2026, 1, 1)], "value": [1.0], "value_text": ["1"],
                       "n": [1], "low_sample": [False], "mature": [True]}),
         title="Bookings", unit="currency", notes=marks,
     ).to_dict()
     rule = chart["layer"][0]
-    assert rule["mark"]["color"] == charts.NOTE_COLOR
+    assert rule["mark"]["color"] == palette.NOTE_COLOR
     assert chart["datasets"][rule["data"]["name"]][0]["text"] == "Price list changed (ana)\nHoliday week (ben)"

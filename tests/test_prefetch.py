@@ -9,6 +9,7 @@ window) and what moved's (the pair of weeks, whole and by region).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pandas as pd
@@ -25,7 +26,7 @@ from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
 from tests.conftest import ENGINES, new_database
 
-TODAY = demo.dt.date(2026, 11, 30)
+TODAY = dt.date(2026, 11, 30)
 
 
 @pytest.fixture(scope="module", params=ENGINES)

@@ -8,13 +8,13 @@ or when the edit would take away the saving admin's own right to manage access.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
 from scorecard.access import policy as access
 from scorecard.access.policy import AccessDenied, AccessPolicy, Principal
-from scorecard.catalog.history import atomic_write, content_hash
+from scorecard.catalog.history import content_hash
+from scorecard.store.files import atomic_write, locked
 
 
 class AccessConflict(Exception):
@@ -32,12 +32,8 @@ def current_text(path: Path) -> str:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     lock = path.parent / f".{path.name}.lock"
-    with open(lock, "a", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locked(lock):
+        yield
 
 
 def save_policy(path: Path, text: str, editor: Principal, loaded_hash: str) -> AccessPolicy:

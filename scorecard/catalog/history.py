@@ -31,12 +31,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
-import fcntl
 import getpass
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -44,6 +42,7 @@ from typing import Any, Final
 
 from scorecard.catalog.load import check_text
 from scorecard.language.yamlsource import Issue
+from scorecard.store.files import atomic_write, locked
 
 INDEX: Final = "index.json"
 OUTSIDE_AUTHOR: Final = "(outside the editor)"
@@ -108,29 +107,6 @@ def default_author() -> str:
 def folder_for(path: Path) -> Path:
     """Where the history of a catalog file lives: `.metrics-history/` beside `metrics.yaml`."""
     return path.parent / f".{path.stem}-history"
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write text to path so that a crash at any point leaves the old content or the new, whole."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 class History:
@@ -266,12 +242,8 @@ class History:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / ".lock", "a") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        with locked(self.folder / ".lock"):
+            yield
 
 
 def parse_ref(text: str) -> int | str:

@@ -95,7 +95,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _import_into(db: Database, args: argparse.Namespace) -> int:
-    from scorecard.cli.main import CommandError
+    from scorecard.cli.common import CommandError
     from scorecard.ingest import importer, mapping, readers
     from scorecard.ingest.transform import IngestError
 
@@ -186,7 +186,7 @@ def register_import(sub: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _map(args: argparse.Namespace) -> int:
-    from scorecard.cli.main import CommandError
+    from scorecard.cli.common import CommandError
     from scorecard.ingest import builder, readers
     from scorecard.ingest.mapping import MappingError
     from scorecard.ingest.transform import IngestError
@@ -240,7 +240,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _export_from(db: Database, args: argparse.Namespace) -> int:
-    from scorecard.cli.main import CommandError
+    from scorecard.cli.common import CommandError
     from scorecard.ingest import export
 
     if not db.exists():

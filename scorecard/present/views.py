@@ -250,11 +250,6 @@ def yaml_block(text: str, line: int) -> str:
     return textwrap.dedent("\n".join(block))
 
 
-def readable_sql(sql: str) -> str:
-    """SQL as the engine renders it, with each row of a VALUES-like UNION ALL on its own line."""
-    return sql.replace(" UNION ALL SELECT ", "\nUNION ALL SELECT ")
-
-
 # --- frames for charts and tables ------------------------------------------------------------------
 
 

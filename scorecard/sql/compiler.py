@@ -373,7 +373,7 @@ class Compiler:
         happened = to_sql(metric.event_time_node, scope)
         first, last = query.periods[0], query.periods[-1]
         where: list[ColumnElement[Any]] = [entry >= literal(first.start), entry < literal(last.end)]
-        if metric.filter:
+        if metric.filter_node is not None:
             where.append(to_sql(metric.filter_node, scope, condition=True))
         for name, values in query.filters:
             where.append(self._dimension(name, scope).in_(list(values)))

@@ -1,4 +1,9 @@
-"""Where the database and the metric catalog are: flag, else environment, else default."""
+"""Where the database and the metric catalog are: flag, else environment, else default.
+
+In a source checkout the defaults are the checkout's `metrics.yaml` and `data/`; installed with
+`pip install .`, the current folder's (its `metrics.yaml` if there is one, else the catalog
+that ships with the package).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,14 @@ import re
 from pathlib import Path
 from typing import Final
 
-PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
+_CHECKOUT: Final = Path(__file__).resolve().parents[2]
+PACKAGED_METRICS: Final = Path(__file__).resolve().parents[1] / "catalog" / "metrics.yaml"
+"""The default catalog as the package ships it (in a checkout, a link to the top-level metrics.yaml)."""
+PROJECT_ROOT: Final = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
 DEFAULT_DB: Final = PROJECT_ROOT / "data" / "scorecard.duckdb"
-DEFAULT_METRICS: Final = PROJECT_ROOT / "metrics.yaml"
+DEFAULT_METRICS: Final = (
+    PROJECT_ROOT / "metrics.yaml" if (PROJECT_ROOT / "metrics.yaml").is_file() else PACKAGED_METRICS
+)
 DB_ENV: Final = "SCORECARD_DB"
 METRICS_ENV: Final = "SCORECARD_METRICS"
 ACCESS_ENV: Final = "SCORECARD_ACCESS"

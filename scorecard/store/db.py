@@ -10,7 +10,6 @@ and PostgreSQL uses ordinary transactions for the same guarantees.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import io
 import os
@@ -28,6 +27,7 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.pool import NullPool
 
 from scorecard.store import config, model
+from scorecard.store.files import locked, locked_if_free
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
@@ -239,14 +239,14 @@ class Database:
         if self.dialect != "duckdb" or path is None:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            lock = _file_lock(path.with_name(path.name + ".lock")) if path is not None else contextlib.nullcontext()
+            lock = locked(path.with_name(path.name + ".lock")) if path is not None else contextlib.nullcontext()
             with lock, self.engine(read_only=False).begin() as conn:
                 if self.dialect == "postgresql":
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(_WRITER_LOCK))))
                 yield conn
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        with _file_lock(path.with_name(path.name + ".lock")):
+        with locked(path.with_name(path.name + ".lock")):
             _remove_stale_copies(path)
             fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".writing", dir=path.parent)
             os.close(fd)
@@ -322,25 +322,10 @@ def clean_stale_copies(db: Database) -> int:
     path = db.path
     if db.dialect != "duckdb" or path is None or not path.parent.is_dir() or not _stale_copies(path):
         return 0
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with locked_if_free(path.with_name(path.name + ".lock")) as free:
+        if not free:
             return 0  # a writer is at work: its copy is not stale
-        try:
-            return _remove_stale_copies(path)
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _file_lock(lock_path: Path) -> Iterator[None]:
-    with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        return _remove_stale_copies(path)
 
 
 class CachingDuckDBDialect(duckdb_engine.Dialect):  # type: ignore[misc]

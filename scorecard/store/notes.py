@@ -13,13 +13,12 @@ import getpass
 import os
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 import sqlalchemy as sa
 
-from scorecard.catalog.load import Catalog
 from scorecard.language import periods as cal
 from scorecard.store import model
 from scorecard.store.db import Database, create_schema
@@ -77,7 +76,7 @@ def clean_text(text: str) -> str:
 
 def add(
     db: Database,
-    catalog: Catalog,
+    metrics: Collection[str],
     week: cal.Period,
     text: str,
     *,
@@ -85,8 +84,8 @@ def add(
     author: str | None = None,
     now: dt.datetime | None = None,
 ) -> Note:
-    """Store a note on `week` (and `metric`, if given) and return it."""
-    if metric is not None and metric not in catalog.metrics:
+    """Store a note on `week` (and `metric`, if given, one of the catalog's `metrics`) and return it."""
+    if metric is not None and metric not in metrics:
         raise NoteError(f"unknown metric {metric!r}; notes go on a metric of the catalog or on the whole week")
     note = Note(
         id=str(uuid.uuid4()),

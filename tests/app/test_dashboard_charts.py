@@ -14,7 +14,8 @@ import pytest
 from scorecard.judge.weekly import Scorecard, ScorecardRow, TrendPoint
 from scorecard.language import periods as cal
 from scorecard.language.settings import Calendar
-from scorecard.present import charts
+from scorecard.present.charts import export, page, palette, people, trends
+from scorecard.present.charts import quality as quality_charts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,15 +38,15 @@ def test_trend_chart_draws_a_line_points_and_a_target() -> None:
             "mature": [True, True],
         }
     )
-    spec = charts.trend_chart(frame, title="Win rate", unit="percent", target=0.3).to_dict()
+    spec = trends.trend_chart(frame, title="Win rate", unit="percent", target=0.3).to_dict()
     line, points, rule = spec["layer"]
-    assert line["mark"]["type"] == "line" and line["mark"]["color"] == charts.ACCENT
+    assert line["mark"]["type"] == "line" and line["mark"]["color"] == palette.ACCENT
     assert line["encoding"]["x"]["field"] == "start" and line["encoding"]["x"]["type"] == "temporal"
     assert line["encoding"]["y"]["field"] == "value" and line["encoding"]["y"]["axis"]["format"] == ".0%"
     assert points["mark"]["type"] == "point"
     assert [r["solid"] for r in rows_of(spec, line)] == [True, False]  # the low-sample week is hollow
     assert [r["note"] for r in rows_of(spec, line)] == ["", "low sample"]
-    assert rule["mark"]["type"] == "rule" and rule["mark"]["color"] == charts.GOOD
+    assert rule["mark"]["type"] == "rule" and rule["mark"]["color"] == palette.GOOD
     assert rows_of(spec, rule) == [{"target": 0.3, "text": "target 30.0%"}]
     # The target is named in the title line above the plot, where no data point can sit under it.
     assert spec["title"]["text"] == "- - - target 30.0%" and spec["title"]["anchor"] == "end"
@@ -64,7 +65,7 @@ def test_trend_chart_leaves_a_gap_where_a_week_has_no_value() -> None:
             "mature": [True, True, True],
         }
     )
-    spec = charts.trend_chart(frame, title="Win rate", unit="percent").to_dict()
+    spec = trends.trend_chart(frame, title="Win rate", unit="percent").to_dict()
     line = spec["layer"][0]
     # The empty week stays in the data as null and breaks the path: no stroke bridges W45 to W47.
     assert [r["value"] for r in rows_of(spec, line)] == [0.1, None, 0.2]
@@ -73,9 +74,9 @@ def test_trend_chart_leaves_a_gap_where_a_week_has_no_value() -> None:
 
 
 def test_sparkline_breaks_at_missing_weeks_and_dots_a_lone_week() -> None:
-    spec = charts.sparkline([1.0, 2.0, None, 3.0, None, 4.0, 5.0], color=charts.BAD)
+    spec = trends.sparkline([1.0, 2.0, None, 3.0, None, 4.0, 5.0], color=palette.BAD)
     line, dots = spec["layer"]
-    assert line["mark"]["invalid"] == "break-paths-filter-domains" and line["mark"]["color"] == charts.BAD
+    assert line["mark"]["invalid"] == "break-paths-filter-domains" and line["mark"]["color"] == palette.BAD
     data = rows_of(spec, line)
     assert [r["value"] for r in data] == [1.0, 2.0, None, 3.0, None, 4.0, 5.0]
     # Week 3 has no neighbour with a value: a dot, not a stroke; week 6 is the newest: a dot.
@@ -95,21 +96,21 @@ def test_breakdown_chart_colours_by_status_and_can_be_clicked() -> None:
             "status": ["green", "amber", "red"],
         }
     )
-    spec = charts.breakdown_chart(frame, title="Win rate", unit="percent", dimension_label="Region").to_dict()
+    spec = trends.breakdown_chart(frame, title="Win rate", unit="percent", dimension_label="Region").to_dict()
     assert spec["mark"]["type"] == "bar"
-    assert spec["params"][0]["name"] == charts.PICK and spec["params"][0]["select"]["fields"] == ["group"]
+    assert spec["params"][0]["name"] == trends.PICK and spec["params"][0]["select"]["fields"] == ["group"]
     assert spec["encoding"]["y"]["field"] == "label" and spec["encoding"]["y"]["sort"]["order"] == "descending"
     assert spec["encoding"]["y"]["title"] is None  # no axis title to sit on the labels
     assert spec["encoding"]["y"]["axis"]["labelLimit"] == 0  # labels are short already: never cut by Vega
     assert spec["encoding"]["color"] == {"field": "color", "scale": None, "type": "nominal"}
-    assert [r["color"] for r in rows_of(spec)] == [charts.GOOD, charts.AMBER, charts.BAD]
+    assert [r["color"] for r in rows_of(spec)] == [palette.GOOD, palette.AMBER, palette.BAD]
     # 28 px a bar, as a number (a step height with a fitted width makes Vega-Lite warn on every draw).
     assert spec["height"] == 3 * 28 and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
-    plain = charts.breakdown_chart(
+    plain = trends.breakdown_chart(
         frame.assign(status="none"), title="Bookings", unit="currency", dimension_label="Region", selectable=False
     ).to_dict()
     assert "params" not in plain
-    assert {r["color"] for r in rows_of(plain)} == {charts.ACCENT}
+    assert {r["color"] for r in rows_of(plain)} == {palette.ACCENT}
 
 
 def test_attainment_chart_colours_tiers_best_green_worst_red() -> None:
@@ -123,11 +124,11 @@ def test_attainment_chart_colours_tiers_best_green_worst_red() -> None:
             "rank": [1.0, 2.0, 3.0],
         }
     )
-    spec = charts.attainment_chart(frame, tiers=["top", "middle", "bottom"]).to_dict()
+    spec = people.attainment_chart(frame, tiers=["top", "middle", "bottom"]).to_dict()
     bars, quota = spec["layer"]
     scale = bars["encoding"]["color"]["scale"]
     assert scale["domain"] == ["top", "middle", "bottom", "not ranked"]
-    assert scale["range"] == [charts.GOOD, charts.ACCENT, charts.BAD, charts.NEUTRAL]
+    assert scale["range"] == [palette.GOOD, palette.ACCENT, palette.BAD, palette.NEUTRAL]
     assert quota["mark"]["type"] == "rule" and rows_of(spec, quota) == [{"x": 1.0}]
     assert [r["rep"] for r in rows_of(spec, bars)] == ["Ana", "Ben", "Cy"]
     # Two columns of legend entries fit a phone's chart width; one row of four spilled out of it.
@@ -146,7 +147,7 @@ def test_volume_quality_chart_lines_up_panels_by_lead_count() -> None:
             "lead_to_close_status": ["green", "red"],
         }
     )
-    spec = charts.volume_quality_chart(
+    spec = quality_charts.volume_quality_chart(
         frame,
         dimension_label="Lead source",
         measures=[("leads_created", "Leads created", "count"), ("lead_to_close", "Lead-to-close", "percent")],
@@ -157,8 +158,8 @@ def test_volume_quality_chart_lines_up_panels_by_lead_count() -> None:
     assert volume["encoding"]["y"]["axis"]["title"] is None and volume["encoding"]["y"]["axis"]["labelLimit"] == 0
     assert spec["autosize"] == {"type": "pad"}  # panels side by side cannot be fitted: no Vega warning
     assert volume["encoding"]["x"]["field"] == "leads_created"
-    assert [r["color"] for r in rows_of(spec, volume)] == [charts.ACCENT, charts.ACCENT]
-    assert [r["color"] for r in rows_of(spec, quality)] == [charts.GOOD, charts.BAD]
+    assert [r["color"] for r in rows_of(spec, volume)] == [palette.ACCENT, palette.ACCENT]
+    assert [r["color"] for r in rows_of(spec, quality)] == [palette.GOOD, palette.BAD]
 
 
 def test_cost_margin_chart_has_the_break_even_line() -> None:
@@ -175,14 +176,14 @@ def test_cost_margin_chart_has_the_break_even_line() -> None:
             "cost_to_margin_text": ["1.80x", "0.10x"],
         }
     )
-    spec = charts.cost_margin_chart(frame).to_dict()
+    spec = quality_charts.cost_margin_chart(frame).to_dict()
     line, _label, points = spec["layer"]
     diagonal = rows_of(spec, line)
     assert diagonal[0] == {"x": 0.0, "y": 0.0} and diagonal[1]["x"] == diagonal[1]["y"] == pytest.approx(9_450.0)
     assert points["mark"]["type"] == "circle"
     assert points["encoding"]["x"]["field"] == "margin_per_won_deal"
     assert points["encoding"]["y"]["field"] == "cost_per_won_deal"
-    assert [r["color"] for r in rows_of(spec, points)] == [charts.BAD, charts.GOOD]
+    assert [r["color"] for r in rows_of(spec, points)] == [palette.BAD, palette.GOOD]
 
 
 def test_maturation_chart_draws_one_line_per_group_and_the_window() -> None:
@@ -195,7 +196,7 @@ def test_maturation_chart_draws_one_line_per_group_and_the_window() -> None:
             "members": [100, 90, 900, 800],
         }
     )
-    spec = charts.maturation_chart(frame, group_label="Lead source", window_weeks=26).to_dict()
+    spec = quality_charts.maturation_chart(frame, group_label="Lead source", window_weeks=26).to_dict()
     lines, window = spec["layer"]
     assert lines["mark"]["type"] == "line"
     assert lines["encoding"]["color"]["field"] == "label"
@@ -220,7 +221,7 @@ def test_maturation_legend_never_cuts_names_to_the_same_text() -> None:
             "members": [10] * 8,
         }
     )
-    spec = charts.maturation_chart(frame, group_label="Campaign").to_dict()
+    spec = quality_charts.maturation_chart(frame, group_label="Campaign").to_dict()
     color = spec["layer"][0]["encoding"]["color"]
     legend = color["legend"]
     assert legend["labelLimit"] == 0 and legend["orient"] == "bottom" and legend["columns"] == 1
@@ -255,13 +256,13 @@ def _card() -> Scorecard:
 
 
 def test_scorecard_figure_colours_changes_by_direction() -> None:
-    spec = charts.scorecard_figure(_card(), title="Scorecard, week 2026-W47", subtitle="all data").to_dict()
+    spec = page.scorecard_figure(_card(), title="Scorecard, week 2026-W47", subtitle="all data").to_dict()
     texts = {r["text"]: r for layer in spec["layer"] if layer["mark"]["type"] == "text" for r in rows_of(spec, layer)}
-    assert texts["-2.0 h"]["color"] == charts.GOOD  # speed to lead fell: good
-    assert texts["-5.0 h"]["color"] == charts.BAD  # leads fell: bad
-    assert texts["no change"]["color"] == charts.MUTED
+    assert texts["-2.0 h"]["color"] == palette.GOOD  # speed to lead fell: good
+    assert texts["-5.0 h"]["color"] == palette.BAD  # leads fell: bad
+    assert texts["no change"]["color"] == palette.MUTED
     # Win rate fell, but on 3 deals: no colour, "not judged", and the reason printed under the table.
-    assert texts["-3.0 h"]["color"] == charts.MUTED and "not judged" in texts
+    assert texts["-3.0 h"]["color"] == palette.MUTED and "not judged" in texts
     assert "Win rate: only 3 deals in the week; at least 10 are needed to judge" in texts
     assert "Leads created  (cohort of 2026-W21)" in texts
     assert [
@@ -278,7 +279,7 @@ def test_scorecard_figure_breaks_a_trend_at_a_missing_week() -> None:
         TrendPoint(p.week, None if i in (4, 6) else p.value, p.n) for i, p in enumerate(card.rows[0].trend)
     )
     rows = (dataclasses.replace(card.rows[0], trend=gappy), *card.rows[1:])
-    spec = charts.scorecard_figure(dataclasses.replace(card, rows=rows), title="t", subtitle="s").to_dict()
+    spec = page.scorecard_figure(dataclasses.replace(card, rows=rows), title="t", subtitle="s").to_dict()
     layers = [layer for layer in spec["layer"] if layer["mark"]["type"] in ("line", "circle")]
     points = [r for r in rows_of(spec, layers[-2]) if r["metric"] == "speed_to_lead"]
     # Weeks 0-3, week 5 alone, weeks 7-11: three runs, so no stroke crosses weeks 4 or 6.
@@ -292,23 +293,23 @@ def test_scorecard_figure_breaks_a_trend_at_a_missing_week() -> None:
 
 
 def test_scorecard_figure_renders_to_png_and_pdf_without_a_browser() -> None:
-    figure = charts.scorecard_figure(_card(), title="Scorecard", subtitle="all data")
-    png = charts.to_png(figure, scale=1)
+    figure = page.scorecard_figure(_card(), title="Scorecard", subtitle="all data")
+    png = export.to_png(figure, scale=1)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(png[16:20], "big") > 1000  # width in pixels: a full page
-    assert charts.to_pdf(figure)[:5] == b"%PDF-"
+    assert export.to_pdf(figure)[:5] == b"%PDF-"
 
 
 def test_theme_repeats_the_chart_palette() -> None:
     theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
-    assert theme["greenColor"] == charts.GOOD
-    assert theme["orangeColor"] == charts.AMBER
-    assert theme["redColor"] == charts.BAD
-    assert theme["grayColor"] == charts.NEUTRAL
-    assert theme["primaryColor"] == charts.ACCENT
-    assert theme["chartCategoricalColors"] == list(charts.CATEGORY_COLORS)
-    verdicts = {charts.GOOD, charts.AMBER, charts.BAD}
-    assert not verdicts & set(charts.CATEGORY_COLORS)
+    assert theme["greenColor"] == palette.GOOD
+    assert theme["orangeColor"] == palette.AMBER
+    assert theme["redColor"] == palette.BAD
+    assert theme["grayColor"] == palette.NEUTRAL
+    assert theme["primaryColor"] == palette.ACCENT
+    assert theme["chartCategoricalColors"] == list(palette.CATEGORY_COLORS)
+    verdicts = {palette.GOOD, palette.AMBER, palette.BAD}
+    assert not verdicts & set(palette.CATEGORY_COLORS)
 
 
 def test_money_on_axes_is_in_the_catalogs_currency_and_marks() -> None:
@@ -325,7 +326,7 @@ def test_money_on_axes_is_in_the_catalogs_currency_and_marks() -> None:
     )
 
     def labels(locale: Locale) -> list[str]:
-        spec = charts.breakdown_chart(frame, title="Bookings", unit="currency", dimension_label="Region",
+        spec = trends.breakdown_chart(frame, title="Bookings", unit="currency", dimension_label="Region",
                                       locale=locale).properties(width=400).to_dict()
         return re.findall(r"<text[^>]*>([^<]*)</text>", vl_convert.vegalite_to_svg(spec))
 

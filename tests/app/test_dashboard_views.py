@@ -200,12 +200,6 @@ def test_scorecard_query_matches_the_weeks_a_card_shows(catalog) -> None:  # typ
     assert cohort.as_of == week.end
 
 
-def test_readable_sql_puts_each_union_on_its_own_line() -> None:
-    assert views.readable_sql("SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3") == (
-        "SELECT 1\nUNION ALL SELECT 2\nUNION ALL SELECT 3"
-    )
-
-
 def test_short_names_stay_unique_and_keep_both_ends() -> None:
     names = [
         "Paid search: revenue analytics (NA) Q3 2025",

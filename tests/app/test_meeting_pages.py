@@ -14,7 +14,7 @@ from scorecard.catalog.load import load_catalog
 from scorecard.engine.runner import Runner
 from scorecard.judge import drivers
 from scorecard.language import periods
-from scorecard.present import charts
+from scorecard.present.charts import palette, trends
 from scorecard.store import notes
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
@@ -96,11 +96,11 @@ def test_explore_marks_weeks_with_notes(own_db: Path, open_page: PageRunner) -> 
     catalog = load_catalog(DEFAULT_METRICS)
     db = Database.open(own_db)
     week = periods.last_complete_week(catalog.calendar)
-    notes.add(db, catalog, week, "Price list changed", metric="bookings", author="ana")
-    notes.add(db, catalog, week, "About win rate only", metric="win_rate", author="ana")
+    notes.add(db, catalog.metrics, week, "Price list changed", metric="bookings", author="ana")
+    notes.add(db, catalog.metrics, week, "About win rate only", metric="win_rate", author="ana")
     app = ok(open_page("explore", metric="bookings"))
     spec = app.get("vega_lite_chart")[0].proto.spec
-    assert charts.NOTE_COLOR in spec  # the data itself travels beside the spec; see tests/test_notes.py
+    assert palette.NOTE_COLOR in spec  # the data itself travels beside the spec; see tests/test_notes.py
     assert "Violet dotted lines: 1 week(s) with notes; point at one to read them." in captions(app)
 
 
@@ -109,20 +109,20 @@ def test_card_sparklines_mark_weeks_with_notes(own_db: Path, open_page: PageRunn
     db = Database.open(own_db)
     shown = periods.last_complete_week(catalog.calendar)
     earlier = periods.weeks_ending(catalog.calendar, shown, 3)[0]  # two weeks before the card's week
-    notes.add(db, catalog, earlier, "Price list changed", metric="bookings", author="ana")
+    notes.add(db, catalog.metrics, earlier, "Price list changed", metric="bookings", author="ana")
     db.dispose()
     app = ok(open_page("scorecard"))
     specs = [c.proto.spec for c in app.get("vega_lite_chart")]
-    marked = [s for s in specs if charts.NOTE_COLOR in s]
+    marked = [s for s in specs if palette.NOTE_COLOR in s]
     assert len(marked) == 1, "only the bookings card's sparkline carries the note's mark"
     week = earlier.label.split("-")[-1]
     assert f":material/edit_note: Notes in the trend (violet marks): {week}" in captions(app)
 
 
 def test_sparkline_draws_a_rule_at_each_noted_week() -> None:
-    chart = charts.sparkline([1.0, None, 3.0, 4.0], notes={1: "2026-W02: Berlin (ana)"})
+    chart = trends.sparkline([1.0, None, 3.0, 4.0], notes={1: "2026-W02: Berlin (ana)"})
     rules = [layer for layer in chart["layer"] if layer["mark"]["type"] == "rule"]
-    assert len(rules) == 1 and rules[0]["mark"]["color"] == charts.NOTE_COLOR
+    assert len(rules) == 1 and rules[0]["mark"]["color"] == palette.NOTE_COLOR
     data = chart["datasets"][rules[0]["data"]["name"]]
     assert data == [{"i": 1, "text": "2026-W02: Berlin (ana)"}]
-    assert not [layer for layer in charts.sparkline([1.0, 2.0])["layer"] if layer["mark"]["type"] == "rule"]
+    assert not [layer for layer in trends.sparkline([1.0, 2.0])["layer"] if layer["mark"]["type"] == "rule"]

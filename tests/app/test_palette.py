@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scorecard.present import charts
+from scorecard.present.charts import palette
 
 ROOT = Path(__file__).resolve().parents[2]
 THEME = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
@@ -77,11 +77,11 @@ def test_the_helpers_reproduce_published_values() -> None:
 @pytest.mark.parametrize("vision", list(MACHADO))
 def test_good_and_bad_stay_apart_under_colour_blindness(vision: str) -> None:
     matrix = MACHADO[vision]
-    assert _distance(charts.GOOD, charts.BAD, matrix) >= 30, "good and bad must not look alike"
-    for a, b in ((charts.GOOD, charts.AMBER), (charts.AMBER, charts.BAD)):
+    assert _distance(palette.GOOD, palette.BAD, matrix) >= 30, "good and bad must not look alike"
+    for a, b in ((palette.GOOD, palette.AMBER), (palette.AMBER, palette.BAD)):
         assert _distance(a, b, matrix) >= 20, (vision, a, b)
-    verdicts = (charts.GOOD, charts.AMBER, charts.BAD)
-    for verdict, plain in itertools.product(verdicts, (charts.ACCENT, charts.NEUTRAL)):
+    verdicts = (palette.GOOD, palette.AMBER, palette.BAD)
+    for verdict, plain in itertools.product(verdicts, (palette.ACCENT, palette.NEUTRAL)):
         assert _distance(verdict, plain, matrix) >= 20, (vision, verdict, plain)
 
 
@@ -98,6 +98,6 @@ def test_badge_text_is_readable_on_its_background(colour: str) -> None:
 
 
 def test_chart_text_colours_are_readable_on_white() -> None:
-    for colour in (charts.GOOD, charts.BAD, charts.ACCENT, charts.MUTED, charts.INK):
+    for colour in (palette.GOOD, palette.BAD, palette.ACCENT, palette.MUTED, palette.INK):
         assert contrast(colour, "#ffffff") >= 4.5, colour
     assert contrast(THEME["textColor"], THEME["backgroundColor"]) >= 7

@@ -1,12 +1,94 @@
-WITH periods AS 
-(SELECT '2026-01-05' AS period, '2026-01-05 00:00:00.000000' AS p_start, '2026-01-12 00:00:00.000000' AS p_end, '2026-01-05' AS p_first, '2026-01-11' AS p_last, '2026-01-12' AS a_first, '2026-01-12' AS a_last UNION ALL SELECT '2026-01-12' AS period, '2026-01-12 00:00:00.000000' AS p_start, '2026-01-19 00:00:00.000000' AS p_end, '2026-01-12' AS p_first, '2026-01-18' AS p_last, '2026-01-19' AS a_first, '2026-01-19' AS a_last)
- SELECT sides.period, CAST(coalesce(sum(sides.num), 0) AS DOUBLE) / (nullif(CAST(sum(sides.den) AS DOUBLE), 0) + 0.0) AS value, CAST(coalesce(sum(sides.num), 0) AS DOUBLE) AS numerator, CAST(sum(sides.den) AS DOUBLE) AS denominator, sum(sides.den_n) AS n 
-FROM (SELECT num_side.period AS period, num_side.numerator AS num, CAST(NULL AS DOUBLE) AS den, num_side.n AS num_n, 0 AS den_n 
-FROM (SELECT periods.period AS period, count(*) AS numerator, count(*) AS n 
-FROM opportunities AS opportunities LEFT OUTER JOIN accounts AS account ON account.id = opportunities.account_id LEFT OUTER JOIN reps AS owner ON owner.id = opportunities.owner_rep_id JOIN periods ON opportunities.created_at >= periods.p_start AND opportunities.created_at < periods.p_end 
-WHERE opportunities.created_at >= '2026-01-05 00:00:00.000000' AND opportunities.created_at < '2026-01-19 00:00:00.000000' AND (EXISTS (SELECT 1 AS anon_1 
-FROM opportunities AS opportunities_2 
-WHERE opportunities_2.account_id = account.id AND opportunities_2.channel != opportunities.channel AND abs((((strftime('%s', opportunities_2.created_at) + (strftime('%f', opportunities_2.created_at) - strftime('%S', opportunities_2.created_at))) - (strftime('%s', opportunities.created_at) + (strftime('%f', opportunities.created_at) - strftime('%S', opportunities.created_at)))) / 86400.0)) <= 90)) AND coalesce(opportunities.region, owner.region) IN ('EMEA') GROUP BY periods.period) AS num_side UNION ALL SELECT den_side.period AS period, CAST(NULL AS DOUBLE) AS num, den_side.numerator AS den, 0 AS num_n, den_side.n AS den_n 
-FROM (SELECT periods.period AS period, count(*) AS numerator, count(*) AS n 
-FROM opportunities AS opportunities_3 LEFT OUTER JOIN reps AS owner_2 ON owner_2.id = opportunities_3.owner_rep_id JOIN periods ON opportunities_3.created_at >= periods.p_start AND opportunities_3.created_at < periods.p_end 
-WHERE opportunities_3.created_at >= '2026-01-05 00:00:00.000000' AND opportunities_3.created_at < '2026-01-19 00:00:00.000000' AND coalesce(opportunities_3.region, owner_2.region) IN ('EMEA') GROUP BY periods.period) AS den_side) AS sides GROUP BY sides.period ORDER BY sides.period;
+WITH periods(period, p_start, p_end, p_first, p_last, a_first, a_last) AS (
+  SELECT '2026-01-05', '2026-01-05 00:00:00.000000', '2026-01-12 00:00:00.000000', '2026-01-05', '2026-01-11', '2026-01-12', '2026-01-12'
+    UNION ALL SELECT '2026-01-12', '2026-01-12 00:00:00.000000', '2026-01-19 00:00:00.000000', '2026-01-12', '2026-01-18', '2026-01-19', '2026-01-19'
+)
+SELECT
+  sides.period,
+  CAST(COALESCE(SUM(sides.num), 0) AS REAL) / (
+    NULLIF(CAST(SUM(sides.den) AS REAL), 0) + 0.0
+  ) AS value,
+  CAST(COALESCE(SUM(sides.num), 0) AS REAL) AS numerator,
+  CAST(SUM(sides.den) AS REAL) AS denominator,
+  SUM(sides.den_n) AS n
+FROM (
+  SELECT
+    num_side.period AS period,
+    num_side.numerator AS num,
+    CAST(NULL AS REAL) AS den,
+    num_side.n AS num_n,
+    0 AS den_n
+  FROM (
+    SELECT
+      periods.period AS period,
+      COUNT(*) AS numerator,
+      COUNT(*) AS n
+    FROM opportunities AS opportunities
+    LEFT OUTER JOIN accounts AS account
+      ON account.id = opportunities.account_id
+    LEFT OUTER JOIN reps AS owner
+      ON owner.id = opportunities.owner_rep_id
+    JOIN periods
+      ON opportunities.created_at >= periods.p_start
+      AND opportunities.created_at < periods.p_end
+    WHERE
+      opportunities.created_at >= '2026-01-05 00:00:00.000000'
+      AND opportunities.created_at < '2026-01-19 00:00:00.000000'
+      AND (
+        EXISTS(
+          SELECT
+            1 AS anon_1
+          FROM opportunities AS opportunities_2
+          WHERE
+            opportunities_2.account_id = account.id
+            AND opportunities_2.channel <> opportunities.channel
+            AND ABS(
+              (
+                (
+                  (
+                    STRFTIME('%s', opportunities_2.created_at) + (
+                      STRFTIME('%f', opportunities_2.created_at) - STRFTIME('%S', opportunities_2.created_at)
+                    )
+                  ) - (
+                    STRFTIME('%s', opportunities.created_at) + (
+                      STRFTIME('%f', opportunities.created_at) - STRFTIME('%S', opportunities.created_at)
+                    )
+                  )
+                ) / 86400.0
+              )
+            ) <= 90
+        )
+      )
+      AND COALESCE(opportunities.region, owner.region) IN ('EMEA')
+    GROUP BY
+      periods.period
+  ) AS num_side
+  UNION ALL
+  SELECT
+    den_side.period AS period,
+    CAST(NULL AS REAL) AS num,
+    den_side.numerator AS den,
+    0 AS num_n,
+    den_side.n AS den_n
+  FROM (
+    SELECT
+      periods.period AS period,
+      COUNT(*) AS numerator,
+      COUNT(*) AS n
+    FROM opportunities AS opportunities_3
+    LEFT OUTER JOIN reps AS owner_2
+      ON owner_2.id = opportunities_3.owner_rep_id
+    JOIN periods
+      ON opportunities_3.created_at >= periods.p_start
+      AND opportunities_3.created_at < periods.p_end
+    WHERE
+      opportunities_3.created_at >= '2026-01-05 00:00:00.000000'
+      AND opportunities_3.created_at < '2026-01-19 00:00:00.000000'
+      AND COALESCE(opportunities_3.region, owner_2.region) IN ('EMEA')
+    GROUP BY
+      periods.period
+  ) AS den_side
+) AS sides
+GROUP BY
+  sides.period
+ORDER BY
+  sides.period;

@@ -1,6 +1,47 @@
-WITH periods AS 
-(SELECT CAST('2026-01-05' AS DATE) AS period, CAST('2026-01-05 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_start, CAST('2026-01-12 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_end, CAST('2026-01-05' AS DATE) AS p_first, CAST('2026-01-11' AS DATE) AS p_last, CAST('2026-01-12' AS DATE) AS a_first, CAST('2026-01-12' AS DATE) AS a_last UNION ALL SELECT CAST('2026-01-12' AS DATE) AS period, CAST('2026-01-12 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_start, CAST('2026-01-19 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_end, CAST('2026-01-12' AS DATE) AS p_first, CAST('2026-01-18' AS DATE) AS p_last, CAST('2026-01-19' AS DATE) AS a_first, CAST('2026-01-19' AS DATE) AS a_last)
- SELECT m.period, CAST(CAST(m.numerator AS DOUBLE PRECISION) / CAST(nullif(CAST(m.n AS DOUBLE PRECISION), 0) AS NUMERIC) AS DOUBLE PRECISION) AS value, CAST(m.numerator AS DOUBLE PRECISION) AS numerator, CAST(m.n AS DOUBLE PRECISION) AS denominator, m.n 
-FROM (SELECT periods.period AS period, sum(CASE WHEN (opportunity.is_won AND opportunity.closed_at >= leads.created_at AND (EXTRACT(EPOCH FROM (CAST(opportunity.closed_at AS TIMESTAMP WITHOUT TIME ZONE) - CAST(leads.created_at AS TIMESTAMP WITHOUT TIME ZONE))) / 86400.0) <= 220 AND opportunity.closed_at < '2026-01-19 00:00:00') THEN 1 ELSE 0 END) AS numerator, count(*) AS n 
-FROM leads AS leads LEFT OUTER JOIN reps AS owner ON owner.id = leads.owner_rep_id LEFT OUTER JOIN opportunities AS opportunity ON opportunity.id = leads.opportunity_id JOIN periods ON leads.created_at >= periods.p_start AND leads.created_at < periods.p_end 
-WHERE leads.created_at >= '2026-01-05 00:00:00' AND leads.created_at < '2026-01-19 00:00:00' AND leads.mql_at IS NOT NULL AND coalesce(leads.region, owner.region) IN ('EMEA') GROUP BY periods.period) AS m ORDER BY m.period;
+WITH periods(period, p_start, p_end, p_first, p_last, a_first, a_last) AS (
+  SELECT DATE '2026-01-05', TIMESTAMP '2026-01-05 00:00:00', TIMESTAMP '2026-01-12 00:00:00', DATE '2026-01-05', DATE '2026-01-11', DATE '2026-01-12', DATE '2026-01-12'
+    UNION ALL SELECT DATE '2026-01-12', TIMESTAMP '2026-01-12 00:00:00', TIMESTAMP '2026-01-19 00:00:00', DATE '2026-01-12', DATE '2026-01-18', DATE '2026-01-19', DATE '2026-01-19'
+)
+SELECT
+  m.period,
+  CAST(CAST(m.numerator AS DOUBLE PRECISION) / CAST(NULLIF(CAST(m.n AS DOUBLE PRECISION), 0) AS DECIMAL) AS DOUBLE PRECISION) AS value,
+  CAST(m.numerator AS DOUBLE PRECISION) AS numerator,
+  CAST(m.n AS DOUBLE PRECISION) AS denominator,
+  m.n
+FROM (
+  SELECT
+    periods.period AS period,
+    SUM(
+      CASE
+        WHEN (
+          opportunity.is_won
+          AND opportunity.closed_at >= leads.created_at
+          AND (
+            EXTRACT(EPOCH FROM (
+              CAST(opportunity.closed_at AS TIMESTAMP) - CAST(leads.created_at AS TIMESTAMP)
+            )) / 86400.0
+          ) <= 220
+          AND opportunity.closed_at < '2026-01-19 00:00:00'
+        )
+        THEN 1
+        ELSE 0
+      END
+    ) AS numerator,
+    COUNT(*) AS n
+  FROM leads AS leads
+  LEFT OUTER JOIN reps AS owner
+    ON owner.id = leads.owner_rep_id
+  LEFT OUTER JOIN opportunities AS opportunity
+    ON opportunity.id = leads.opportunity_id
+  JOIN periods
+    ON leads.created_at >= periods.p_start AND leads.created_at < periods.p_end
+  WHERE
+    leads.created_at >= '2026-01-05 00:00:00'
+    AND leads.created_at < '2026-01-19 00:00:00'
+    AND leads.mql_at IS NOT NULL
+    AND COALESCE(leads.region, owner.region) IN ('EMEA')
+  GROUP BY
+    periods.period
+) AS m
+ORDER BY
+  m.period;

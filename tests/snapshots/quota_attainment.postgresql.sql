@@ -1,10 +1,89 @@
-WITH periods AS 
-(SELECT CAST('2026-01-05' AS DATE) AS period, CAST('2026-01-05 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_start, CAST('2026-01-12 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_end, CAST('2026-01-05' AS DATE) AS p_first, CAST('2026-01-11' AS DATE) AS p_last, CAST('2026-01-12' AS DATE) AS a_first, CAST('2026-01-12' AS DATE) AS a_last UNION ALL SELECT CAST('2026-01-12' AS DATE) AS period, CAST('2026-01-12 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_start, CAST('2026-01-19 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_end, CAST('2026-01-12' AS DATE) AS p_first, CAST('2026-01-18' AS DATE) AS p_last, CAST('2026-01-19' AS DATE) AS a_first, CAST('2026-01-19' AS DATE) AS a_last)
- SELECT sides.period, CAST(coalesce(sum(sides.num), 0) AS DOUBLE PRECISION) / CAST(nullif(CAST(sum(sides.den) AS DOUBLE PRECISION), 0) AS NUMERIC) AS value, CAST(coalesce(sum(sides.num), 0) AS DOUBLE PRECISION) AS numerator, CAST(sum(sides.den) AS DOUBLE PRECISION) AS denominator, sum(sides.num_n) AS n 
-FROM (SELECT num_side.period AS period, num_side.numerator AS num, CAST(NULL AS DOUBLE PRECISION) AS den, num_side.n AS num_n, 0 AS den_n 
-FROM (SELECT periods.period AS period, sum(opportunities.amount) AS numerator, count(*) AS n 
-FROM opportunities AS opportunities LEFT OUTER JOIN reps AS owner ON owner.id = opportunities.owner_rep_id JOIN periods ON opportunities.closed_at >= periods.p_start AND opportunities.closed_at < periods.p_end 
-WHERE opportunities.closed_at >= '2026-01-05 00:00:00' AND opportunities.closed_at < '2026-01-19 00:00:00' AND opportunities.is_won AND coalesce(opportunities.region, owner.region) IN ('EMEA') GROUP BY periods.period) AS num_side UNION ALL SELECT den_side.period AS period, CAST(NULL AS DOUBLE PRECISION) AS num, den_side.numerator AS den, 0 AS num_n, den_side.n AS den_n 
-FROM (SELECT periods.period AS period, sum((quotas.amount * ((EXTRACT(EPOCH FROM (CAST(CASE WHEN quotas.period_end IS NULL OR periods.p_last IS NULL THEN NULL ELSE least(quotas.period_end, periods.p_last) END AS TIMESTAMP WITHOUT TIME ZONE) - CAST(CASE WHEN quotas.period_start IS NULL OR periods.p_first IS NULL THEN NULL ELSE greatest(quotas.period_start, periods.p_first) END AS TIMESTAMP WITHOUT TIME ZONE))) / 86400.0) + 1)) / CAST(((EXTRACT(EPOCH FROM (CAST(quotas.period_end AS TIMESTAMP WITHOUT TIME ZONE) - CAST(quotas.period_start AS TIMESTAMP WITHOUT TIME ZONE))) / 86400.0) + 1) AS DOUBLE PRECISION)) AS numerator, count(*) AS n 
-FROM quotas AS quotas LEFT OUTER JOIN reps AS rep ON rep.id = quotas.rep_id JOIN periods ON quotas.period_start <= periods.p_last AND quotas.period_end >= periods.p_first 
-WHERE quotas.period_start <= '2026-01-18' AND quotas.period_end >= '2026-01-05' AND rep.region IN ('EMEA') GROUP BY periods.period) AS den_side) AS sides GROUP BY sides.period ORDER BY sides.period;
+WITH periods(period, p_start, p_end, p_first, p_last, a_first, a_last) AS (
+  SELECT DATE '2026-01-05', TIMESTAMP '2026-01-05 00:00:00', TIMESTAMP '2026-01-12 00:00:00', DATE '2026-01-05', DATE '2026-01-11', DATE '2026-01-12', DATE '2026-01-12'
+    UNION ALL SELECT DATE '2026-01-12', TIMESTAMP '2026-01-12 00:00:00', TIMESTAMP '2026-01-19 00:00:00', DATE '2026-01-12', DATE '2026-01-18', DATE '2026-01-19', DATE '2026-01-19'
+)
+SELECT
+  sides.period,
+  CAST(COALESCE(SUM(sides.num), 0) AS DOUBLE PRECISION) / CAST(NULLIF(CAST(SUM(sides.den) AS DOUBLE PRECISION), 0) AS DECIMAL) AS value,
+  CAST(COALESCE(SUM(sides.num), 0) AS DOUBLE PRECISION) AS numerator,
+  CAST(SUM(sides.den) AS DOUBLE PRECISION) AS denominator,
+  SUM(sides.num_n) AS n
+FROM (
+  SELECT
+    num_side.period AS period,
+    num_side.numerator AS num,
+    CAST(NULL AS DOUBLE PRECISION) AS den,
+    num_side.n AS num_n,
+    0 AS den_n
+  FROM (
+    SELECT
+      periods.period AS period,
+      SUM(opportunities.amount) AS numerator,
+      COUNT(*) AS n
+    FROM opportunities AS opportunities
+    LEFT OUTER JOIN reps AS owner
+      ON owner.id = opportunities.owner_rep_id
+    JOIN periods
+      ON opportunities.closed_at >= periods.p_start
+      AND opportunities.closed_at < periods.p_end
+    WHERE
+      opportunities.closed_at >= '2026-01-05 00:00:00'
+      AND opportunities.closed_at < '2026-01-19 00:00:00'
+      AND opportunities.is_won
+      AND COALESCE(opportunities.region, owner.region) IN ('EMEA')
+    GROUP BY
+      periods.period
+  ) AS num_side
+  UNION ALL
+  SELECT
+    den_side.period AS period,
+    CAST(NULL AS DOUBLE PRECISION) AS num,
+    den_side.numerator AS den,
+    0 AS num_n,
+    den_side.n AS den_n
+  FROM (
+    SELECT
+      periods.period AS period,
+      SUM(
+        (
+          quotas.amount * (
+            (
+              EXTRACT(EPOCH FROM (
+                CAST(CASE
+                  WHEN quotas.period_end IS NULL OR periods.p_last IS NULL
+                  THEN NULL
+                  ELSE LEAST(quotas.period_end, periods.p_last)
+                END AS TIMESTAMP) - CAST(CASE
+                  WHEN quotas.period_start IS NULL OR periods.p_first IS NULL
+                  THEN NULL
+                  ELSE GREATEST(quotas.period_start, periods.p_first)
+                END AS TIMESTAMP)
+              )) / 86400.0
+            ) + 1
+          )
+        ) / CAST((
+          (
+            EXTRACT(EPOCH FROM (
+              CAST(quotas.period_end AS TIMESTAMP) - CAST(quotas.period_start AS TIMESTAMP)
+            )) / 86400.0
+          ) + 1
+        ) AS DOUBLE PRECISION)
+      ) AS numerator,
+      COUNT(*) AS n
+    FROM quotas AS quotas
+    LEFT OUTER JOIN reps AS rep
+      ON rep.id = quotas.rep_id
+    JOIN periods
+      ON quotas.period_start <= periods.p_last AND quotas.period_end >= periods.p_first
+    WHERE
+      quotas.period_start <= '2026-01-18'
+      AND quotas.period_end >= '2026-01-05'
+      AND rep.region IN ('EMEA')
+    GROUP BY
+      periods.period
+  ) AS den_side
+) AS sides
+GROUP BY
+  sides.period
+ORDER BY
+  sides.period;

@@ -1,6 +1,86 @@
-WITH periods AS 
-(SELECT CAST('2026-01-05' AS DATE) AS period, CAST('2026-01-05 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_start, CAST('2026-01-12 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_end, CAST('2026-01-05' AS DATE) AS p_first, CAST('2026-01-11' AS DATE) AS p_last, CAST('2026-01-12' AS DATE) AS a_first, CAST('2026-01-12' AS DATE) AS a_last UNION ALL SELECT CAST('2026-01-12' AS DATE) AS period, CAST('2026-01-12 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_start, CAST('2026-01-19 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AS p_end, CAST('2026-01-12' AS DATE) AS p_first, CAST('2026-01-18' AS DATE) AS p_last, CAST('2026-01-19' AS DATE) AS a_first, CAST('2026-01-19' AS DATE) AS a_last)
- SELECT m.period, CAST(m.numerator AS DOUBLE PRECISION) AS value, CAST(m.numerator AS DOUBLE PRECISION) AS numerator, CAST(NULL AS DOUBLE PRECISION) AS denominator, m.n 
-FROM (SELECT periods.period AS period, percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN ((epoch(CAST(leads.first_touch_at AS TIMESTAMP WITHOUT TIME ZONE)) - epoch(CAST(leads.mql_at AS TIMESTAMP WITHOUT TIME ZONE))) / 86400.0) * 24.0 IS NULL OR 0 IS NULL THEN NULL ELSE greatest(((epoch(CAST(leads.first_touch_at AS TIMESTAMP WITHOUT TIME ZONE)) - epoch(CAST(leads.mql_at AS TIMESTAMP WITHOUT TIME ZONE))) / 86400.0) * 24.0, 0) END) AS numerator, count(CASE WHEN ((epoch(CAST(leads.first_touch_at AS TIMESTAMP WITHOUT TIME ZONE)) - epoch(CAST(leads.mql_at AS TIMESTAMP WITHOUT TIME ZONE))) / 86400.0) * 24.0 IS NULL OR 0 IS NULL THEN NULL ELSE greatest(((epoch(CAST(leads.first_touch_at AS TIMESTAMP WITHOUT TIME ZONE)) - epoch(CAST(leads.mql_at AS TIMESTAMP WITHOUT TIME ZONE))) / 86400.0) * 24.0, 0) END) AS n 
-FROM leads AS leads LEFT OUTER JOIN reps AS owner ON owner.id = leads.owner_rep_id JOIN periods ON leads.mql_at >= periods.p_start AND leads.mql_at < periods.p_end 
-WHERE leads.mql_at >= '2026-01-05 00:00:00' AND leads.mql_at < '2026-01-19 00:00:00' AND leads.mql_at IS NOT NULL AND leads.first_touch_at IS NOT NULL AND coalesce(leads.region, owner.region) IN ('EMEA') GROUP BY periods.period) AS m ORDER BY m.period;
+WITH periods(period, p_start, p_end, p_first, p_last, a_first, a_last) AS (
+  SELECT DATE '2026-01-05', TIMESTAMP '2026-01-05 00:00:00', TIMESTAMP '2026-01-12 00:00:00', DATE '2026-01-05', DATE '2026-01-11', DATE '2026-01-12', DATE '2026-01-12'
+    UNION ALL SELECT DATE '2026-01-12', TIMESTAMP '2026-01-12 00:00:00', TIMESTAMP '2026-01-19 00:00:00', DATE '2026-01-12', DATE '2026-01-18', DATE '2026-01-19', DATE '2026-01-19'
+)
+SELECT
+  m.period,
+  CAST(m.numerator AS DOUBLE) AS value,
+  CAST(m.numerator AS DOUBLE) AS numerator,
+  CAST(NULL AS DOUBLE) AS denominator,
+  m.n
+FROM (
+  SELECT
+    periods.period AS period,
+    QUANTILE_CONT(
+      CASE
+        WHEN (
+          (
+            EPOCH(CAST(leads.first_touch_at AS TIMESTAMP)) - EPOCH(CAST(leads.mql_at AS TIMESTAMP))
+          ) / 86400.0
+        ) * 24.0 IS NULL
+        OR 0 IS NULL
+        THEN NULL
+        ELSE GREATEST(
+          (
+            (
+              EPOCH(CAST(leads.first_touch_at AS TIMESTAMP)) - EPOCH(CAST(leads.mql_at AS TIMESTAMP))
+            ) / 86400.0
+          ) * 24.0,
+          0
+        )
+      END,
+      0.5
+    
+    ORDER BY
+      CASE
+        WHEN (
+          (
+            EPOCH(CAST(leads.first_touch_at AS TIMESTAMP)) - EPOCH(CAST(leads.mql_at AS TIMESTAMP))
+          ) / 86400.0
+        ) * 24.0 IS NULL
+        OR 0 IS NULL
+        THEN NULL
+        ELSE GREATEST(
+          (
+            (
+              EPOCH(CAST(leads.first_touch_at AS TIMESTAMP)) - EPOCH(CAST(leads.mql_at AS TIMESTAMP))
+            ) / 86400.0
+          ) * 24.0,
+          0
+        )
+      END) AS numerator,
+    COUNT(
+      CASE
+        WHEN (
+          (
+            EPOCH(CAST(leads.first_touch_at AS TIMESTAMP)) - EPOCH(CAST(leads.mql_at AS TIMESTAMP))
+          ) / 86400.0
+        ) * 24.0 IS NULL
+        OR 0 IS NULL
+        THEN NULL
+        ELSE GREATEST(
+          (
+            (
+              EPOCH(CAST(leads.first_touch_at AS TIMESTAMP)) - EPOCH(CAST(leads.mql_at AS TIMESTAMP))
+            ) / 86400.0
+          ) * 24.0,
+          0
+        )
+      END
+    ) AS n
+  FROM leads AS leads
+  LEFT OUTER JOIN reps AS owner
+    ON owner.id = leads.owner_rep_id
+  JOIN periods
+    ON leads.mql_at >= periods.p_start AND leads.mql_at < periods.p_end
+  WHERE
+    leads.mql_at >= '2026-01-05 00:00:00'
+    AND leads.mql_at < '2026-01-19 00:00:00'
+    AND NOT leads.mql_at IS NULL
+    AND NOT leads.first_touch_at IS NULL
+    AND COALESCE(leads.region, owner.region) IN ('EMEA')
+  GROUP BY
+    periods.period
+) AS m
+ORDER BY
+  m.period;
