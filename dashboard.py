@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from app import access_page, auth, definitions, explore, lead_quality, ranking, state, weekly
+from app import access_page, auth, chrome, context, controls, definitions, explore, lead_quality, ranking, weekly
 from scorecard.access import policy as access
 from scorecard.access.policy import Permission, Principal
 
@@ -105,10 +105,10 @@ def _refusal(title: str, permission: Permission) -> Callable[[], None]:
 def main(default: str = DEFAULT_PAGE) -> None:
     """Configure the page, build the navigation and run the page the address names."""
     st.set_page_config(page_title="Scorecard", page_icon=str(ICON), layout="wide")
-    state.page_style()
+    chrome.page_style()
     principal = auth.gate()  # stops the run with a sign-in page or a refusal
     page = st.navigation(pages(default, principal))
-    ctx = state.load_context()
+    ctx = context.load_context()
     labels = {name: dim.label for name, dim in ctx.catalog.dimensions.items()} if ctx else {}
     auth.identity_sidebar(principal, labels)
     if ctx is not None and (problems := access.scope_problems(principal, ctx.catalog.dimensions)):
@@ -117,10 +117,10 @@ def main(default: str = DEFAULT_PAGE) -> None:
             + ". Ask an admin to correct the access file."
         )
     # Filters are drawn here, before the page, so they stay in the URL from page to page.
-    state.filter_sidebar(ctx, in_use=page.title in FILTERED)
+    controls.filter_sidebar(ctx, in_use=page.title in FILTERED)
     _run(page)
-    served = state.catalog_state()
-    where = state.database().display()
+    served = context.catalog_state()
+    where = context.database().display()
     with st.sidebar:
         st.caption(
             f"Data: `{Path(where).name if '://' not in where else where}` · "
@@ -139,7 +139,7 @@ def _run(page: StreamlitPage) -> None:
         page.run()
     except sa.exc.DBAPIError as exc:  # damaged, locked or gone mid-run: say so, on whichever page it surfaced
         logging.getLogger("scorecard.dashboard").warning("page %s: database problem: %s", page.title, exc.orig or exc)
-        state.database_problem(f"{state.database().display()}: {' '.join(str(exc.orig or exc).split())[:300]}")
+        chrome.database_problem(f"{context.database().display()}: {' '.join(str(exc.orig or exc).split())[:300]}")
     except Exception:
         reference = uuid.uuid4().hex[:8]
         logging.getLogger("scorecard.dashboard").exception("page %s failed (reference %s)", page.title, reference)

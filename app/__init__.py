@@ -1,5 +1,6 @@
-"""The Streamlit dashboard's pages: one module per page, `state` for what they share.
+"""The Streamlit dashboard's pages: one module per page; `context`, `queries`, `controls`, `tables`
+and `chrome` for what they share.
 
 Each page module exposes `render() -> None`. Pages draw; they never build SQL. Numbers
-come from the `scorecard` core through the cached loaders in `app.state`.
+come from the `scorecard` core through the cached loaders in `app.queries`.
 """

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import auth, state
+from app import auth, chrome
+from app.text import plain
 from scorecard.access import policy as access
 from scorecard.access.policy import AccessDenied, AccessError, Principal
 from scorecard.access.store import AccessConflict, current_text, save_policy
@@ -23,7 +24,7 @@ from scorecard.language.formatting import MISSING
 def render() -> None:
     """Draw the Access page."""
     me = auth.require("manage_access")
-    state.page_header("Access", "Who may sign in, with which role, and which rows each person sees.")
+    chrome.page_header("Access", "Who may sign in, with which role, and which rows each person sees.")
     if me.mode == "local":
         st.info(
             "**Local single-user mode**: no sign-in is configured, so this dashboard serves this machine "
@@ -73,7 +74,7 @@ def render() -> None:
             st.warning(str(exc), icon=":material/block:")
         else:
             allowed = [p for p in access.PERMISSIONS if access.can(person, p)]
-            st.success(f"{state.plain(person.describe())} — may: {', '.join(allowed)}", icon=":material/person:")
+            st.success(f"{plain(person.describe())} — may: {', '.join(allowed)}", icon=":material/person:")
 
 
 def _editor(me: Principal, path: Path) -> None:

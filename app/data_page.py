@@ -16,13 +16,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import auth, state
+from app import auth, chrome, context, tables
+from app.text import plain
 from scorecard import ingest
 from scorecard.catalog.load import Catalog
 from scorecard.ingest import builder
 from scorecard.judge import readiness
 from scorecard.judge.readiness import Readiness
 from scorecard.language.formatting import MISSING
+from scorecard.language.settings import Locale
 from scorecard.present import views
 from scorecard.present.charts import quality
 from scorecard.store import config
@@ -40,7 +42,7 @@ def render() -> None:
     db = Database.open(config.database_target())
     presence = db.status()
     if presence.kind in ("foreign", "unreachable"):
-        state.database_problem(presence.reason)
+        chrome.database_problem(presence.reason)
         return
     try:
         imports, supports, freshness = st.tabs(["Import", "What your data supports", "Freshness and loads"])
@@ -133,12 +135,12 @@ def _mapping_choice(files: list[ingest.SourceFile], files_key: str) -> tuple[ing
         try:
             text = upload.getvalue().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            st.error(f"The mapping is not UTF-8 text ({state.plain(exc.reason)} at byte {exc.start:,}).")
+            st.error(f"The mapping is not UTF-8 text ({plain(exc.reason)} at byte {exc.start:,}).")
             return None, ""
         digest = hashlib.sha256(text.encode()).hexdigest()
         return ingest.load_mapping_text(text, upload.name, timezone=timezone or None), f"file:{digest}:{timezone}"
     except ingest.MappingError as exc:
-        st.error("The mapping has problems:\n\n" + "\n".join(f"- {state.code(issue)}" for issue in exc.issues))
+        st.error("The mapping has problems:\n\n" + "\n".join(f"- {chrome.code(issue)}" for issue in exc.issues))
         return None, ""
 
 
@@ -159,7 +161,7 @@ def _import_section(db: Database) -> None:
     mapping, mapping_key = _mapping_choice(files, files_key)
     if mapping is not None:
         # A date without a time of day is a calendar day in the catalog's time zone.
-        served = state.catalog_state().catalog
+        served = context.catalog_state().catalog
         zone = served.calendar.timezone if served is not None else "UTC"
         mapping, mapping_key = mapping.for_calendar(zone), f"{mapping_key}|{zone}"
     strict = st.checkbox("Strict: import nothing if any row is bad", key="data_strict")
@@ -177,7 +179,7 @@ def _import_section(db: Database) -> None:
             with st.spinner("Checking the files..."):
                 result = ingest.run_import(db, files, mapping, dry_run=True)
         except (ingest.IngestError, DatabaseError) as exc:
-            st.error("The files cannot be imported:\n\n" + "\n".join(f"- {state.plain(p)}" for p in _problems(exc)))
+            st.error("The files cannot be imported:\n\n" + "\n".join(f"- {plain(p)}" for p in _problems(exc)))
             return
         st.session_state["data_preview"] = (preview_key, result)
     else:
@@ -199,7 +201,7 @@ def _import_section(db: Database) -> None:
             done = ingest.run_import(db, files, mapping, strict=strict, progress=progress, user=who)
         except (ingest.IngestError, DatabaseError) as exc:
             bar.empty()
-            st.error("Nothing was imported:\n\n" + "\n".join(f"- {state.plain(p)}" for p in _problems(exc)))
+            st.error("Nothing was imported:\n\n" + "\n".join(f"- {plain(p)}" for p in _problems(exc)))
             return
         bar.progress(1.0, text="Done")
         st.session_state["data_last_import"] = done
@@ -215,7 +217,7 @@ def _readiness_report(_db: Database, _catalog: Catalog, target: str, version: st
 
 def _readiness_after_import(db: Database) -> None:
     """Which scorecard metrics the data now supports, and what each of the others needs."""
-    catalog = state.catalog()
+    catalog = context.catalog()
     if catalog is None or not db.exists():
         return
     report = _readiness_of(db, catalog)
@@ -224,7 +226,7 @@ def _readiness_after_import(db: Database) -> None:
     st.markdown(f"**Your data supports {ready} of {total} scorecard metrics.**")
     if missing:
         with st.expander(f"What the other {len(missing)} need", expanded=True):
-            st.markdown("\n".join(f"- **{state.plain(m.label)}**: {state.plain(m.reason)}" for m in missing))
+            st.markdown("\n".join(f"- **{plain(m.label)}**: {plain(m.reason)}" for m in missing))
         st.caption("The tab 'What your data supports' shows how filled each table and column is.")
 
 
@@ -244,16 +246,16 @@ def _show_result(result: ingest.ImportResult, heading: str) -> None:
     slug = "last" if heading == "Last import" else "preview"
     for i, (report, frame) in enumerate(zip(plan.files, plan.previews, strict=True)):
         with st.expander(
-            f"{state.plain(report.file)} -> {report.table}: {report.accepted:,} accepted (first {PREVIEW_ROWS})"
+            f"{plain(report.file)} -> {report.table}: {report.accepted:,} accepted (first {PREVIEW_ROWS})"
         ):
             st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, placeholder=MISSING)
             # The downloads hold every accepted row of the file as it will be stored, not just the first 200.
-            state.frame_downloads(frame, f"{slug}-{i + 1}-{report.table}")
+            tables.frame_downloads(frame, f"{slug}-{i + 1}-{report.table}")
     if not plan.quarantine.empty:
         st.markdown("**Quarantined rows and reasons** (row numbers as in the file: the header is row 1)")
         st.dataframe(plan.quarantine.head(1000), hide_index=True, placeholder=MISSING)
         # Every quarantined row (not only the first 1,000 shown), formula-like text neutralised.
-        state.frame_downloads(plan.quarantine, f"{slug}-quarantine")
+        tables.frame_downloads(plan.quarantine, f"{slug}-quarantine")
 
 
 # --- what the data supports ----------------------------------------------------------------------------
@@ -272,7 +274,7 @@ def _readiness_of(db: Database, catalog: Catalog) -> Readiness:
 
 def _readiness_section(db: Database) -> None:
     """`python -m scorecard doctor` on the page: which metrics the data supports, and what the rest need."""
-    catalog = state.catalog()
+    catalog = context.catalog()
     if catalog is None or not db.exists():
         st.caption("Import data (or build the demo) to see which metrics it supports.")
         return
@@ -301,6 +303,12 @@ def _readiness_section(db: Database) -> None:
 # --- freshness and loads -------------------------------------------------------------------------------
 
 
+def _locale() -> Locale:
+    """The catalog's way of writing numbers (the default one while the catalog cannot be read)."""
+    catalog = context.catalog()
+    return catalog.locale if catalog is not None else Locale()
+
+
 def _status_section(db: Database) -> None:
     if not db.exists():
         st.info(f"No data in {db.display()} yet: import files above, or run `python -m scorecard demo`.")
@@ -310,14 +318,14 @@ def _status_section(db: Database) -> None:
     st.dataframe(
         views.table_styler(
             fresh, [("table", "Table", None), ("rows", "Rows", "count"), ("latest", "Latest", None),
-                    ("from", "Latest of", None)]
+                    ("from", "Latest of", None)], locale=_locale(),
         ),
         hide_index=True,
         placeholder=MISSING,
         column_config={"Latest of": st.column_config.TextColumn("Latest of", help="The time column the latest "
                                                                 "value comes from; – : the table has no times")},
     )
-    state.frame_downloads(fresh, "freshness")
+    tables.frame_downloads(fresh, "freshness")
     st.subheader("Loads")
     history = ingest.load_history(db)
     if not history:
@@ -342,11 +350,12 @@ def _status_section(db: Database) -> None:
             loads,
             [("load", "Load", "rank"), ("when", "When (UTC)", None), ("kind", "Kind", None), ("user", "User", None),
              ("files", "Files", None), ("accepted", "Accepted", "count"), ("quarantined", "Quarantined", "count")],
+            locale=_locale(),
         ),
         hide_index=True,
         placeholder=MISSING,
     )
-    state.frame_downloads(
+    tables.frame_downloads(
         pd.DataFrame(
             [{"load": r.id, "when (UTC)": r.loaded_at, "kind": r.kind, "user": r.user, "files": ", ".join(r.files),
               "accepted": r.accepted, "quarantined": r.quarantined} for r in history]  # fmt: skip

@@ -11,12 +11,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import editor, sql_view, state
+from app import chrome, context, controls, editor, sql_view, tables
 from scorecard.catalog.history import History
 from scorecard.catalog.load import Catalog
 from scorecard.language import periods as cal
 from scorecard.language.definitions import CohortMetric, DerivedMetric, MetricBase, RankMetric
-from scorecard.language.formatting import DEFAULT_LOCALE, MISSING, format_value
+from scorecard.language.formatting import MISSING, format_value
 from scorecard.language.settings import Locale
 from scorecard.present import views
 from scorecard.present.report import SECTIONS
@@ -27,12 +27,12 @@ DIALECTS = ("duckdb", "sqlite", "postgresql")
 
 def render() -> None:
     """Draw the metric definitions page."""
-    state.page_header(
+    chrome.page_header(
         "Metric definitions",
         "Every number on the dashboard is defined once, in metrics.yaml: its meaning, owners, target and SQL.",
     )
-    served = state.catalog_state()
-    state.show_catalog_problems(served)
+    served = context.catalog_state()
+    context.show_catalog_problems(served)
     catalog = served.catalog
     history = History(served.path)
     browse, edit, versions = st.tabs(["Browse", "Edit", "History"])
@@ -50,7 +50,7 @@ def render() -> None:
 
 def _browse(catalog: Catalog) -> None:
     names = list(catalog.metrics)
-    name = state.url_choice(
+    name = controls.url_choice(
         "Metric",
         names,
         param="metric",
@@ -81,12 +81,12 @@ def _browse(catalog: Catalog) -> None:
             "Line": st.column_config.NumberColumn("Line", width=55, format="%d", help="Line in metrics.yaml"),
         },
     )
-    state.frame_downloads(_summary(catalog), "metrics")
+    tables.frame_downloads(_summary(catalog), "metrics")
 
 
 def _database_dialect() -> str:
     try:
-        dialect = state.database().dialect
+        dialect = context.database().dialect
     except Exception:  # noqa: BLE001 - a bad --db only changes which SQL tab comes first
         return DIALECTS[0]
     return dialect if dialect in DIALECTS else DIALECTS[0]
@@ -117,7 +117,7 @@ def details(catalog: Catalog, name: str, query: Query, first_dialect: str = "duc
     st.markdown(f"#### {metric.label}")
     owners = views.owners_text(metric.owners)
     with st.container(horizontal=True, gap="small"):
-        st.badge(f"owner: {owners}", color=state.OWNER_BADGE.get(owners, "gray"), icon=":material/group:",
+        st.badge(f"owner: {owners}", color=chrome.OWNER_BADGE.get(owners, "gray"), icon=":material/group:",
                  help=views.accountability_text(metric.owner, metric.contributors).capitalize())
         st.badge(SECTIONS.get(metric.resolved_section, metric.resolved_section), color="gray")
         st.badge(f"type: {metric.type}", color="gray")  # type: ignore[attr-defined]
@@ -147,7 +147,7 @@ def _dialect_title(dialect: str) -> str:
     return {"duckdb": "DuckDB", "sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(dialect, dialect)
 
 
-def _facts(metric: MetricBase, locale: Locale = DEFAULT_LOCALE) -> list[str]:
+def _facts(metric: MetricBase, locale: Locale) -> list[str]:
     facts = []
     if metric.target is not None:
         better = "≥" if metric.direction == "higher_is_better" else "≤"

@@ -18,7 +18,8 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from app import auth, state
+from app import auth, context, queries, tables
+from app.text import plain
 from scorecard.access import policy as access
 from scorecard.catalog import edit as yamledit
 from scorecard.catalog.history import (
@@ -34,6 +35,7 @@ from scorecard.catalog.load import Catalog, check_text
 from scorecard.judge import metric_tests, preview
 from scorecard.language import periods as cal
 from scorecard.language.definitions import WINDOWS
+from scorecard.language.settings import Locale
 from scorecard.language.yamlsource import Issue
 from scorecard.present.charts import trends
 
@@ -163,7 +165,7 @@ def _from_block(name: str) -> None:
             st.session_state[DRAFT], name, st.session_state["editor_block"]
         )
     except yamledit.EditError as exc:
-        st.toast(f"Not applied: {state.plain(exc)}", icon=":material/error:")
+        st.toast(f"Not applied: {plain(exc)}", icon=":material/error:")
 
 
 def _problems(issues: list[Issue]) -> None:
@@ -172,13 +174,13 @@ def _problems(issues: list[Issue]) -> None:
     if errors:
         st.error(
             f"**{len(errors)} problem(s)**: the catalog would not load, so it cannot be saved.\n\n"
-            + "\n".join(f"- line {i.line}: {state.plain(_issue_text(i))}" for i in errors),
+            + "\n".join(f"- line {i.line}: {plain(_issue_text(i))}" for i in errors),
             icon=":material/error:",
         )
     else:
         st.success("Valid: the same check as `python -m scorecard validate`.", icon=":material/check:")
     if warnings:
-        st.warning("\n".join(f"- line {i.line}: {state.plain(_issue_text(i))}" for i in warnings))
+        st.warning("\n".join(f"- line {i.line}: {plain(_issue_text(i))}" for i in warnings))
 
 
 def _issue_text(issue: Issue) -> str:
@@ -241,7 +243,7 @@ def _preview_and_tests(served: Catalog, proposed: Catalog) -> list[metric_tests.
     """Draw the before/after numbers and the tests; return the tests the proposal fails."""
     found = preview.changes(served, proposed)
     try:
-        db, ctx = state.open_for(served)
+        db, ctx = context.open_for(served)
     except Exception as exc:  # noqa: BLE001 - no database: the text can still be saved
         st.info(f"No preview: the database cannot be opened ({exc}).")
         return []
@@ -254,9 +256,9 @@ def _preview_and_tests(served: Catalog, proposed: Catalog) -> list[metric_tests.
         st.caption("No metric's definition changes (only comments, layout or other sections).")
     else:
         with st.spinner("Computing both definitions…"):
-            previews = state.preview_of(ctx, proposed, week)
-        _previews(previews)
-    results = state.tests_of(ctx, proposed) if proposed.tests else []
+            previews = queries.preview_of(ctx, proposed, week)
+        _previews(previews, proposed.locale)
+    results = queries.tests_of(ctx, proposed) if proposed.tests else []
     failing = [r for r in results if not r.passed]
     if results:
         title = f"Metric tests on the proposal: {metric_tests.summary(results)}"
@@ -265,7 +267,7 @@ def _preview_and_tests(served: Catalog, proposed: Catalog) -> list[metric_tests.
     return failing
 
 
-def _previews(previews: list[preview.MetricPreview]) -> None:
+def _previews(previews: list[preview.MetricPreview], proposed_locale: Locale) -> None:
     recoloured = [p for p in previews if p.weeks_changing_colour]
     if recoloured:
         st.warning(
@@ -292,7 +294,8 @@ def _previews(previews: list[preview.MetricPreview]) -> None:
         frame = item.frame()
         left, right = st.columns([3, 2])
         with left:
-            st.altair_chart(trends.compare_chart(frame, title=item.label, unit=item.format), width="stretch")
+            chart = trends.compare_chart(frame, title=item.label, unit=item.format, locale=proposed_locale)
+            st.altair_chart(chart, width="stretch")
         with right:
             columns: list[tuple[str, str, str | None]] = [
                 ("week", "Week", None),
@@ -301,7 +304,7 @@ def _previews(previews: list[preview.MetricPreview]) -> None:
             ]
             if "colour now" in frame:
                 columns += [("colour now", "Colour now", None), ("colour proposed", "Proposed colour", None)]
-            state.table(frame, columns, name=f"preview-{item.metric}", height=300)
+            tables.table(frame, columns, name=f"preview-{item.metric}", locale=proposed_locale, height=300)
 
 
 # --- save and conflicts ------------------------------------------------------------------------
@@ -339,7 +342,7 @@ def _save(
             st.session_state[CONFLICT] = exc.theirs
             st.rerun()
         except HistoryError as exc:  # an invalid catalog, no change, an unreadable history
-            st.error(state.plain(exc))
+            st.error(plain(exc))
         else:
             st.session_state[BASE] = draft
             st.session_state[CONFLICT] = None
@@ -401,7 +404,7 @@ def render_history(history: History) -> None:
     try:
         versions = history.versions()
     except HistoryError as exc:
-        st.error(state.plain(exc))
+        st.error(plain(exc))
         return
     st.caption(
         f"Every saved version is kept in `{history.folder.name}/` beside {history.path.name}, readable without the "
@@ -442,7 +445,7 @@ def render_history(history: History) -> None:
             try:
                 version = history.revert(int(target[1:]), message, author(), disk_hash)
             except HistoryError as exc:
-                st.error(state.plain(exc))
+                st.error(plain(exc))
             else:
                 _load(history.disk_text())
                 st.session_state[SAVED] = f"Reverted: now {version.label} ({version.message})."

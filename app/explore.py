@@ -15,7 +15,8 @@ from typing import Final
 
 import streamlit as st
 
-from app import sql_view, state
+from app import chrome, context, controls, queries, sql_view, tables
+from app.text import plain
 from scorecard.judge.weekly import target_for
 from scorecard.language import periods as cal
 from scorecard.language.definitions import MetricBase
@@ -37,17 +38,17 @@ SIDE_BY_SIDE_NAMES: Final = 24
 
 def render() -> None:
     """Draw the explore page."""
-    state.page_header("Explore", "Trends and breakdowns of any metric, under any filter. Click a bar to drill down.")
-    ctx = state.context()
+    chrome.page_header("Explore", "Trends and breakdowns of any metric, under any filter. Click a bar to drill down.")
+    ctx = context.context()
     if ctx is None:
         return
-    filters = state.current_filters(ctx)
+    filters = controls.current_filters(ctx)
     catalog = ctx.catalog
     calendar = catalog.calendar
     names = views.explorable_metrics(catalog)
     pick_metric, pick_grain, pick_range = st.columns([3, 2, 3], vertical_alignment="bottom")
     with pick_metric:
-        name = state.url_choice(
+        name = controls.url_choice(
             "Metric",
             names,
             param="metric",
@@ -56,42 +57,44 @@ def render() -> None:
             format_func=lambda n: catalog.metrics[n].label,
         )
     with pick_grain:
-        grain = state.url_choice("Trend by", GRAINS, param="grain", default="week", key="explore_grain", segmented=True)
+        grain = controls.url_choice(
+            "Trend by", GRAINS, param="grain", default="week", key="explore_grain", segmented=True
+        )
     with pick_range:
         today = cal.today(calendar)
-        covered = state.coverage_of(ctx)
+        covered = queries.coverage_of(ctx)
         default = views.default_range(calendar, covered.now)
         oldest = min(today.replace(year=today.year - 10), covered.first_week.first, default[0])
-        first, last = state.url_date_range(
+        first, last = controls.url_date_range(
             "Dates",
             default=default,
             key="explore_range",
             bounds=(oldest, today),
         )
-    state.data_ends_note(covered, f"the 52 weeks to {covered.last_week.label}")
+    chrome.data_ends_note(covered, f"the 52 weeks to {covered.last_week.label}")
     metric = catalog.metric(name)
-    reason = state.unsupported(ctx, name, list(filters))
+    reason = queries.unsupported(ctx, name, list(filters))
     if reason:
-        st.warning(f"{state.plain(reason)}.", icon=":material/block:")
+        st.warning(f"{plain(reason)}.", icon=":material/block:")
         return
-    ready = state.readiness_of(ctx)
+    ready = queries.readiness_of(ctx)
     needs = ready.of(name)
     if needs is not None and not needs.ready:
         st.warning(
-            f"{metric.label} is shown but not judged: {state.plain(needs.reason)}. No value below is coloured.",
+            f"{metric.label} is shown but not judged: {plain(needs.reason)}. No value below is coloured.",
             icon=":material/block:",
         )
     as_of = views.as_of(calendar, last)
     periods = cal.periods_between(calendar, first, last, grain)  # type: ignore[arg-type]
     trend_query = Query.build(periods, filters=filters, as_of=as_of)
-    frame = state.guarded(state.metric_frame, ctx, name, trend_query)
+    frame = queries.guarded(queries.metric_frame, ctx, name, trend_query)
     if frame is None:
         return
     trend = views.trend_frame(frame, periods, metric, as_of, catalog=catalog, ready=ready)
     scope = views.filters_text(filters, catalog)
     if not views.has_data(trend):
         st.info(
-            f"No data for {metric.label} between {first} and {last} with these filters ({state.plain(scope)}). "
+            f"No data for {metric.label} between {first} and {last} with these filters ({plain(scope)}). "
             "Widen the dates or clear some filters.",
             icon=":material/filter_alt_off:",
         )
@@ -99,10 +102,10 @@ def render() -> None:
     st.subheader(f"{metric.label} by {grain}", help=metric.description.strip() or None)
     gaps = int(trend["value"].isna().sum())
     st.caption(
-        f"{first} to {last} · {state.plain(scope)}"
+        f"{first} to {last} · {plain(scope)}"
         + (f" · {gaps} {grain}(s) without a value are gaps in the line" if gaps else "")
     )
-    marks = views.note_marks_frame(state.notes_between(ctx, periods[0].first, periods[-1].last, name), periods)
+    marks = views.note_marks_frame(queries.notes_between(ctx, periods[0].first, periods[-1].last, name), periods)
     st.altair_chart(
         trends.trend_chart(
             trend,
@@ -135,7 +138,7 @@ def _target(metric: MetricBase, period: cal.Period, filters: Mapping[str, Sequen
 
 
 def _breakdown(
-    ctx: state.Context,
+    ctx: context.Context,
     name: str,
     filters: dict[str, list[str]],
     first: dt.date,
@@ -146,7 +149,7 @@ def _breakdown(
     metric = catalog.metric(name)
     dimensions = list(catalog.dimensions)
     st.subheader("Breakdown")
-    by = state.url_choice(
+    by = controls.url_choice(
         "Break down by",
         dimensions,
         param="by",
@@ -155,17 +158,17 @@ def _breakdown(
         format_func=lambda d: catalog.dimensions[d].label,
     )
     label = catalog.dimensions[by].label
-    reason = state.unsupported(ctx, name, [*filters, by])
+    reason = queries.unsupported(ctx, name, [*filters, by])
     if reason:
-        st.warning(f"{state.plain(reason)}.", icon=":material/block:")
+        st.warning(f"{plain(reason)}.", icon=":material/block:")
         return
     period = cal.custom(catalog.calendar, first, last)
     query = Query.build((period,), group_by=[by], filters=filters, as_of=as_of)
-    frame = state.guarded(state.metric_frame, ctx, name, query)
+    frame = queries.guarded(queries.metric_frame, ctx, name, query)
     if frame is None:
         return
     breakdown = views.breakdown_frame(
-        frame, by, metric, period, filters, catalog=catalog, ready=state.readiness_of(ctx)
+        frame, by, metric, period, filters, catalog=catalog, ready=queries.readiness_of(ctx)
     )
     if breakdown.empty:
         st.info(f"No {label.lower()} has data for {metric.label} with these filters.", icon=":material/filter_alt_off:")
@@ -215,7 +218,7 @@ def _breakdown(
                 placeholder=f"Pick one to see its {catalog.dimensions[drill_to].label.lower()}s",
                 on_change=_drill_from_picker,
             )
-        state.table(
+        tables.table(
             breakdown,
             [("group", label, None), ("value", metric.label, metric.format), ("n", "n", "count")],
             name=f"{name}-by-{by}",

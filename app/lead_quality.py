@@ -16,7 +16,8 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from app import sql_view, state
+from app import chrome, context, controls, queries, sql_view, tables
+from app.text import plain
 from scorecard.engine.runner import maturation_sql
 from scorecard.language import periods as cal
 from scorecard.language.definitions import CohortMetric
@@ -33,21 +34,21 @@ CURVE_CAMPAIGNS: Final = 8
 
 def render() -> None:
     """Draw the lead quality page."""
-    state.page_header(
+    chrome.page_header(
         "Lead quality",
         "What leads from each source and campaign were worth, judged only once their cohort has matured.",
     )
-    ctx = state.context()
+    ctx = context.context()
     if ctx is None:
         return
-    filters = state.current_filters(ctx)
+    filters = controls.current_filters(ctx)
     catalog = ctx.catalog
     calendar = catalog.calendar
-    covered = state.coverage_of(ctx)
+    covered = queries.coverage_of(ctx)
     today = cal.today(calendar, covered.now)  # the day after the last week with data, if it ends early
     judgeable = views.judgeable_range(catalog, covered.now)
     oldest = min(today.replace(year=today.year - 10), covered.first_week.first, judgeable[0])
-    first, last = state.url_date_range(
+    first, last = controls.url_date_range(
         "Leads created",
         default=judgeable,
         key="lead_range",
@@ -66,7 +67,7 @@ def render() -> None:
     if by_source is None or by_source.empty or not by_source[views.SOURCE_QUALITY[0]].fillna(0).gt(0).any():
         st.info(
             f"No leads were created between {first} and {last} with these filters "
-            f"({state.plain(views.filters_text(filters, catalog))}).",
+            f"({plain(views.filters_text(filters, catalog))}).",
             icon=":material/filter_alt_off:",
         )
         return
@@ -85,7 +86,7 @@ def render() -> None:
 
 
 def _quality(
-    ctx: state.Context,
+    ctx: context.Context,
     dimension: str,
     names: Sequence[str],
     period: cal.Period,
@@ -95,17 +96,17 @@ def _quality(
     """Per value of `dimension`, each metric the catalog defines and the filters allow."""
     frames = {}
     for name, query in _queries(ctx, dimension, names, period, filters, as_of):
-        frame = state.guarded(state.metric_frame, ctx, name, query)
+        frame = queries.guarded(queries.metric_frame, ctx, name, query)
         if frame is None:
             return None
         frames[name] = frame
     if not frames:
         return None
-    return views.quality_frame(frames, dimension, ctx.catalog, period, filters, state.readiness_of(ctx))
+    return views.quality_frame(frames, dimension, ctx.catalog, period, filters, queries.readiness_of(ctx))
 
 
 def _queries(
-    ctx: state.Context,
+    ctx: context.Context,
     dimension: str,
     names: Sequence[str],
     period: cal.Period,
@@ -118,15 +119,15 @@ def _queries(
     return [
         (name, Query.build((period,), group_by=[dimension], filters=filters, as_of=as_of))
         for name in names
-        if name in ctx.catalog.metrics and not state.unsupported(ctx, name, [dimension, *filters])
+        if name in ctx.catalog.metrics and not queries.unsupported(ctx, name, [dimension, *filters])
     ]
 
 
-def _measures(ctx: state.Context, frame: pd.DataFrame, names: Sequence[str]) -> list[tuple[str, str, str]]:
+def _measures(ctx: context.Context, frame: pd.DataFrame, names: Sequence[str]) -> list[tuple[str, str, str]]:
     return [(n, ctx.catalog.metrics[n].label, ctx.catalog.metrics[n].format) for n in names if n in frame]
 
 
-def _by_source(ctx: state.Context, frame: pd.DataFrame) -> None:
+def _by_source(ctx: context.Context, frame: pd.DataFrame) -> None:
     label = ctx.catalog.dimensions["source"].label if "source" in ctx.catalog.dimensions else "Lead source"
     st.subheader("By lead source")
     measures = _measures(ctx, frame, views.SOURCE_QUALITY)
@@ -137,7 +138,7 @@ def _by_source(ctx: state.Context, frame: pd.DataFrame) -> None:
     )
     st.caption(f"{label}s sorted by lead count. {STATUS_KEY}")
     with st.expander("Table", icon=":material/table:"):
-        state.table(
+        tables.table(
             frame,
             [("group", label, None), *[(c, t, u) for c, t, u in measures]],
             name="lead-quality-by-source",
@@ -145,17 +146,17 @@ def _by_source(ctx: state.Context, frame: pd.DataFrame) -> None:
         )
 
 
-def _outlook(ctx: state.Context, filters: dict[str, list[str]], now: dt.datetime) -> None:
+def _outlook(ctx: context.Context, filters: dict[str, list[str]], now: dt.datetime) -> None:
     """Early signal, projection and final side by side, per cohort week up to the last complete week."""
     catalog = ctx.catalog
     metric = catalog.metrics.get(views.COHORT_METRIC)
-    if not isinstance(metric, CohortMetric) or state.unsupported(ctx, metric.name, list(filters)):
+    if not isinstance(metric, CohortMetric) or queries.unsupported(ctx, metric.name, list(filters)):
         return
     week = cal.last_complete_week(catalog.calendar, now)
-    frame = state.guarded(state.outlook_of, ctx, week, filters)
+    frame = queries.guarded(queries.outlook_of, ctx, week, filters)
     if frame is None or frame.empty:
         return
-    shown = views.outlook_frame(frame, metric.format)
+    shown = views.outlook_frame(frame, metric.format, locale=catalog.locale)
     early = catalog.metrics.get("lead_to_opportunity")
     st.subheader("Early signal, projection and final")
     st.caption(
@@ -164,9 +165,9 @@ def _outlook(ctx: state.Context, filters: dict[str, list[str]], now: dt.datetime
         "percentile) — a projection, never judged or coloured. "
         + (f"Early signal: {early.label.lower()}, known within weeks." if early is not None else "")
     )
-    st.altair_chart(quality.outlook_chart(shown, label=metric.label), width="stretch")
+    st.altair_chart(quality.outlook_chart(shown, label=metric.label, locale=catalog.locale), width="stretch")
     with st.expander("Table", icon=":material/table:"):
-        state.table(
+        tables.table(
             shown.iloc[::-1],
             [
                 ("cohort", "Cohort", None),
@@ -182,7 +183,7 @@ def _outlook(ctx: state.Context, filters: dict[str, list[str]], now: dt.datetime
 
 
 def _by_campaign(
-    ctx: state.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
+    ctx: context.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
 ) -> None:
     catalog = ctx.catalog
     if "campaign" not in catalog.dimensions:
@@ -232,11 +233,11 @@ def _by_campaign(
         "show – for what a won deal cost."
     )
     with st.expander(f"All {len(frame)} campaigns", icon=":material/table:"):
-        state.table(frame, columns, name="lead-quality-by-campaign", locale=ctx.catalog.locale, height=420)
+        tables.table(frame, columns, name="lead-quality-by-campaign", locale=ctx.catalog.locale, height=420)
 
 
 def _maturation(
-    ctx: state.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
+    ctx: context.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
 ) -> None:
     catalog = ctx.catalog
     metric = catalog.metrics.get(views.COHORT_METRIC)
@@ -251,7 +252,7 @@ def _maturation(
     groups = [g for g in CURVE_GROUPS if g in catalog.dimensions]
     if not groups:
         return
-    by = state.url_choice(
+    by = controls.url_choice(
         "Curves by",
         groups,
         param="curves",
@@ -260,7 +261,7 @@ def _maturation(
         format_func=lambda g: catalog.dimensions[g].label,
         segmented=True,
     )
-    if state.unsupported(ctx, metric.name, [by, *filters]):
+    if queries.unsupported(ctx, metric.name, [by, *filters]):
         st.info(f"Maturation curves cannot be split by {catalog.dimensions[by].label.lower()}.")
         return
     curve_filters = dict(filters)
@@ -270,11 +271,11 @@ def _maturation(
             curve_filters["campaign"] = top
     window_weeks = math.ceil(metric.window_days / 7)
     query = Query.build((period,), group_by=[by], filters=curve_filters, as_of=as_of)
-    curves = state.guarded(state.curves_of, ctx, metric.name, query, window_weeks + 4)
+    curves = queries.guarded(queries.curves_of, ctx, metric.name, query, window_weeks + 4)
     if curves is None or curves.empty:
         st.info("No lead cohorts to draw with these filters.")
         return
-    frame = views.maturation_frame(curves, by, catalog.locale)
+    frame = views.maturation_frame(curves, by, locale=catalog.locale)
     st.altair_chart(
         quality.maturation_chart(
             frame, group_label=catalog.dimensions[by].label, window_weeks=window_weeks, locale=catalog.locale
@@ -298,12 +299,12 @@ def _maturation(
 
 
 def _top_campaigns(
-    ctx: state.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
+    ctx: context.Context, period: cal.Period, filters: dict[str, list[str]], as_of: dt.datetime
 ) -> list[str]:
     first = views.SOURCE_QUALITY[0]
     if first not in ctx.catalog.metrics:
         return []
     query = Query.build((period,), group_by=["campaign"], filters=filters, as_of=as_of)
-    frame = state.metric_frame(ctx, first, query)
+    frame = queries.metric_frame(ctx, first, query)
     top = frame.dropna(subset=["d_campaign"]).sort_values("value", ascending=False).head(CURVE_CAMPAIGNS)
     return [str(v) for v in top["d_campaign"]]

@@ -13,7 +13,8 @@ from typing import Final
 
 import streamlit as st
 
-from app import sql_view, state
+from app import chrome, context, controls, queries, sql_view, tables
+from app.text import plain
 from scorecard.catalog.load import Catalog
 from scorecard.judge.ranking import NOT_TIERED, RankedRep, Ranking
 from scorecard.language import periods as cal
@@ -32,28 +33,28 @@ MAIN_CONTEXT: Final = ("deals_closed", "lead_to_close", "win_rate")
 
 def render() -> None:
     """Draw the forced ranking page."""
-    state.page_header(
+    chrome.page_header(
         "Forced ranking",
         "Reps ranked on quota attainment within their peers, next to the numbers that explain the rank.",
     )
-    ctx = state.context()
+    ctx = context.context()
     if ctx is None:
         return
-    filters = state.current_filters(ctx)
+    filters = controls.current_filters(ctx)
     catalog = ctx.catalog
     rank_metric = next((m for m in catalog.metrics.values() if isinstance(m, RankMetric)), None)
     if rank_metric is None:
         st.info("metrics.yaml defines no ranking (a metric of type rank).")
         return
     calendar = catalog.calendar
-    covered = state.coverage_of(ctx)
+    covered = queries.coverage_of(ctx)
     quarters = covered.quarters()
     by_label = {q.label: q for q in quarters}
     today = cal.today(calendar)
-    state.outside_data_notice(covered, list(by_label), param="quarter", key="quarter_picker", grain="quarter")
+    controls.outside_data_notice(covered, list(by_label), param="quarter", key="quarter_picker", grain="quarter")
     pick_quarter, pick_peers = st.columns([2, 3], vertical_alignment="bottom")
     with pick_quarter:
-        label = state.url_choice(
+        label = controls.url_choice(
             "Quarter",
             list(by_label),
             param="quarter",
@@ -67,7 +68,7 @@ def render() -> None:
     groups = [g for g in groups if all(d in catalog.dimensions for d in g.split(JOIN))]
     options = [*groups, EVERYONE]
     with pick_peers:
-        peers = state.url_choice(
+        peers = controls.url_choice(
             "Peer group",
             options,
             param="peers",
@@ -78,15 +79,15 @@ def render() -> None:
             help="Reps are ranked against the others in the same group. Sidebar filters narrow who is ranked.",
         )
     group: tuple[str, ...] | None = None if peers == EVERYONE else tuple(peers.split(JOIN))
-    ready = state.readiness_of(ctx).of(rank_metric.name)
+    ready = queries.readiness_of(ctx).of(rank_metric.name)
     if ready is not None and not ready.ready:
         st.warning(
-            f"No forced ranking: {state.plain(ready.reason)}. Ranking reps on numbers the data does not hold "
+            f"No forced ranking: {plain(ready.reason)}. Ranking reps on numbers the data does not hold "
             "would rank them on nothing.",
             icon=":material/block:",
         )
         return
-    blocked = state.unsupported(ctx, rank_metric.of, list(filters))
+    blocked = queries.unsupported(ctx, rank_metric.of, list(filters))
     if blocked:
         st.warning(
             f"The forced ranking cannot be filtered this way ({blocked}). "
@@ -94,13 +95,13 @@ def render() -> None:
             icon=":material/block:",
         )
         return
-    ranking = state.guarded(state.ranking_of, ctx, by_label[label], group, filters)
+    ranking = queries.guarded(queries.ranking_of, ctx, by_label[label], group, filters)
     if ranking is None:
         return
     if not ranking.rows:
         st.info(
             f"No rep has {' or '.join(catalog.metric(m).label.lower() for m in rank_metric.candidates)} to rank "
-            f"on in {label} with these filters ({state.plain(views.filters_text(filters, catalog))}).",
+            f"on in {label} with these filters ({plain(views.filters_text(filters, catalog))}).",
             icon=":material/filter_alt_off:",
         )
         return
@@ -124,8 +125,10 @@ def render() -> None:
     members = [r for r in ranking.rows if r.group == shown]
     chart_column, explain_column = st.columns([3, 2], gap="large")
     with chart_column:
-        bars = views.attainment_frame(ranking, attainment.format, group=shown)
-        chart = people.attainment_chart(bars, tiers=tiers, unit=attainment.format, title=attainment.label)
+        bars = views.attainment_frame(ranking, attainment.format, group=shown, locale=catalog.locale)
+        chart = people.attainment_chart(
+            bars, tiers=tiers, unit=attainment.format, title=attainment.label, locale=catalog.locale
+        )
         st.altair_chart(chart, width="stretch")
         hidden = sum(1 for r in members if r.value is not None)
         if hidden > len(bars):
@@ -146,7 +149,8 @@ def render() -> None:
     columns += _context_columns(catalog, ranking, MAIN_CONTEXT)
     columns.append(("note", "Note", None))
     in_group = frame[frame["group"] == shown].reset_index(drop=True)
-    state.table(in_group, columns, name=f"ranking-{ranking.period.label}", height=min(40 + 35 * len(in_group), 640))
+    tables.table(in_group, columns, name=f"ranking-{ranking.period.label}", locale=catalog.locale,
+                 height=min(40 + 35 * len(in_group), 640))
     _sql(ctx, rank_metric, ranking, filters)
     maturing = [_context_label(k, catalog.metric(ranking.context[k]).label).lower() for k in ranking.provisional]
     st.caption(
@@ -174,7 +178,8 @@ def render() -> None:
         ]
         detail += _context_columns(catalog, ranking, tuple(ranking.context))
         detail.append(("reason", "Note", None))
-        state.table(frame, detail, name="ranking-detail", height=min(40 + 35 * len(frame), 640), key="ranking_detail")
+        tables.table(frame, detail, name="ranking-detail", locale=catalog.locale,
+                     height=min(40 + 35 * len(frame), 640), key="ranking_detail")
 
 
 def _summary(period: cal.Period, ranked: list[RankedRep], rows: Sequence[RankedRep], tiers: list[str]) -> None:
@@ -205,7 +210,7 @@ def _context_columns(catalog: Catalog, ranking: Ranking, keys: Sequence[str]) ->
     return out
 
 
-def _sql(ctx: state.Context, rank_metric: RankMetric, ranking: Ranking, filters: dict[str, list[str]]) -> None:
+def _sql(ctx: context.Context, rank_metric: RankMetric, ranking: Ranking, filters: dict[str, list[str]]) -> None:
     """The statements behind the ranking (as `scorecard.ranking.forced_ranking` builds them) and its context."""
     period = ranking.period
     items = [(ranking.of, Query.build((period,), group_by=[rank_metric.by], filters=filters, as_of=period.end))]

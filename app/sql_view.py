@@ -1,7 +1,7 @@
 """The SQL behind a number, on every page: an expander with each statement the engine ran.
 
 A derived metric shows its formula over its components' statements. Long lines wrap.
-The statements come from the engine (`state.sql_of`, `engine.metric_sql`); nothing here
+The statements come from the engine (`queries.sql_of`, `engine.metric_sql`); nothing here
 builds SQL.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from app import state
+from app import context, queries
 from scorecard.catalog.load import Catalog
 from scorecard.language.definitions import DerivedMetric, RankMetric
 from scorecard.sql.query import Query
@@ -30,7 +30,7 @@ def statements(catalog: Catalog, name: str, query: Query, dialect: str) -> None:
     if isinstance(metric, RankMetric):
         st.markdown(f"`{name}` ranks `{metric.by}` on `{metric.of}`; the statement of `{metric.of}` per `{metric.by}`:")
     try:
-        parts = state.sql_of(catalog, name, query, dialect)
+        parts = queries.sql_of(catalog, name, query, dialect)
     except CompileError as exc:
         st.warning(f"Not expressible in {dialect}: {exc}")
         return
@@ -42,7 +42,7 @@ def statements(catalog: Catalog, name: str, query: Query, dialect: str) -> None:
 
 
 def expander(
-    ctx: state.Context,
+    ctx: context.Context,
     items: Sequence[tuple[str, Query]],
     title: str = "SQL behind these numbers",
 ) -> None:

@@ -1,7 +1,7 @@
 """Text from data, identity providers or visitors, shown as text in Streamlit's markdown.
 
-Shared by the pages (through `app.state`) and the sign-in layer (`app.auth`), which
-`app.state` itself imports.
+Shared by the pages, the modules they share (`app.chrome`, `app.queries`, ...) and the
+sign-in layer (`app.auth`), which `app.queries` itself imports.
 """
 
 from __future__ import annotations

@@ -14,19 +14,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import altair as alt
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from app import definitions, state
+from app import chrome, context, controls, definitions, queries, tables
+from app.text import plain
 from scorecard.judge import drivers
 from scorecard.judge.weekly import TREND_WEEKS, Scorecard, ScorecardRow
 from scorecard.language import periods as cal
 from scorecard.language.formatting import format_delta, format_value
-from scorecard.language.settings import Locale
-from scorecard.present import spreadsheets, views
-from scorecard.present.charts import export, page, palette, trends
-from scorecard.present.report import SECTIONS, row_notes, scorecard_csv
+from scorecard.present import views
+from scorecard.present.charts import palette, trends
+from scorecard.present.pack import XLSX_MIME, WeeklyPack
+from scorecard.present.report import SECTIONS, row_notes
 from scorecard.store import notes
 
 WHOLE_WEEK = "(whole week)"
@@ -41,21 +41,21 @@ SECTION_NOTES: Mapping[str, str] = {
 
 def render() -> None:
     """Draw the weekly scorecard page."""
-    state.page_header(
+    chrome.page_header(
         "Weekly scorecard",
         "One set of numbers for sales and marketing, each defined once in metrics.yaml.",
     )
-    ctx = state.context()
+    ctx = context.context()
     if ctx is None:
         return
-    filters = state.current_filters(ctx)
-    covered = state.coverage_of(ctx)
+    filters = controls.current_filters(ctx)
+    covered = queries.coverage_of(ctx)
     choices = covered.weeks()
     weeks = {p.label: p for p in choices}
-    state.outside_data_notice(covered, list(weeks), param="week", key="week_picker", grain="week")
+    controls.outside_data_notice(covered, list(weeks), param="week", key="week_picker", grain="week")
     picker, window_picker, by_picker, downloads = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
     with picker:
-        label = state.url_choice(
+        label = controls.url_choice(
             "Week",
             list(weeks),
             param="week",
@@ -65,7 +65,7 @@ def render() -> None:
             help="The last complete week that has data by default. The week is kept in the page address.",
         )
     with window_picker:
-        window = state.url_choice(
+        window = controls.url_choice(
             "Read over",
             list(WINDOW_CHOICES),
             param="window",
@@ -81,7 +81,7 @@ def render() -> None:
         ctx.catalog.dimensions
     )
     with by_picker:
-        by = state.url_choice(
+        by = controls.url_choice(
             "What moved, by",
             dimensions,
             param="moved_by",
@@ -91,16 +91,16 @@ def render() -> None:
             help="Each card names the two values of this dimension that moved its number most since the week before.",
         )
     if label == choices[0].label:
-        state.data_ends_note(covered, label)
+        chrome.data_ends_note(covered, label)
     chosen_window = None if window == OWN_WINDOW else window
-    card = state.guarded(state.scorecard_of, ctx, week, filters, chosen_window)
+    card = queries.guarded(queries.scorecard_of, ctx, week, filters, chosen_window)
     if card is None:
         return
     trend_weeks = cal.weeks_ending(ctx.catalog.calendar, week, TREND_WEEKS)
-    found = state.notes_of(ctx, trend_weeks)
+    found = queries.notes_of(ctx, trend_weeks)
     scope = views.filters_text(filters, ctx.catalog)
     st.caption(
-        f"Filters: {state.plain(scope)} · green, amber and red only where the data can support a verdict; "
+        f"Filters: {plain(scope)} · green, amber and red only where the data can support a verdict; "
         "grey cards say why not"
     )
     _week_notes(ctx, card, found)
@@ -120,13 +120,13 @@ def render() -> None:
         rows = [r for r in card.rows if r.section == section]
         if rows:
             moved_slots.update(_section(title, SECTION_NOTES.get(section, ""), rows, ctx, week, filters, found))
-    movements = state.guarded(state.movements_of, ctx, card, by) or {}
+    movements = queries.guarded(queries.movements_of, ctx, card, by) or {}
     for row in card.rows:
         if row.metric in moved_slots:
             with moved_slots[row.metric].container(gap="small"):
                 _moved(row, ctx, movements.get(row.metric))
     with downloads:
-        _downloads(card, scope, movements, found, ctx.catalog.locale)
+        _downloads(WeeklyPack(card, scope, ctx.catalog.locale, movements, found))
 
 
 OWN_WINDOW = "own"
@@ -172,37 +172,17 @@ def _widen(window: str) -> None:
     st.session_state["window_picker"] = window
 
 
-def _downloads(
-    card: Scorecard,
-    scope: str,
-    movements: Mapping[str, drivers.Movement],
-    found: Sequence[notes.Note],
-    locale: Locale,
-) -> None:
-    title = f"Scorecard, week {card.week.label}"
-    subtitle = f"{card.week.first:%d %b} to {card.week.last:%d %b %Y} · {scope}"
-    stem = f"scorecard-{card.week.label}"
-
-    def figure() -> alt.LayerChart:
-        return page.scorecard_figure(
-            card, title=title, subtitle=subtitle, movements=movements, notes=found, locale=locale
-        )
-
-    def png() -> bytes:
-        return export.to_png(figure())
-
-    def pdf() -> bytes:
-        return export.to_pdf(figure())
-
+def _downloads(pack: WeeklyPack) -> None:
+    """The meeting's files, from the same pack `scorecard send` mails (scorecard.present.pack)."""
+    stem = pack.stem
     with st.container(horizontal=True, horizontal_alignment="right", gap="small"):
-        st.download_button("CSV", scorecard_csv(card, found), f"{stem}.csv", "text/csv", on_click="ignore",
+        st.download_button("CSV", pack.csv(), f"{stem}.csv", "text/csv", on_click="ignore",
                            icon=":material/table:", help="One row per metric, with its 12-week trend and notes")
-        st.download_button("XLSX", lambda: spreadsheets.scorecard_xlsx(card, found, movements), f"{stem}.xlsx",
-                           state.XLSX_MIME, on_click="ignore", icon=":material/grid_on:",
+        st.download_button("XLSX", pack.xlsx, f"{stem}.xlsx", XLSX_MIME, on_click="ignore", icon=":material/grid_on:",
                            help="One sheet per section with the 12 trend weeks as columns, what moved and notes")
-        st.download_button("PNG", png, f"{stem}.png", "image/png", on_click="ignore",
+        st.download_button("PNG", pack.png, f"{stem}.png", "image/png", on_click="ignore",
                            icon=":material/image:", help="The scorecard on one page, for slides")
-        st.download_button("PDF", pdf, f"{stem}.pdf", "application/pdf", on_click="ignore",
+        st.download_button("PDF", pack.pdf, f"{stem}.pdf", "application/pdf", on_click="ignore",
                            icon=":material/picture_as_pdf:", help="The scorecard on one page, for the meeting")
 
 
@@ -210,7 +190,7 @@ def _section(
     title: str,
     note: str,
     rows: Sequence[ScorecardRow],
-    ctx: state.Context,
+    ctx: context.Context,
     week: cal.Period,
     filters: Mapping[str, Sequence[str]],
     found: Sequence[notes.Note],
@@ -237,7 +217,7 @@ def cards_per_row(count: int) -> int:
 
 def _card(
     row: ScorecardRow,
-    ctx: state.Context,
+    ctx: context.Context,
     week: cal.Period,
     filters: Mapping[str, Sequence[str]],
     found: Sequence[notes.Note],
@@ -247,13 +227,13 @@ def _card(
     with st.container(border=True, height="stretch", gap="small"):
         owners = views.owners_text(row.owners)
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            st.badge(owners, color=state.OWNER_BADGE.get(owners, "gray"),
+            st.badge(owners, color=chrome.OWNER_BADGE.get(owners, "gray"),
                      help=views.accountability_text(row.owner or owners, row.contributors).capitalize())
             st.badge(
                 row.verdict,
-                color=state.STATUS_BADGE[row.status],
+                color=chrome.STATUS_BADGE[row.status],
                 icon=None if row.judgeable else ":material/block:",
-                help=state.plain(row.reason) if row.reason else None,
+                help=plain(row.reason) if row.reason else None,
             )
             st.space("stretch")
             if st.button(":material/info:", key=f"definition_{row.metric}", type="tertiary",
@@ -277,7 +257,7 @@ def _card(
             marks = views.noted_positions(row, found)
             st.vega_lite_chart(spec=trends.sparkline(trend, color=colour, notes=marks), width="stretch", height=56)
         facts = [
-            views.target_text(row.target, row.format, row.direction, locale),
+            views.target_text(row.target, row.format, row.direction, locale=locale),
             f"cohort of {row.cohort}" if row.cohort else "",
             f"{row.period}" if row.window != "week" and not row.settled and not row.cohort else "",
         ]
@@ -290,29 +270,30 @@ def _card(
         if row.settled:
             st.caption(
                 f":material/schedule: Judged on {row.settled}, the latest settled week. {row.week} so far: "
-                f"{format_value(row.provisional, row.format)} (provisional: it can still change)."
+                f"{format_value(row.provisional, row.format, locale=locale)} (provisional: it can still change)."
             )
         projected = row.projection
         if projected is not None and projected.mid is not None:
             st.caption(
                 f":material/query_stats: Projection for the cohort of {projected.cohort} ({projected.age_weeks} weeks "
-                f"old): {projected.text(row.format)}, from how the last {projected.basis} mature cohorts matured. "
+                f"old): {projected.text(row.format, locale=locale)}, from how the last {projected.basis} mature "
+                "cohorts matured. "
                 "Not judged: it is a forecast, not a result."
             )
         if not row.judgeable and row.reason:
-            st.caption(f":material/block: Not judged: {state.plain(row.reason.removeprefix('not judged: '))}.")
+            st.caption(f":material/block: Not judged: {plain(row.reason.removeprefix('not judged: '))}.")
         slot = st.empty()
         _card_notes(row, found)
     return slot
 
 
-def _moved(row: ScorecardRow, ctx: state.Context, movement: drivers.Movement | None) -> None:
+def _moved(row: ScorecardRow, ctx: context.Context, movement: drivers.Movement | None) -> None:
     """The change's two biggest drivers in one line, and the button to the full breakdown."""
     if movement is None or movement.change is None or movement.change == 0:
         return
     if movement.decomposed:
-        line = drivers.drivers_line(movement, row.format).split(": ", 1)[-1]
-        text = f"By {ctx.catalog.dimensions[movement.dimension].label.lower()}: {state.plain(line)}"
+        line = drivers.drivers_line(movement, row.format, locale=ctx.catalog.locale).split(": ", 1)[-1]
+        text = f"By {ctx.catalog.dimensions[movement.dimension].label.lower()}: {plain(line)}"
     else:
         text = "Not split into drivers"
     st.caption(text, help=movement.reason if not movement.decomposed else None)
@@ -325,7 +306,7 @@ def _card_notes(row: ScorecardRow, found: Sequence[notes.Note]) -> None:
     """The notes on this metric's week (the week's own notes sit above the cards), and which trend weeks have notes."""
     mine = [n for n in row_notes(found, row.metric, row.week) if n.metric == row.metric]
     for note in mine:
-        st.caption(f":material/edit_note: {state.plain(note.text)} — {state.plain(note.author)}")
+        st.caption(f":material/edit_note: {plain(note.text)} — {plain(note.author)}")
     trend_weeks = {p.week for p in row.trend}
     noted = sorted({n.week for n in found if n.metric == row.metric and n.week != row.week and n.week in trend_weeks})
     if noted:
@@ -333,22 +314,22 @@ def _card_notes(row: ScorecardRow, found: Sequence[notes.Note]) -> None:
         st.caption(f":material/edit_note: Notes in the trend (violet marks): {weeks}")
 
 
-def _week_notes(ctx: state.Context, card: Scorecard, found: Sequence[notes.Note]) -> None:
+def _week_notes(ctx: context.Context, card: Scorecard, found: Sequence[notes.Note]) -> None:
     """Notes on the whole week, and the form to add one (on the week or on one metric)."""
     week_notes = [n for n in found if n.week == card.week.label and n.metric is None]
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         if week_notes:
             with st.container(gap=None):
                 for note in week_notes:
-                    st.markdown(f":material/edit_note: **Week note:** {state.plain(note.text)} — "
-                                f"{state.plain(note.author)}, {note.created_at:%d %b %H:%M} UTC")
+                    st.markdown(f":material/edit_note: **Week note:** {plain(note.text)} — "
+                                f"{plain(note.author)}, {note.created_at:%d %b %H:%M} UTC")
         st.space("stretch")
-        if state.may_add_notes():
+        if queries.may_add_notes():
             with st.popover("Add a note", icon=":material/edit_note:"):
                 _note_form(ctx, card)
 
 
-def _note_form(ctx: state.Context, card: Scorecard) -> None:
+def _note_form(ctx: context.Context, card: Scorecard) -> None:
     labels = {r.metric: r.label for r in card.rows}
     with st.form("add_note", clear_on_submit=True, border=False):
         about = st.selectbox("About", [WHOLE_WEEK, *labels], format_func=lambda m: labels.get(m, m),
@@ -357,7 +338,7 @@ def _note_form(ctx: state.Context, card: Scorecard) -> None:
                             placeholder="The Berlin trade show landed this week")
         submitted = st.form_submit_button("Add note", icon=":material/add:")
     if submitted:
-        author = notes.default_author(state.signed_in_user())
+        author = notes.default_author(queries.signed_in_user())
         try:
             notes.add(ctx.db, ctx.catalog.metrics, card.week, text or "", metric=None if about == WHOLE_WEEK else about,
                       author=author)
@@ -369,18 +350,20 @@ def _note_form(ctx: state.Context, card: Scorecard) -> None:
 
 
 @st.dialog("What moved", width="large")
-def _moved_dialog(ctx: state.Context, row: ScorecardRow, movement: drivers.Movement) -> None:
+def _moved_dialog(ctx: context.Context, row: ScorecardRow, movement: drivers.Movement) -> None:
     label = ctx.catalog.dimensions[movement.dimension].label
-    st.markdown(f"**{row.label}**: {format_value(movement.before, row.format)} in {movement.before_period} → "
-                f"{format_value(movement.after, row.format)} in {movement.after_period} "
-                f"({format_delta(movement.change, row.format)}), by {label.lower()}")
+    locale = ctx.catalog.locale
+    st.markdown(f"**{row.label}**: {format_value(movement.before, row.format, locale=locale)} in "
+                f"{movement.before_period} → {format_value(movement.after, row.format, locale=locale)} in "
+                f"{movement.after_period} ({format_delta(movement.change, row.format, locale=locale)}), "
+                f"by {label.lower()}")
     if not movement.decomposed:
         st.info(f"Not split into drivers: {movement.reason}", icon=":material/info:")
         return
     judged = _judged(row)
     st.altair_chart(
         trends.waterfall_chart(drivers.waterfall_frame(movement), unit=row.format, direction=row.direction,
-                               judged=judged),
+                               judged=judged, locale=locale),
         width="stretch",
     )
     if movement.method == "shift-share":
@@ -394,7 +377,7 @@ def _moved_dialog(ctx: state.Context, row: ScorecardRow, movement: drivers.Movem
     frame = drivers.slices_frame(movement)
     unit = row.format
     share = "percent"
-    state.table(
+    tables.table(
         frame,
         [
             ("value", label, None),
@@ -420,6 +403,7 @@ def _moved_dialog(ctx: state.Context, row: ScorecardRow, movement: drivers.Movem
             ("status", "In both weeks?", None),
         ],
         name=f"what-moved-{row.metric}-{movement.after_period}-by-{movement.dimension}",
+        locale=locale,
     )
 
 
@@ -428,13 +412,13 @@ def _judged(row: ScorecardRow) -> bool:
     return row.judgeable and row.note is None and row.status != "none" and not row.low_sample
 
 
-CHANGE_COLOUR: Mapping[views.ChangeTone, state.Colour] = {"good": "green", "bad": "red", "none": "gray"}
+CHANGE_COLOUR: Mapping[views.ChangeTone, chrome.Colour] = {"good": "green", "bad": "red", "none": "gray"}
 """A change's tone -> the delta's colour: green the metric's good way, red the bad way, grey no change."""
 
 
 @st.dialog("Metric definition", width="large")
 def _definition_dialog(
-    ctx: state.Context, metric: str, week: cal.Period, filters: Mapping[str, Sequence[str]]
+    ctx: context.Context, metric: str, week: cal.Period, filters: Mapping[str, Sequence[str]]
 ) -> None:
     definitions.details(ctx.catalog, metric, views.scorecard_query(ctx.catalog, metric, week, filters),
                         ctx.db.dialect)

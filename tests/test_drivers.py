@@ -15,6 +15,7 @@ from scorecard.catalog.load import Catalog, check_text, load_catalog
 from scorecard.engine.runner import Runner
 from scorecard.judge import drivers
 from scorecard.language import periods
+from scorecard.language.formatting import DEFAULT_LOCALE as USD
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
 from tests.fixtures import movers, tiny
@@ -63,7 +64,7 @@ def test_ratio_mix_and_rate(deals_db: Database, catalog: Catalog):
     assert abs(m.residual()) < 1e-12
     top = m.top(2)
     assert [(d.value, d.effect) for d in top] == [("NA", "mix"), ("APAC", "mix")]
-    assert drivers.drivers_line(m, "percent") == "+12.5 pts: NA +15.6 pts (mix), APAC +12.5 pts (mix)"
+    assert drivers.drivers_line(m, "percent", locale=USD) == "+12.5 pts: NA +15.6 pts (mix), APAC +12.5 pts (mix)"
 
 
 def test_sum_and_count_contributions(deals_db: Database, catalog: Catalog):
@@ -121,7 +122,7 @@ def test_medians_and_derived_metrics_are_not_decomposed(deals_db: Database, cata
     # Won amounts W02: 100, 200, 300, 400 -> 250; W03: 100, 200, 300, 500, 600 -> 300.
     assert (median.before, median.after) == (pytest.approx(250), pytest.approx(300))
     assert not median.decomposed and "median of the whole" in (median.reason or "") and median.slices == ()
-    assert drivers.drivers_line(median, "currency") == "+$50"
+    assert drivers.drivers_line(median, "currency", locale=USD) == "+$50"
     derived = _split(deals_db, catalog, "average_won_deal")
     assert not derived.decomposed and "bookings, won_deals" in (derived.reason or "")
 

@@ -95,7 +95,7 @@ def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tiny.load(Database.open(path))
     catalog = load_catalog(DEFAULT_METRICS)
     week = periods.parse_week(catalog.calendar, "2026-W03")
-    notes.add(db, catalog, week, "Berlin trade show landed", metric="bookings", author="ana",
+    notes.add(db, catalog.metrics, week, "Berlin trade show landed", metric="bookings", author="ana",
               now=dt.datetime(2026, 1, 19, 8, 0))  # fmt: skip
     db.dispose()
     return path
@@ -278,3 +278,43 @@ def test_smtp_urls():
     assert mail.app_link("http://h/", "2026-W03", {"region": ["NA", "EMEA"]}) == (
         "http://h/?week=2026-W03&region=EMEA&region=NA"
     )
+
+
+EUR_LOCALE = """locale:
+  code: EUR
+  symbol: "€"
+  symbol_position: after
+  thousands: "."
+  decimal: ","
+"""
+
+
+def test_a_euro_catalog_mails_euros(tiny_db: Path, tmp_path: Path):
+    """The e-mail, its CSV and its one-page figure come from one pack in the catalog's locale (the
+    e-mail used to default to dollars while the page showed euros)."""
+    text = DEFAULT_METRICS.read_text()
+    start = text.index("locale:\n")
+    end = text.index("\n\n", start)
+    euro = tmp_path / "metrics.yaml"
+    euro.write_text(text[:start] + EUR_LOCALE.rstrip("\n") + text[end:])
+    out = tmp_path / "message.eml"
+    done = _send(tiny_db, "--week", "2026-W03", "--to", "cfo@example.com", "--metrics", str(euro), "--out", str(out),
+                 env={"SCORECARD_MAIL_FROM": "bot@example.com"})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    body = _parts(email.message_from_bytes(out.read_bytes()))["body"].get_payload(decode=True).decode()
+    # Bookings: won O1 1000 in W02, O2 5000 + O5 3000 in W03 (as in the dollar test above).
+    assert "Bookings: 1.000\u00a0€ -> 8.000\u00a0€, +7.000\u00a0€" in body
+    assert "$" not in body
+    assert "Quota attainment: 33,3 % (target 100,0 %)" in body or "Quota attainment: 33,3% (target 100,0%)" in body
+
+    from scorecard.judge import weekly
+    from scorecard.present.pack import WeeklyPack
+
+    catalog = load_catalog(euro)
+    db = Database.open(tiny_db)
+    card = weekly.build(db, catalog, periods.parse_week(catalog.calendar, "2026-W03"))
+    spec = WeeklyPack(card, "all data", catalog.locale, {}).figure.to_dict()
+    texts = [str(v["text"]) for rows in spec["datasets"].values() for v in rows if "text" in v]
+    money = [text for text in texts if "€" in text or "$" in text]
+    assert money and all("$" not in text for text in money), money
+    assert "8.000\u00a0€" in texts  # bookings in W03

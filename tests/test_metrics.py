@@ -13,6 +13,7 @@ import pytest
 from scorecard.catalog.load import Catalog
 from scorecard.engine.runner import Runner
 from scorecard.language import periods
+from scorecard.language.formatting import DEFAULT_LOCALE as USD
 from scorecard.sql.query import Query
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
@@ -227,7 +228,7 @@ def test_projection_of_a_young_cohort_from_a_mature_one(tiny_db: Database, catal
         # Never coloured; with fewer mature cohorts than the minimum there is no range at all.
         assert p.flags == ("projection",) and p.status == "none" and not p.judgeable
         (p,) = projection.project(conn, short, metric, w02, [w03], as_of=dt.datetime(2026, 1, 19))
-        assert p.mid is None and "too few mature cohorts" in p.text("percent")
+        assert p.mid is None and "too few mature cohorts" in p.text("percent", locale=USD)
 
 
 def test_cost_of_winning_follows_the_campaign_cohort(tiny_db: Database, catalog: Catalog):

@@ -81,8 +81,8 @@ def test_scorecard_workbook_cell_by_cell(make_db):
     db: Database = tiny.load(make_db("duckdb"))
     week = periods.parse_week(catalog.calendar, "2026-W03")
     written = dt.datetime(2026, 1, 19, 8, 0)
-    notes.add(db, catalog, week, "Two big EMEA wins", metric="bookings", author="ana", now=written)
-    notes.add(db, catalog, week, "Holiday week", author="ben", now=written)
+    notes.add(db, catalog.metrics, week, "Two big EMEA wins", metric="bookings", author="ana", now=written)
+    notes.add(db, catalog.metrics, week, "Holiday week", author="ben", now=written)
     card = weekly.build(db, catalog, week)
     movements = {
         m: by["region"] for m, by in drivers.for_scorecard(db, catalog, week, ["bookings", "win_rate"]).items()

@@ -96,16 +96,16 @@ def _import(args: argparse.Namespace) -> int:
 
 def _import_into(db: Database, args: argparse.Namespace) -> int:
     from scorecard.cli.common import CommandError
-    from scorecard.ingest import importer, mapping, readers
+    from scorecard.ingest import importer, mapping_file, preset_lookup, readers
     from scorecard.ingest.transform import IngestError
 
     try:
         rules = (
-            mapping.load_preset(args.preset, timezone=args.timezone)
+            preset_lookup.load_preset(args.preset, timezone=args.timezone)
             if args.preset
-            else mapping.load_mapping(args.mapping, timezone=args.timezone)
+            else mapping_file.load_mapping(args.mapping, timezone=args.timezone)
         )
-    except mapping.MappingError as exc:
+    except mapping_file.MappingError as exc:
         raise CommandError("\nerror: ".join(str(i) for i in exc.issues)) from None
     rules = rules.for_calendar(calendar_zone(getattr(args, "metrics", None)))
     missing = [f for f in args.files if not Path(f).is_file()]
@@ -188,7 +188,7 @@ def register_import(sub: Subparsers[argparse.ArgumentParser]) -> None:
 def _map(args: argparse.Namespace) -> int:
     from scorecard.cli.common import CommandError
     from scorecard.ingest import builder, readers
-    from scorecard.ingest.mapping import MappingError
+    from scorecard.ingest.mapping_file import MappingError
     from scorecard.ingest.transform import IngestError
 
     missing = [f for f in args.files if not Path(f).is_file()]

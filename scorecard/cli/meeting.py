@@ -11,7 +11,8 @@ from scorecard.access import policy as access
 from scorecard.cli import common
 from scorecard.judge import drivers, weekly
 from scorecard.language import periods
-from scorecard.present.report import scorecard_csv
+from scorecard.present import mail, views
+from scorecard.present.pack import WeeklyPack
 from scorecard.sql.resolve import CompileError
 from scorecard.store import config, notes
 
@@ -69,9 +70,6 @@ def register_note(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _send(args: argparse.Namespace) -> int:
-    from scorecard.present import mail, views
-    from scorecard.present.charts import export, page
-
     def step(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
@@ -113,25 +111,14 @@ def _send(args: argparse.Namespace) -> int:
     app_url = args.app_url or os.environ.get(mail.APP_URL_ENV)
     link = mail.app_link(app_url, week.label, card.filters, dimension) if app_url else None
     step("rendering the one-page PDF and PNG...")
-    figure = page.scorecard_figure(
-        card,
-        title=f"Scorecard, week {week.label}",
-        subtitle=f"{week.first:%d %b} to {week.last:%d %b %Y} · {scope}",
-        movements=movements,
-        notes=found,
-    )
-    stem = f"scorecard-{week.label}"
-    attachments = [
-        mail.Attachment(f"{stem}.pdf", export.to_pdf(figure), "application/pdf"),
-        mail.Attachment(f"{stem}.png", export.to_png(figure), "image/png"),
-        mail.Attachment(f"{stem}.csv", scorecard_csv(card, found).encode("utf-8"), "text/csv"),
-    ]
+    made = WeeklyPack(card, scope, catalog.locale, movements, found)
+    attachments = made.attachments()
     try:
         message = mail.compose(
             sender=sender,
             to=to,
             subject_line=mail.subject(card, scope),
-            body=mail.summary(card, scope=scope, movements=movements, notes=found, link=link),
+            body=mail.summary(card, scope=scope, movements=movements, notes=found, link=link, locale=catalog.locale),
             attachments=attachments,
         )
         if args.out:

@@ -54,8 +54,8 @@ def _report(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(scorecard_csv(card, week_notes))
     else:
-        print(scorecard_table(card, catalog.locale))
-        for block in (movers_table(card, movements), notes_text(card, week_notes)):
+        print(scorecard_table(card, locale=catalog.locale))
+        for block in (movers_table(card, movements, locale=catalog.locale), notes_text(card, week_notes)):
             if block:
                 print(block)
     return 0

@@ -1,11 +1,12 @@
 """Bring your own CRM data: CSV/XLSX import with column mappings, presets, validation
 with quarantine, and exports back out.
 
-Stages, one module each: readers (encoding, delimiter, CSV/XLSX) -> mapping (YAML
-rules) -> transform + parse (typed columns) -> validate (row rules) -> resolve
-(references) -> load (staging, upsert, log). `run_import` runs them all; the command
-line (`python -m scorecard import/export`) and the dashboard's Data page call the
-names below and nothing deeper. Submodules load on first use, so the command line
+Stages, one module each: readers (encoding, delimiter, CSV/XLSX) -> mapping_file (YAML
+into the typed rules of rules.py, checked by checker and column_rules; shipped presets
+in preset_lookup) -> transform + parse (typed columns) -> validate (row rules) ->
+resolve (references) -> load (staging, upsert, log). `run_import` runs them all; the
+command line (`python -m scorecard import/export`) and the dashboard's Data page call
+the names below and nothing deeper. Submodules load on first use, so the command line
 starts fast.
 """
 
@@ -29,15 +30,10 @@ if TYPE_CHECKING:
         summary_lines,
         write_quarantine,
     )
-    from scorecard.ingest.mapping import (
-        Mapping,
-        MappingError,
-        load_mapping,
-        load_mapping_text,
-        load_preset,
-        preset_names,
-    )
+    from scorecard.ingest.mapping_file import MappingError, load_mapping, load_mapping_text
+    from scorecard.ingest.preset_lookup import load_preset, preset_names
     from scorecard.ingest.readers import ReadError, SourceFile
+    from scorecard.ingest.rules import Mapping
     from scorecard.ingest.status import LoadRecord, TableFreshness, freshness, load_history
     from scorecard.ingest.transform import IngestError
 
@@ -56,14 +52,14 @@ _WHERE: Final = MappingProxyType(
         "run_import": "importer",
         "summary_lines": "importer",
         "write_quarantine": "importer",
-        "Mapping": "mapping",
-        "MappingError": "mapping",
-        "load_mapping": "mapping",
-        "load_mapping_text": "mapping",
-        "load_preset": "mapping",
-        "preset_names": "mapping",
+        "MappingError": "mapping_file",
+        "load_mapping": "mapping_file",
+        "load_mapping_text": "mapping_file",
+        "load_preset": "preset_lookup",
+        "preset_names": "preset_lookup",
         "ReadError": "readers",
         "SourceFile": "readers",
+        "Mapping": "rules",
         "LoadRecord": "status",
         "TableFreshness": "status",
         "freshness": "status",

@@ -24,8 +24,10 @@ import pandas as pd
 import yaml
 
 from scorecard.ingest import parse, schema
-from scorecard.ingest.mapping import PRESETS_PACKAGE, Mapping, SourceRule, load_mapping_text, preset_names
+from scorecard.ingest.mapping_file import load_mapping_text
+from scorecard.ingest.preset_lookup import PRESETS_PACKAGE, preset_names
 from scorecard.ingest.readers import RawTable, ReadError, SourceFile, read_table
+from scorecard.ingest.rules import Mapping, SourceRule
 from scorecard.ingest.transform import IngestError, find_header
 from scorecard.store import model
 

@@ -17,9 +17,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from scorecard.ingest import load, schema, validate
-from scorecard.ingest.mapping import Mapping, SourceRule
 from scorecard.ingest.readers import RawTable, ReadError, SourceFile, headerless_hint, read_table
 from scorecard.ingest.resolve import Creation, copy_from_references, resolve_references
+from scorecard.ingest.rules import Mapping, SourceRule
 from scorecard.ingest.transform import IngestError, Mapped, map_file
 from scorecard.store.cells import frame_csv
 from scorecard.store.db import Database, create_schema, refresh_maintained

@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from scorecard.ingest import parse, schema
-from scorecard.ingest.mapping import ColumnRule
+from scorecard.ingest.rules import ColumnRule
 from scorecard.ingest.transform import TEXT, Mapped
 
 CHUNK = 5_000

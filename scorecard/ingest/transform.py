@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from scorecard.ingest import parse
-from scorecard.ingest.mapping import ColumnRule, Mapping, SourceRule
 from scorecard.ingest.readers import RawTable, headerless_hint
+from scorecard.ingest.rules import ColumnRule, Mapping, SourceRule
 from scorecard.language.evaluate import evaluate_frame
 
 TEXT = parse.TEXT

@@ -56,6 +56,7 @@ from scorecard.language.definitions import (
     RatioMetric,
 )
 from scorecard.language.formatting import format_delta
+from scorecard.language.settings import Locale
 from scorecard.sql.query import Query
 from scorecard.sql.resolve import CompileError
 from scorecard.store.db import Database
@@ -383,17 +384,19 @@ def _shift_share(
 # --- words ---------------------------------------------------------------------------------------
 
 
-def drivers_line(movement: Movement, unit: str, count: int = 2) -> str:
+def drivers_line(movement: Movement, unit: str, count: int = 2, *, locale: Locale) -> str:
     """'+16.7 pts: APAC +12.5 pts (mix), NA +9.4 pts (rate)': the change and its top drivers."""
     if movement.change is None:
         return ""
-    head = format_delta(movement.change, unit)
+    head = format_delta(movement.change, unit, locale=locale)
     if not movement.decomposed:
         return head
     tops = movement.top(count)
     if not tops:
         return head
-    return head + ": " + ", ".join(f"{d.value} {format_delta(d.contribution, unit)} ({d.effect})" for d in tops)
+    return head + ": " + ", ".join(
+        f"{d.value} {format_delta(d.contribution, unit, locale=locale)} ({d.effect})" for d in tops
+    )
 
 
 def slices_frame(movement: Movement) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from scorecard.engine.runner import MetricError, Runner
 from scorecard.language import periods as cal
 from scorecard.language.definitions import MetricTest
 from scorecard.language.formatting import format_value
+from scorecard.language.settings import Locale
 from scorecard.sql.query import Query
 from scorecard.sql.resolve import CompileError
 from scorecard.store.db import Database
@@ -94,19 +95,21 @@ def run_one(runner: Runner, catalog: Catalog, test: MetricTest, default: cal.Per
     try:
         period = test_week(catalog, test, default)
     except cal.PeriodError as exc:
-        return TestResult(test.name, test.metric, test.week or "?", "error", _expected(test), "-", str(exc))
+        expected = _expected(test, locale=catalog.locale)
+        return TestResult(test.name, test.metric, test.week or "?", "error", expected, "-", str(exc))
     fmt = catalog.metrics[test.metric].format if test.metric in catalog.metrics else "number"
-    result = TestResult(test.name, test.metric, period.label, "error", _expected(test, fmt), "-")
+    locale = catalog.locale
+    result = TestResult(test.name, test.metric, period.label, "error", _expected(test, fmt, locale=catalog.locale), "-")
     try:
         unsupported = runner.supports(test.metric, list(test.filters))
         if unsupported:
             return _with(result, detail=f"the metric cannot take these filters: {unsupported}")
         query = Query.build([period], filters=test.filters)
         value = _value(runner.run(test.metric, query))
-        actual = _show(value, fmt)
+        actual = _show(value, fmt, locale)
         if test.equals is not None:
             ok = value is not None and _close(value, test.equals, test.tolerance)
-            detail = "" if ok or value is None else f"difference: {_show(value - test.equals, fmt)}"
+            detail = "" if ok or value is None else f"difference: {_show(value - test.equals, fmt, locale)}"
             return _with(result, "pass" if ok else "fail", actual, detail or _none(value))
         if test.between is not None:
             low, high = test.between
@@ -116,9 +119,9 @@ def run_one(runner: Runner, catalog: Catalog, test: MetricTest, default: cal.Per
         if test.equals_metric is not None:
             other = _value(runner.run(test.equals_metric, query))
             ok = value is not None and other is not None and _close(value, other, test.tolerance)
-            expected = f"{test.equals_metric} = {_show(other, fmt)}"
+            expected = f"{test.equals_metric} = {_show(other, fmt, locale)}"
             detail = "" if ok else _none(value) or _none(other, test.equals_metric) or (
-                f"difference: {_show(value - other, fmt)}" if value is not None and other is not None else ""
+                f"difference: {_show(value - other, fmt, locale)}" if value is not None and other is not None else ""
             )
             return _with(result, "pass" if ok else "fail", actual, detail, expected=expected)
         assert test.sum_over is not None
@@ -126,8 +129,8 @@ def run_one(runner: Runner, catalog: Catalog, test: MetricTest, default: cal.Per
         parts = pd.to_numeric(by["value"], errors="coerce").dropna()
         total = float(parts.sum())
         ok = value is not None and _close(total, value, test.tolerance)
-        shown = f"total {actual}; {len(parts)} {test.sum_over} value(s) add up to {_show(total, fmt)}"
-        detail = "" if ok else _none(value) or f"difference: {_show(total - (value or 0.0), fmt)}"
+        shown = f"total {actual}; {len(parts)} {test.sum_over} value(s) add up to {_show(total, fmt, locale)}"
+        detail = "" if ok else _none(value) or f"difference: {_show(total - (value or 0.0), fmt, locale)}"
         return _with(result, "pass" if ok else "fail", shown, detail)
     except (MetricError, CompileError, KeyError) as exc:
         return _with(result, detail=str(exc).strip("'\""))
@@ -154,12 +157,12 @@ def _with(
     )
 
 
-def _expected(test: MetricTest, fmt: str = "number") -> str:
-    tol = f" ± {_show(test.tolerance, fmt)}" if test.tolerance else ""
+def _expected(test: MetricTest, fmt: str = "number", *, locale: Locale) -> str:
+    tol = f" ± {_show(test.tolerance, fmt, locale)}" if test.tolerance else ""
     if test.equals is not None:
-        return f"= {_show(test.equals, fmt)}{tol}"
+        return f"= {_show(test.equals, fmt, locale)}{tol}"
     if test.between is not None:
-        return f"between {_show(test.between[0], fmt)} and {_show(test.between[1], fmt)}{tol}"
+        return f"between {_show(test.between[0], fmt, locale)} and {_show(test.between[1], fmt, locale)}{tol}"
     if test.equals_metric is not None:
         return f"= {test.equals_metric}{tol}"
     return f"the values by {test.sum_over} add up to the total{tol}"
@@ -180,9 +183,9 @@ def _none(value: float | None, what: str = "the metric") -> str:
     return f"{what} has no value for this week (no rows, or a ratio over zero)" if value is None else ""
 
 
-def _show(value: float | None, fmt: str) -> str:
+def _show(value: float | None, fmt: str, locale: Locale) -> str:
     if value is None:
         return "no value"
     exact = f"{value:.6g}"
-    shown = format_value(value, fmt)
+    shown = format_value(value, fmt, locale=locale)
     return exact if shown == exact else f"{shown} ({exact})"

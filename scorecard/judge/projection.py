@@ -24,6 +24,7 @@ from scorecard.catalog.load import Catalog
 from scorecard.language import periods as cal
 from scorecard.language.definitions import CohortMetric
 from scorecard.language.formatting import format_value
+from scorecard.language.settings import Locale
 from scorecard.sql.compiler import Compiler
 from scorecard.sql.query import Query
 from scorecard.store.db import Database
@@ -61,20 +62,22 @@ class Projection:
         """Never: a projection is a forecast, not a result to colour."""
         return False
 
-    def text(self, unit: str) -> str:
+    def text(self, unit: str, *, locale: Locale) -> str:
         """'2.1% to 4.0% (middle 3.0%)', or why there is no range."""
         if self.low is None or self.high is None or self.mid is None:
             if not self.members:
                 return "no members yet"
             return f"too few mature cohorts to project from ({self.basis} of {MIN_BASIS})"
         return (
-            f"{format_value(self.low, unit)} to {format_value(self.high, unit)} (middle {format_value(self.mid, unit)})"
+            f"{format_value(self.low, unit, locale=locale)} to {format_value(self.high, unit, locale=locale)} "
+            f"(middle {format_value(self.mid, unit, locale=locale)})"
         )
 
-    def reason(self, unit: str) -> str:
+    def reason(self, unit: str, *, locale: Locale) -> str:
         return (
             f"projection, not judged: cohort {self.cohort} is {self.age_weeks} weeks into its {self.window_days} days; "
-            f"{format_value(self.so_far, unit)} so far, headed for {self.text(unit)} if it matures as the last "
+            f"{format_value(self.so_far, unit, locale=locale)} so far, headed for {self.text(unit, locale=locale)} "
+            "if it matures as the last "
             f"{self.basis} mature cohorts did"
         )
 

@@ -31,7 +31,7 @@ def is_missing(value: object) -> bool:
         return False
 
 
-def format_value(value: float | None, unit: str, compact: bool = False, locale: Locale = DEFAULT_LOCALE) -> str:
+def format_value(value: float | None, unit: str, compact: bool = False, *, locale: Locale) -> str:
     """12.5%, $1,234, $1.2M (compact), 3.5 d, 12.0 h, 2.50x, 1,234; "–" without a value."""
     if is_missing(value):
         return MISSING
@@ -42,7 +42,7 @@ def format_value(value: float | None, unit: str, compact: bool = False, locale: 
         return _marks(f"{number * 100:.1f}", locale) + "%"
     if unit == "currency":
         sign = "-" if number < 0 and not _is_zero(_amount(abs(number), compact)) else ""
-        return sign + money(_marks(_amount(abs(number), compact), locale), locale)
+        return sign + money(_marks(_amount(abs(number), compact), locale), locale=locale)
     if unit == "days":
         return _marks(f"{number:,.1f}", locale) + " d"
     if unit == "hours":
@@ -56,7 +56,7 @@ def format_value(value: float | None, unit: str, compact: bool = False, locale: 
     return _marks(f"{number:,.2f}" if abs(number) < 100 else f"{number:,.0f}", locale)
 
 
-def format_delta(delta: float | None, unit: str, compact: bool = False, locale: Locale = DEFAULT_LOCALE) -> str:
+def format_delta(delta: float | None, unit: str, compact: bool = False, *, locale: Locale) -> str:
     """+3.2 pts, -$1,200 (or -$1.2k beside a compact value), +0.5 d; "no change" when it rounds to zero."""
     if is_missing(delta):
         return MISSING
@@ -66,7 +66,7 @@ def format_delta(delta: float | None, unit: str, compact: bool = False, locale: 
     sign = "+" if number > 0 else "-"
     if unit == "percent":
         return f"{sign}{_marks(f'{abs(number) * 100:.1f}', locale)} pts"
-    return sign + format_value(abs(number), unit, compact, locale)
+    return sign + format_value(abs(number), unit, compact, locale=locale)
 
 
 def is_no_change(delta: float | None, unit: str, compact: bool = False) -> bool:
@@ -87,12 +87,12 @@ def is_no_change(delta: float | None, unit: str, compact: bool = False) -> bool:
     return _is_zero(_amount(number, False) if unit == "currency" else f"{number:.2f}")
 
 
-def money(amount: str, locale: Locale = DEFAULT_LOCALE) -> str:
+def money(amount: str, *, locale: Locale) -> str:
     """An already formatted amount with the currency symbol where the locale writes it: $12 or 12 €."""
     return f"{amount}\u00a0{locale.symbol}" if locale.symbol_position == "after" else f"{locale.symbol}{amount}"
 
 
-def number_text(value: float | None, digits: int = 0, locale: Locale = DEFAULT_LOCALE) -> str:
+def number_text(value: float | None, digits: int = 0, *, locale: Locale) -> str:
     """A plain number with the locale's marks (row counts, shares): 186,601 or 186.601."""
     if is_missing(value):
         return MISSING

@@ -23,6 +23,7 @@ from typing import Final, Literal
 from scorecard.judge.drivers import Movement, drivers_line
 from scorecard.judge.weekly import Scorecard, ScorecardRow
 from scorecard.language.formatting import format_delta, format_value
+from scorecard.language.settings import Locale
 from scorecard.present.report import notes_text
 from scorecard.store.notes import Note
 
@@ -150,26 +151,32 @@ def summary(
     movements: Mapping[str, Movement] | None = None,
     notes: Sequence[Note] = (),
     link: str | None = None,
+    locale: Locale,
 ) -> str:
-    """The plain-text body: greens, reds, the biggest movers with their drivers, notes, the link."""
+    """The plain-text body: greens, reds, the biggest movers with their drivers, notes, the link;
+    every number in the catalog's `locale`."""
     lines = [f"Scorecard for week {card.week.label} ({card.week.first:%d %b} to {card.week.last:%d %b %Y})",
              f"Filters: {scope}", ""]  # fmt: skip
     greens = [r for r in card.rows if _judged(r) and r.status == "green"]
     reds = [r for r in card.rows if _judged(r) and r.status == "red"]
     lines.append(f"On target ({len(greens)}):")
-    lines += [f"  + {_row_text(r)}" for r in greens] or ["  (none)"]
+    lines += [f"  + {_row_text(r, locale)}" for r in greens] or ["  (none)"]
     lines.append("")
     lines.append(f"Off target ({len(reds)}):")
-    lines += [f"  - {_row_text(r)}" for r in reds] or ["  (none)"]
+    lines += [f"  - {_row_text(r, locale)}" for r in reds] or ["  (none)"]
     lines.append("")
     movers = biggest_movers(card)
     lines.append("Biggest movers since the week before:")
     for row in movers:
         movement = (movements or {}).get(row.metric)
-        moved = drivers_line(movement, row.format) if movement is not None else format_delta(row.delta, row.format)
+        moved = (
+            drivers_line(movement, row.format, locale=locale)
+            if movement is not None
+            else format_delta(row.delta, row.format, locale=locale)
+        )
         by = f" (by {movement.dimension})" if movement is not None and movement.decomposed else ""
-        lines.append(f"  * {row.label}: {format_value(row.previous, row.format)} -> "
-                     f"{format_value(row.value, row.format)}, {moved}{by}")  # fmt: skip
+        lines.append(f"  * {row.label}: {format_value(row.previous, row.format, locale=locale)} -> "
+                     f"{format_value(row.value, row.format, locale=locale)}, {moved}{by}")  # fmt: skip
     if not movers:
         lines.append("  (none with enough data)")
     unjudged = [r for r in card.rows if not r.judgeable]
@@ -186,9 +193,9 @@ def summary(
     return "\n".join(lines) + "\n"
 
 
-def _row_text(row: ScorecardRow) -> str:
-    target = f" (target {format_value(row.target, row.format)})" if row.target is not None else ""
-    return f"{row.label}: {format_value(row.value, row.format)}{target}"
+def _row_text(row: ScorecardRow, locale: Locale) -> str:
+    target = f" (target {format_value(row.target, row.format, locale=locale)})" if row.target is not None else ""
+    return f"{row.label}: {format_value(row.value, row.format, locale=locale)}{target}"
 
 
 def subject(card: Scorecard, scope: str) -> str:

@@ -11,7 +11,7 @@ from scorecard.judge.drivers import Movement, drivers_line
 from scorecard.judge.ranking import Ranking
 from scorecard.judge.readiness import Readiness, fill_text
 from scorecard.judge.weekly import REPORT_FIELDS, Scorecard
-from scorecard.language.formatting import DEFAULT_LOCALE, format_delta, format_value
+from scorecard.language.formatting import format_delta, format_value
 from scorecard.language.settings import Locale
 from scorecard.store.cells import safe_text
 from scorecard.store.notes import Note
@@ -38,7 +38,7 @@ def _owners(owners: tuple[str, ...]) -> str:
     return "both" if set(owners) == {"sales", "marketing"} else "/".join(owners)
 
 
-def scorecard_table(card: Scorecard, locale: Locale = DEFAULT_LOCALE) -> str:
+def scorecard_table(card: Scorecard, *, locale: Locale) -> str:
     """The scorecard as an aligned text table grouped by section, money in the catalog's currency."""
     filters = ", ".join(f"{k}={'|'.join(v)}" for k, v in card.filters.items()) or "none"
     lines = [f"Scorecard for week {card.week.label} ({card.week.first} to {card.week.last}); filters: {filters}", ""]
@@ -70,7 +70,7 @@ def scorecard_table(card: Scorecard, locale: Locale = DEFAULT_LOCALE) -> str:
                 table.append(
                     (
                         f"  projected [cohort {projected.cohort}, {projected.age_weeks} wk old]",
-                        f"{format_value(projected.low, r.format)}–{format_value(projected.high, r.format)}",
+                        "–".join(format_value(v, r.format, locale=locale) for v in (projected.low, projected.high)),
                         "", "", "", "projection", str(projected.members), "", "",
                     )  # fmt: skip
                 )
@@ -89,7 +89,7 @@ def scorecard_table(card: Scorecard, locale: Locale = DEFAULT_LOCALE) -> str:
             lines.append(f"not judged: {r.label}: {r.reason}")
     for r in card.rows:
         if r.projection is not None and r.projection.mid is not None:
-            lines.append(f"projection: {r.label}: {r.projection.reason(r.format)}")
+            lines.append(f"projection: {r.label}: {r.projection.reason(r.format, locale=locale)}")
     for r in card.rows:
         if r.settled and r.provisional is not None:
             lines.append(
@@ -181,14 +181,14 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
     return "\n".join(lines) + "\n"
 
 
-def movers_table(card: Scorecard, movements: Mapping[str, Mapping[str, Movement]]) -> str:
+def movers_table(card: Scorecard, movements: Mapping[str, Mapping[str, Movement]], *, locale: Locale) -> str:
     """'What moved': per metric that changed, the change and its two biggest drivers per dimension."""
     lines = []
     for row in card.rows:
         for movement in movements.get(row.metric, {}).values():
             if movement.change is None or movement.change == 0:
                 continue
-            text = drivers_line(movement, row.format)
+            text = drivers_line(movement, row.format, locale=locale)
             if movement.reason and movement.method == "none":
                 text += " (not broken down: " + movement.reason + ")"
             lines.append(f"  {row.label} by {movement.dimension}: {text}")

@@ -26,12 +26,13 @@ from openpyxl.utils import get_column_letter
 
 from scorecard.judge.drivers import Movement, drivers_line
 from scorecard.judge.weekly import Scorecard, ScorecardRow
+from scorecard.language.settings import Locale
 from scorecard.present.report import SECTIONS, row_notes
 from scorecard.store.cells import safe_text
 from scorecard.store.notes import Note
 
 Column = tuple[str, str, str | None]
-"""(frame column, header, unit or None for text): the same spec `app.state.table` draws."""
+"""(frame column, header, unit or None for text): the same spec `app.tables.table` draws."""
 
 NUMBER_FORMATS: Final[Mapping[str, str]] = {
     "percent": "0.0%",
@@ -181,6 +182,8 @@ def scorecard_sheets(
     card: Scorecard,
     notes: Sequence[Note] = (),
     movements: Mapping[str, Movement] | None = None,
+    *,
+    locale: Locale,
 ) -> list[Sheet]:
     """One sheet per section (the trend weeks as columns), then the week's notes and what the file shows."""
     sheets = []
@@ -195,7 +198,7 @@ def scorecard_sheets(
         cells = []
         formats: dict[tuple[int, int], str] = {}
         for i, row in enumerate(rows):
-            cells.append(_scorecard_row(row, len(weeks), notes, movements, card.week.label))
+            cells.append(_scorecard_row(row, len(weeks), notes, movements, card.week.label, locale))
             unit = NUMBER_FORMATS.get(row.format, NUMBER_FORMATS["number"])
             for j in (2, 3, 5, *range(len(SCORECARD_HEADER), len(SCORECARD_HEADER) + len(weeks))):
                 formats[(i, j)] = unit
@@ -249,13 +252,14 @@ def _scorecard_row(
     notes: Sequence[Note],
     movements: Mapping[str, Movement] | None,
     week: str,
+    locale: Locale,
 ) -> tuple[Any, ...]:
     delta = row.delta * 100 if row.delta is not None and row.format == "percent" else row.delta
     known: list[float | None] = [p.value for p in row.trend][-trend_columns:]
     padding: list[float | None] = [None] * (trend_columns - len(known))
     trend = padding + known
     movement = (movements or {}).get(row.metric)
-    moved = drivers_line(movement, row.format) if movement is not None and movement.decomposed else ""
+    moved = drivers_line(movement, row.format, locale=locale) if movement is not None and movement.decomposed else ""
     owners = "both" if set(row.owners) == {"sales", "marketing"} else "/".join(row.owners)
     return (
         row.label,
@@ -275,7 +279,11 @@ def _scorecard_row(
 
 
 def scorecard_xlsx(
-    card: Scorecard, notes: Sequence[Note] = (), movements: Mapping[str, Movement] | None = None
+    card: Scorecard,
+    notes: Sequence[Note] = (),
+    movements: Mapping[str, Movement] | None = None,
+    *,
+    locale: Locale,
 ) -> bytes:
     """The weekly scorecard as a workbook: one sheet per section with the trend columns, Notes, About."""
-    return workbook(scorecard_sheets(card, notes, movements))
+    return workbook(scorecard_sheets(card, notes, movements, locale=locale))

@@ -96,7 +96,7 @@ def accountability_text(owner: str, contributors: Sequence[str]) -> str:
     return head + (f"; {' and '.join(contributors)} contributes" if contributors else "")
 
 
-def target_text(target: float | None, unit: str, direction: str, locale: Locale = DEFAULT_LOCALE) -> str:
+def target_text(target: float | None, unit: str, direction: str, *, locale: Locale) -> str:
     """'target ≥ 5.0%' or 'target ≤ 8.0 h'; empty without a target."""
     if target is None:
         return ""
@@ -117,11 +117,11 @@ def change_tone(row: ScorecardRow, compact: bool = False) -> ChangeTone:
     return "none" if improved is None else "good" if improved else "bad"
 
 
-def delta_text(row: ScorecardRow, compact: bool = False, locale: Locale = DEFAULT_LOCALE) -> str | None:
+def delta_text(row: ScorecardRow, compact: bool = False, *, locale: Locale) -> str | None:
     """The change since last week in the same style as the value beside it (compact with compact)."""
     if row.delta is None:
         return None
-    return format_delta(row.delta, row.format, compact, locale)
+    return format_delta(row.delta, row.format, compact, locale=locale)
 
 
 def status_text(row: ScorecardRow) -> str:
@@ -423,7 +423,7 @@ def ranking_frame(ranking: Ranking) -> pd.DataFrame:
 
 
 def attainment_frame(
-    ranking: Ranking, unit: str, group: str | None = None, limit: int = 60, locale: Locale = DEFAULT_LOCALE
+    ranking: Ranking, unit: str, group: str | None = None, limit: int = 60, *, locale: Locale
 ) -> pd.DataFrame:
     """Reps of one peer group (or all) for the attainment chart; the best and worst when there are many."""
     rows = [r for r in ranking.rows if r.value is not None and (group is None or r.group == group)]
@@ -509,12 +509,12 @@ def cost_margin_frame(frame: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def outlook_frame(outlook: pd.DataFrame, unit: str = "percent") -> pd.DataFrame:
+def outlook_frame(outlook: pd.DataFrame, unit: str = "percent", *, locale: Locale) -> pd.DataFrame:
     """projection.outlook with text columns for tables and tooltips; a projection reads as a
     range and is never given a status."""
 
     def text(value: object) -> str:
-        return "" if _missing(value) else format_value(float(value), unit)  # type: ignore[arg-type]
+        return "" if _missing(value) else format_value(float(value), unit, locale=locale)  # type: ignore[arg-type]
 
     out = outlook.copy()
     out["first"] = pd.to_datetime(out["first"])
@@ -532,7 +532,7 @@ def outlook_frame(outlook: pd.DataFrame, unit: str = "percent") -> pd.DataFrame:
     return out
 
 
-def maturation_frame(curves: pd.DataFrame, dimension: str, locale: Locale = DEFAULT_LOCALE) -> pd.DataFrame:
+def maturation_frame(curves: pd.DataFrame, dimension: str, *, locale: Locale) -> pd.DataFrame:
     """Maturation curves with a `group` column, a short unique `label` for the legend and the share as text."""
     column = f"d_{dimension}"
     out = pd.DataFrame(
@@ -641,7 +641,7 @@ def table_frame(frame: pd.DataFrame, columns: Sequence[TableColumn]) -> pd.DataF
     return shown
 
 
-def table_styler(frame: pd.DataFrame, columns: Sequence[TableColumn], locale: Locale = DEFAULT_LOCALE) -> Any:
+def table_styler(frame: pd.DataFrame, columns: Sequence[TableColumn], *, locale: Locale) -> Any:
     """`table_frame` with every number written by `format_value` in the catalog's locale (a pandas Styler).
 
     The cells read exactly like the cards, the CLI and the exports; sorting still sorts numbers.

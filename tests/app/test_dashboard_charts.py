@@ -13,6 +13,7 @@ import pytest
 
 from scorecard.judge.weekly import Scorecard, ScorecardRow, TrendPoint
 from scorecard.language import periods as cal
+from scorecard.language.formatting import DEFAULT_LOCALE as USD
 from scorecard.language.settings import Calendar
 from scorecard.present.charts import export, page, palette, people, trends
 from scorecard.present.charts import quality as quality_charts
@@ -38,7 +39,7 @@ def test_trend_chart_draws_a_line_points_and_a_target() -> None:
             "mature": [True, True],
         }
     )
-    spec = trends.trend_chart(frame, title="Win rate", unit="percent", target=0.3).to_dict()
+    spec = trends.trend_chart(frame, title="Win rate", unit="percent", target=0.3, locale=USD).to_dict()
     line, points, rule = spec["layer"]
     assert line["mark"]["type"] == "line" and line["mark"]["color"] == palette.ACCENT
     assert line["encoding"]["x"]["field"] == "start" and line["encoding"]["x"]["type"] == "temporal"
@@ -65,7 +66,7 @@ def test_trend_chart_leaves_a_gap_where_a_week_has_no_value() -> None:
             "mature": [True, True, True],
         }
     )
-    spec = trends.trend_chart(frame, title="Win rate", unit="percent").to_dict()
+    spec = trends.trend_chart(frame, title="Win rate", unit="percent", locale=USD).to_dict()
     line = spec["layer"][0]
     # The empty week stays in the data as null and breaks the path: no stroke bridges W45 to W47.
     assert [r["value"] for r in rows_of(spec, line)] == [0.1, None, 0.2]
@@ -96,7 +97,9 @@ def test_breakdown_chart_colours_by_status_and_can_be_clicked() -> None:
             "status": ["green", "amber", "red"],
         }
     )
-    spec = trends.breakdown_chart(frame, title="Win rate", unit="percent", dimension_label="Region").to_dict()
+    spec = trends.breakdown_chart(
+        frame, title="Win rate", unit="percent", dimension_label="Region", locale=USD
+    ).to_dict()
     assert spec["mark"]["type"] == "bar"
     assert spec["params"][0]["name"] == trends.PICK and spec["params"][0]["select"]["fields"] == ["group"]
     assert spec["encoding"]["y"]["field"] == "label" and spec["encoding"]["y"]["sort"]["order"] == "descending"
@@ -107,7 +110,12 @@ def test_breakdown_chart_colours_by_status_and_can_be_clicked() -> None:
     # 28 px a bar, as a number (a step height with a fitted width makes Vega-Lite warn on every draw).
     assert spec["height"] == 3 * 28 and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
     plain = trends.breakdown_chart(
-        frame.assign(status="none"), title="Bookings", unit="currency", dimension_label="Region", selectable=False
+        frame.assign(status="none"),
+        title="Bookings",
+        unit="currency",
+        dimension_label="Region",
+        selectable=False,
+        locale=USD,
     ).to_dict()
     assert "params" not in plain
     assert {r["color"] for r in rows_of(plain)} == {palette.ACCENT}
@@ -124,7 +132,7 @@ def test_attainment_chart_colours_tiers_best_green_worst_red() -> None:
             "rank": [1.0, 2.0, 3.0],
         }
     )
-    spec = people.attainment_chart(frame, tiers=["top", "middle", "bottom"]).to_dict()
+    spec = people.attainment_chart(frame, tiers=["top", "middle", "bottom"], locale=USD).to_dict()
     bars, quota = spec["layer"]
     scale = bars["encoding"]["color"]["scale"]
     assert scale["domain"] == ["top", "middle", "bottom", "not ranked"]
@@ -151,6 +159,7 @@ def test_volume_quality_chart_lines_up_panels_by_lead_count() -> None:
         frame,
         dimension_label="Lead source",
         measures=[("leads_created", "Leads created", "count"), ("lead_to_close", "Lead-to-close", "percent")],
+        locale=USD,
     ).to_dict()
     volume, quality = spec["hconcat"]
     assert volume["encoding"]["y"]["field"] == "label"
@@ -176,7 +185,7 @@ def test_cost_margin_chart_has_the_break_even_line() -> None:
             "cost_to_margin_text": ["1.80x", "0.10x"],
         }
     )
-    spec = quality_charts.cost_margin_chart(frame).to_dict()
+    spec = quality_charts.cost_margin_chart(frame, locale=USD).to_dict()
     line, _label, points = spec["layer"]
     diagonal = rows_of(spec, line)
     assert diagonal[0] == {"x": 0.0, "y": 0.0} and diagonal[1]["x"] == diagonal[1]["y"] == pytest.approx(9_450.0)
@@ -196,7 +205,7 @@ def test_maturation_chart_draws_one_line_per_group_and_the_window() -> None:
             "members": [100, 90, 900, 800],
         }
     )
-    spec = quality_charts.maturation_chart(frame, group_label="Lead source", window_weeks=26).to_dict()
+    spec = quality_charts.maturation_chart(frame, group_label="Lead source", window_weeks=26, locale=USD).to_dict()
     lines, window = spec["layer"]
     assert lines["mark"]["type"] == "line"
     assert lines["encoding"]["color"]["field"] == "label"
@@ -221,7 +230,7 @@ def test_maturation_legend_never_cuts_names_to_the_same_text() -> None:
             "members": [10] * 8,
         }
     )
-    spec = quality_charts.maturation_chart(frame, group_label="Campaign").to_dict()
+    spec = quality_charts.maturation_chart(frame, group_label="Campaign", locale=USD).to_dict()
     color = spec["layer"][0]["encoding"]["color"]
     legend = color["legend"]
     assert legend["labelLimit"] == 0 and legend["orient"] == "bottom" and legend["columns"] == 1
@@ -256,7 +265,7 @@ def _card() -> Scorecard:
 
 
 def test_scorecard_figure_colours_changes_by_direction() -> None:
-    spec = page.scorecard_figure(_card(), title="Scorecard, week 2026-W47", subtitle="all data").to_dict()
+    spec = page.scorecard_figure(_card(), title="Scorecard, week 2026-W47", subtitle="all data", locale=USD).to_dict()
     texts = {r["text"]: r for layer in spec["layer"] if layer["mark"]["type"] == "text" for r in rows_of(spec, layer)}
     assert texts["-2.0 h"]["color"] == palette.GOOD  # speed to lead fell: good
     assert texts["-5.0 h"]["color"] == palette.BAD  # leads fell: bad
@@ -279,7 +288,7 @@ def test_scorecard_figure_breaks_a_trend_at_a_missing_week() -> None:
         TrendPoint(p.week, None if i in (4, 6) else p.value, p.n) for i, p in enumerate(card.rows[0].trend)
     )
     rows = (dataclasses.replace(card.rows[0], trend=gappy), *card.rows[1:])
-    spec = page.scorecard_figure(dataclasses.replace(card, rows=rows), title="t", subtitle="s").to_dict()
+    spec = page.scorecard_figure(dataclasses.replace(card, rows=rows), title="t", subtitle="s", locale=USD).to_dict()
     layers = [layer for layer in spec["layer"] if layer["mark"]["type"] in ("line", "circle")]
     points = [r for r in rows_of(spec, layers[-2]) if r["metric"] == "speed_to_lead"]
     # Weeks 0-3, week 5 alone, weeks 7-11: three runs, so no stroke crosses weeks 4 or 6.
@@ -293,7 +302,7 @@ def test_scorecard_figure_breaks_a_trend_at_a_missing_week() -> None:
 
 
 def test_scorecard_figure_renders_to_png_and_pdf_without_a_browser() -> None:
-    figure = page.scorecard_figure(_card(), title="Scorecard", subtitle="all data")
+    figure = page.scorecard_figure(_card(), title="Scorecard", subtitle="all data", locale=USD)
     png = export.to_png(figure, scale=1)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(png[16:20], "big") > 1000  # width in pixels: a full page

@@ -10,6 +10,7 @@ import pytest
 from scorecard.catalog.load import load_catalog
 from scorecard.judge.ranking import RankedRep, Ranking
 from scorecard.language import periods as cal
+from scorecard.language.formatting import DEFAULT_LOCALE as USD
 from scorecard.language.settings import Calendar
 from scorecard.present import views
 from scorecard.store.config import DEFAULT_METRICS
@@ -69,9 +70,9 @@ def test_filters_text(catalog) -> None:  # type: ignore[no-untyped-def]
 def test_owners_and_target_words() -> None:
     assert views.owners_text(("sales", "marketing")) == "both"
     assert views.owners_text(("marketing",)) == "marketing"
-    assert views.target_text(0.05, "percent", "higher_is_better") == "target ≥ 5.0%"
-    assert views.target_text(8, "hours", "lower_is_better") == "target ≤ 8.0 h"
-    assert views.target_text(None, "hours", "lower_is_better") == ""
+    assert views.target_text(0.05, "percent", "higher_is_better", locale=USD) == "target ≥ 5.0%"
+    assert views.target_text(8, "hours", "lower_is_better", locale=USD) == "target ≤ 8.0 h"
+    assert views.target_text(None, "hours", "lower_is_better", locale=USD) == ""
 
 
 def test_week_text_within_and_across_months() -> None:
@@ -159,7 +160,7 @@ def test_ranking_frame_carries_tenure_and_context_by_rep() -> None:
     ]
     # A small group's reason is said once per group on the page; the detail view keeps it.
     assert frame["note"][2] == "" and "fewer than 8" in frame["reason"][2]
-    bars = views.attainment_frame(ranking, "percent")
+    bars = views.attainment_frame(ranking, "percent", locale=USD)
     assert bars["value_text"].tolist() == ["120.0%", "90.0%", "50.0%"]
 
 
@@ -234,12 +235,12 @@ def test_tables_show_a_dash_for_missing_values_and_format_numbers_like_the_cards
     assert list(shown.columns) == ["Campaign", "Won deals", "Cost", "Rate"]
     assert shown["Campaign"].tolist() == ["A", "–", "C"]
     assert shown["Won deals"].dtype == "float64"  # numbers stay numbers, so they sort
-    html = views.table_styler(frame, columns).to_html()
+    html = views.table_styler(frame, columns, locale=USD).to_html()
     for word in ("None", "nan", "NaN", "NaT"):
         assert f">{word}<" not in html
     assert ">$1,234<" in html and ">25.0%<" in html and ">3<" in html and ">–<" in html
     euro = Locale(code="EUR", symbol="€", symbol_position="after", thousands=".", decimal=",")
-    html = views.table_styler(frame, columns, euro).to_html()
+    html = views.table_styler(frame, columns, locale=euro).to_html()
     assert ">1.234\u00a0€<" in html and ">25,0%<" in html
 
 
@@ -275,10 +276,10 @@ def test_a_change_that_rounds_to_zero_is_neither_good_nor_bad() -> None:
             n=40, low_sample=False, min_sample=20, trend=(), week="2026-W47", judgeable=True,
         )
 
-    assert views.change_tone(row(0.0004)) == "none" and views.delta_text(row(0.0004)) == "no change"
-    assert views.change_tone(row(-1.0)) == "good" and views.delta_text(row(-1.0)) == "-1.0 h"
+    assert views.change_tone(row(0.0004)) == "none" and views.delta_text(row(0.0004), locale=USD) == "no change"
+    assert views.change_tone(row(-1.0)) == "good" and views.delta_text(row(-1.0), locale=USD) == "-1.0 h"
     assert views.change_tone(row(1.0)) == "bad"
-    assert views.delta_text(row(-280_638.0, "currency"), compact=True) == "-$280.6k"
+    assert views.delta_text(row(-280_638.0, "currency"), compact=True, locale=USD) == "-$280.6k"
 
 
 def test_ends_of_keeps_the_best_and_the_worst() -> None:

@@ -14,6 +14,7 @@ from scorecard.catalog.load import load_catalog
 from scorecard.engine.runner import Runner
 from scorecard.judge import drivers
 from scorecard.language import periods
+from scorecard.language.formatting import DEFAULT_LOCALE as USD
 from scorecard.present.charts import palette, trends
 from scorecard.store import notes
 from scorecard.store.config import DEFAULT_METRICS
@@ -50,7 +51,7 @@ def test_cards_name_their_drivers(own_db: Path, open_page: PageRunner) -> None:
         Runner(db, catalog), catalog, "bookings", periods.parse_week(catalog.calendar, week), "source"
     )
     assert movement.decomposed
-    line = drivers.drivers_line(movement, "currency").split(": ", 1)[1]
+    line = drivers.drivers_line(movement, "currency", locale=USD).split(": ", 1)[1]
     shown = [c for c in captions(app) if c.startswith("By lead source: ")]
     assert any(c.replace("\\", "") == f"By lead source: {line}" for c in shown), shown
     assert "Not split into drivers" in captions(app)  # the medians and derived metrics say so
@@ -69,7 +70,7 @@ def test_a_note_added_on_the_page_is_stored_and_shown(own_db: Path, open_page: P
     assert [(n.metric, n.text, n.author) for n in stored] == [
         ("win_rate", "Berlin *trade* show [landed](http://x)", notes.default_author())
     ]
-    # Shown as typed through state.plain: markdown characters escaped, the address broken by a word
+    # Shown as typed through app.text.plain: markdown characters escaped, the address broken by a word
     # joiner, so nothing becomes bold or a link.
     shown = [c for c in captions(app) if "Berlin" in c]
     expected = ":material/edit_note: Berlin \\*trade\\* show \\[landed\\](http:/\u2060/x) — "

@@ -96,7 +96,8 @@ def test_escaping_leaves_plain_words_alone() -> None:
     import sys
 
     sys.path.insert(0, str(ROOT))
-    from app.state import code, plain
+    from app.chrome import code
+    from app.text import plain
 
     assert plain("Region: EMEA · Source: trade_show") == "Region: EMEA · Source: trade_show"
     assert _live_markup(plain(HOSTILE_SOURCE)) == []

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scorecard.ingest.mapping import MappingError, load_mapping, load_mapping_text, load_preset, preset_names
+from scorecard.ingest.mapping_file import MappingError, load_mapping, load_mapping_text
+from scorecard.ingest.preset_lookup import load_preset, preset_names
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from scorecard.catalog.load import check_text
 from scorecard.ingest import parse
-from scorecard.ingest.mapping import MappingError, load_mapping_text
+from scorecard.ingest.mapping_file import MappingError, load_mapping_text
 from scorecard.ingest.readers import ReadError, SourceFile, read_table
 from scorecard.language import expressions as ex
 from scorecard.language import yamlsource

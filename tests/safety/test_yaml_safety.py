@@ -12,7 +12,7 @@ import pytest
 
 from scorecard.access.policy import AccessError, parse_policy
 from scorecard.catalog.load import check_text, load_catalog
-from scorecard.ingest.mapping import MappingError, load_mapping, load_mapping_text
+from scorecard.ingest.mapping_file import MappingError, load_mapping, load_mapping_text
 from scorecard.language import yamlsource
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,14 +7,13 @@ from typing import Any, Final
 
 import altair as alt
 
-from scorecard.language.formatting import DEFAULT_LOCALE
 from scorecard.language.settings import Locale
 
 BREAK_GAPS: Final = "break-paths-filter-domains"
 """Vega-Lite `invalid` mode for lines: a week without a value breaks the line instead of being bridged."""
 
 
-def vega_locale(locale: Locale = DEFAULT_LOCALE) -> dict[str, Any]:
+def vega_locale(*, locale: Locale) -> dict[str, Any]:
     """The catalog's locale as a Vega number locale, so axis labels use its currency and marks."""
     currency = ["", "\u00a0" + locale.symbol] if locale.symbol_position == "after" else [locale.symbol, ""]
     return {
@@ -28,9 +27,9 @@ def vega_locale(locale: Locale = DEFAULT_LOCALE) -> dict[str, Any]:
     }
 
 
-def localised(chart: Any, locale: Locale = DEFAULT_LOCALE) -> Any:
+def localised(chart: Any, *, locale: Locale) -> Any:
     """A top-level chart whose number formats follow `locale` (Vega's `config.locale`)."""
-    return chart.configure(locale=vega_locale(locale))
+    return chart.configure(locale=vega_locale(locale=locale))
 
 
 # --- number formats on axes ---------------------------------------------------------------
@@ -38,7 +37,7 @@ def localised(chart: Any, locale: Locale = DEFAULT_LOCALE) -> Any:
 _SUFFIX = {"days": " d", "hours": " h", "ratio": "x"}
 
 
-def axis(unit: str, title: str | None = None, locale: Locale = DEFAULT_LOCALE, **kwargs: Any) -> alt.Axis:
+def axis(unit: str, title: str | None = None, *, locale: Locale, **kwargs: Any) -> alt.Axis:
     """An axis whose labels read like `formatting.format_value` for the metric's unit.
 
     Money carries the catalog's symbol where it writes it ($1.5M, 1,5M €); the marks

@@ -16,7 +16,7 @@ import pandas as pd
 
 from scorecard.judge.drivers import Movement, drivers_line
 from scorecard.judge.weekly import Scorecard, ScorecardRow
-from scorecard.language.formatting import DEFAULT_LOCALE, format_delta, format_value
+from scorecard.language.formatting import format_delta, format_value
 from scorecard.language.settings import Locale
 from scorecard.present.charts.palette import (
     ACCENT,
@@ -90,7 +90,7 @@ def scorecard_figure(
     subtitle: str,
     movements: Mapping[str, Movement] | None = None,
     notes: Sequence[Note] = (),
-    locale: Locale = DEFAULT_LOCALE,
+    locale: Locale,
 ) -> alt.LayerChart:
     """The weekly scorecard as one page: sections, values, targets, coloured changes, status, trends.
 
@@ -216,7 +216,7 @@ def _metric(row: ScorecardRow, noted: Mapping[int, str], movement: Movement | No
     change = format_delta(row.delta, row.format, locale=locale)
     moved = None
     if movement is not None and movement.decomposed:
-        moved = drivers_line(movement, row.format)[:_MOVED_CHARS]
+        moved = drivers_line(movement, row.format, locale=locale)[:_MOVED_CHARS]
     elif movement is not None and movement.change:
         moved = "not split into drivers (see the app)"
     sample = f"{row.n:,}" + (" low" if row.low_sample else "")

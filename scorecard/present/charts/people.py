@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from scorecard.language.formatting import DEFAULT_LOCALE
 from scorecard.language.settings import Locale
 from scorecard.present.charts.axes import FIT_WIDTH, axis, localised, rows_height
 from scorecard.present.charts.palette import INK, NOT_RANKED, NOT_TIERED, tier_colors
@@ -19,7 +18,7 @@ def attainment_chart(
     tiers: Sequence[str],
     unit: str = "percent",
     title: str = "Quota attainment",
-    locale: Locale = DEFAULT_LOCALE,
+    locale: Locale,
 ) -> alt.LayerChart:
     """Attainment by rep, best first, coloured by tier, with a rule at 100% of quota.
 
@@ -33,7 +32,7 @@ def attainment_chart(
         alt.Chart(data)
         .mark_bar(cornerRadiusEnd=2)
         .encode(
-            x=alt.X("value:Q", axis=axis(unit, title, locale)),
+            x=alt.X("value:Q", axis=axis(unit, title, locale=locale)),
             y=alt.Y(
                 "rep:N",
                 sort=alt.EncodingSortField(field="value", order="descending"),
@@ -61,5 +60,5 @@ def attainment_chart(
     )
     layers = [bars, quota] if title == "Quota attainment" else [bars]
     return localised(
-        alt.LayerChart(layer=layers).properties(height=rows_height(len(frame), 22), autosize=FIT_WIDTH), locale
+        alt.LayerChart(layer=layers).properties(height=rows_height(len(frame), 22), autosize=FIT_WIDTH), locale=locale
     )

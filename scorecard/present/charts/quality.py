@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from scorecard.language.formatting import DEFAULT_LOCALE
 from scorecard.language.settings import Locale
 from scorecard.present.charts.axes import AS_DRAWN, BREAK_GAPS, axis, localised, row_step
 from scorecard.present.charts.palette import ACCENT, BAD, CATEGORY_COLORS, MUTED, NEUTRAL, STATUS_COLORS
@@ -22,7 +21,7 @@ def volume_quality_chart(
     measures: Sequence[tuple[str, str, str]],
     label_width: int = 120,
     width: int = 200,
-    locale: Locale = DEFAULT_LOCALE,
+    locale: Locale,
 ) -> alt.HConcatChart:
     """Lead count beside what the leads were worth, one row per source or campaign.
 
@@ -45,7 +44,7 @@ def volume_quality_chart(
             alt.Chart(data, title=alt.TitleParams(title, anchor="start", fontSize=13))
             .mark_bar(cornerRadiusEnd=2)
             .encode(
-                x=alt.X(f"{column}:Q", axis=axis(unit, None, locale)),
+                x=alt.X(f"{column}:Q", axis=axis(unit, None, locale=locale)),
                 y=alt.Y("label:N", sort=order, axis=y_axis, scale=alt.Scale(paddingInner=0.25)),
                 color=alt.Color("color:N", scale=None),
                 tooltip=[
@@ -55,10 +54,10 @@ def volume_quality_chart(
             )
             .properties(width=width, height=row_step(24))
         )
-    return localised(alt.hconcat(*panels, spacing=12).properties(autosize=AS_DRAWN), locale)
+    return localised(alt.hconcat(*panels, spacing=12).properties(autosize=AS_DRAWN), locale=locale)
 
 
-def cost_margin_chart(frame: pd.DataFrame, *, locale: Locale = DEFAULT_LOCALE) -> alt.LayerChart:
+def cost_margin_chart(frame: pd.DataFrame, *, locale: Locale) -> alt.LayerChart:
     """Cost per won deal against margin per won deal, one point per campaign, and the break-even line.
 
     Above the line each sale costs more than it earns. `frame` columns: campaign,
@@ -78,9 +77,9 @@ def cost_margin_chart(frame: pd.DataFrame, *, locale: Locale = DEFAULT_LOCALE) -
         alt.Chart(data)
         .mark_circle(opacity=0.85, stroke="#ffffff", strokeWidth=0.8)
         .encode(
-            x=alt.X("margin_per_won_deal:Q", axis=axis("currency", "Margin per won deal", locale),
+            x=alt.X("margin_per_won_deal:Q", axis=axis("currency", "Margin per won deal", locale=locale),
                     scale=alt.Scale(domain=[0, top])),
-            y=alt.Y("cost_per_won_deal:Q", axis=axis("currency", "Cost per won deal", locale),
+            y=alt.Y("cost_per_won_deal:Q", axis=axis("currency", "Cost per won deal", locale=locale),
                     scale=alt.Scale(domain=[0, top])),
             size=alt.Size("won_deals:Q", title="Won deals", scale=alt.Scale(range=[30, 400]),
                           legend=alt.Legend(orient="right")),
@@ -94,11 +93,11 @@ def cost_margin_chart(frame: pd.DataFrame, *, locale: Locale = DEFAULT_LOCALE) -
             ],
         )
     )
-    return localised(alt.LayerChart(layer=[line, label, points]).properties(height=380), locale)
+    return localised(alt.LayerChart(layer=[line, label, points]).properties(height=380), locale=locale)
 
 
 def maturation_chart(
-    frame: pd.DataFrame, *, group_label: str, window_weeks: int | None = None, locale: Locale = DEFAULT_LOCALE
+    frame: pd.DataFrame, *, group_label: str, window_weeks: int | None = None, locale: Locale
 ) -> alt.LayerChart:
     """Share of each group's leads won by weeks since the lead was created, one line per group.
 
@@ -121,7 +120,7 @@ def maturation_chart(
         .encode(
             opacity=alt.when(focus).then(alt.value(1.0)).otherwise(alt.value(0.15)),
             x=alt.X("weeks:Q", title="Weeks since the lead was created", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("share:Q", axis=axis("percent", "Share won")),
+            y=alt.Y("share:Q", axis=axis("percent", "Share won", locale=locale)),
             color=alt.Color(
                 "label:N",
                 title=group_label,
@@ -143,10 +142,10 @@ def maturation_chart(
             .mark_rule(color=NEUTRAL, strokeDash=[4, 3])
             .encode(x="weeks:Q")
         )
-    return localised(alt.LayerChart(layer=layers).properties(height=340), locale)
+    return localised(alt.LayerChart(layer=layers).properties(height=340), locale=locale)
 
 
-def outlook_chart(frame: pd.DataFrame, *, label: str) -> alt.LayerChart:
+def outlook_chart(frame: pd.DataFrame, *, label: str, locale: Locale) -> alt.LayerChart:
     """Lead-to-close by cohort week: the final value of mature cohorts (blue line), and for young
     cohorts the projected range (grey band) around its middle (grey dashes) above what they have
     reached so far (thin grey). A projection is never green, amber or red.
@@ -163,7 +162,7 @@ def outlook_chart(frame: pd.DataFrame, *, label: str) -> alt.LayerChart:
         alt.Tooltip("early_text:N", title="Early signal"),
     ]
     band = base.mark_area(color=NEUTRAL, opacity=0.25).encode(
-        y=alt.Y("low:Q", axis=axis("percent", label)), y2="high:Q", tooltip=tooltip
+        y=alt.Y("low:Q", axis=axis("percent", label, locale=locale)), y2="high:Q", tooltip=tooltip
     )
     middle = base.mark_line(color=NEUTRAL, strokeDash=[4, 3]).encode(y="mid:Q", tooltip=tooltip)
     so_far = base.mark_line(color=NEUTRAL, strokeWidth=1).encode(y="so_far_young:Q", tooltip=tooltip)

@@ -12,7 +12,7 @@ from typing import Any, Final
 import altair as alt
 import pandas as pd
 
-from scorecard.language.formatting import DEFAULT_LOCALE, format_delta, format_value
+from scorecard.language.formatting import format_delta, format_value
 from scorecard.language.settings import Locale
 from scorecard.present.charts.axes import BREAK_GAPS, FIT_WIDTH, axis, localised, rows_height
 from scorecard.present.charts.palette import ACCENT, BAD, GOOD, INK, NEUTRAL, NOTE_COLOR, STATUS_COLORS
@@ -29,7 +29,7 @@ def trend_chart(
     target: float | None = None,
     height: int = 280,
     notes: pd.DataFrame | None = None,
-    locale: Locale = DEFAULT_LOCALE,
+    locale: Locale,
 ) -> alt.LayerChart:
     """A metric over time: a line through each period's value, a dashed green target.
 
@@ -49,7 +49,7 @@ def trend_chart(
     )
     base = alt.Chart(data).encode(
         x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8)),
-        y=alt.Y("value:Q", axis=axis(unit, title, locale), scale=alt.Scale(zero=unit in ("count", "currency"))),
+        y=alt.Y("value:Q", axis=axis(unit, title, locale=locale), scale=alt.Scale(zero=unit in ("count", "currency"))),
         tooltip=[
             alt.Tooltip("period:N", title="Period"),
             alt.Tooltip("value_text:N", title=title),
@@ -75,7 +75,7 @@ def trend_chart(
             f"- - - target {format_value(target, unit, locale=locale)}",
             anchor="end", fontSize=11, fontWeight="normal", color=GOOD,
         )
-    return localised(alt.LayerChart(layer=layers).properties(height=height, title=heading), locale)
+    return localised(alt.LayerChart(layer=layers).properties(height=height, title=heading), locale=locale)
 
 
 def sparkline(
@@ -137,19 +137,21 @@ def _sparkline_template(length: int, color: str, height: int, with_notes: bool) 
     return json.dumps(chart.to_dict())
 
 
-def compare_chart(frame: pd.DataFrame, *, title: str, unit: str, height: int = 220) -> alt.Chart:
+def compare_chart(frame: pd.DataFrame, *, title: str, unit: str, height: int = 220, locale: Locale) -> alt.Chart:
     """A metric under its current (grey, dashed) and proposed (blue) definition, week by week.
 
     `frame` columns: week (label), current, proposed (as `scorecard.preview` gives them).
     """
     long = frame.melt(id_vars=["week"], value_vars=["current", "proposed"], var_name="definition")
-    long["text"] = [format_value(v, unit) for v in long["value"]]
+    long["text"] = [format_value(v, unit, locale=locale) for v in long["value"]]
     return (
         alt.Chart(long)
         .mark_line(point=True, strokeWidth=2)
         .encode(
             x=alt.X("week:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("value:Q", axis=axis(unit, title), scale=alt.Scale(zero=unit in ("count", "currency"))),
+            y=alt.Y(
+                "value:Q", axis=axis(unit, title, locale=locale), scale=alt.Scale(zero=unit in ("count", "currency"))
+            ),
             color=alt.Color(
                 "definition:N",
                 scale=alt.Scale(domain=["current", "proposed"], range=[NEUTRAL, ACCENT]),
@@ -188,7 +190,7 @@ def breakdown_chart(
     unit: str,
     dimension_label: str,
     selectable: bool = True,
-    locale: Locale = DEFAULT_LOCALE,
+    locale: Locale,
 ) -> alt.Chart:
     """One bar per dimension value, best first; bars coloured by status when the metric has a target.
 
@@ -203,7 +205,7 @@ def breakdown_chart(
         label=[labels[str(g)] for g in frame["group"]],
     )
     encode: dict[str, Any] = {
-        "x": alt.X("value:Q", axis=axis(unit, title, locale)),
+        "x": alt.X("value:Q", axis=axis(unit, title, locale=locale)),
         "y": alt.Y(
             "label:N",
             sort=alt.EncodingSortField(field="value", order="descending"),
@@ -228,7 +230,7 @@ def breakdown_chart(
         faded = alt.when(~pick).then(alt.value(0.3)).when(alt.datum.low_sample).then(alt.value(0.45))
     encode["opacity"] = faded.otherwise(alt.value(1.0))
     return localised(
-        chart.encode(**encode).properties(height=rows_height(len(data), 28), autosize=FIT_WIDTH), locale
+        chart.encode(**encode).properties(height=rows_height(len(data), 28), autosize=FIT_WIDTH), locale=locale
     )
 
 
@@ -256,6 +258,7 @@ def waterfall_chart(
     direction: str,
     judged: bool = True,
     height: int = 320,
+    locale: Locale,
 ) -> alt.LayerChart:
     """From last week's value to this week's, one floating bar per driver (`drivers.waterfall_frame`).
 
@@ -272,7 +275,7 @@ def waterfall_chart(
             for kind, amount in zip(frame["kind"], frame["contribution"], strict=True)
         ],
         amount_text=[
-            format_value(v, unit) if kind != "driver" else format_delta(v, unit)
+            format_value(v, unit, locale=locale) if kind != "driver" else format_delta(v, unit, locale=locale)
             for kind, v in zip(frame["kind"], frame["contribution"], strict=True)
         ],
     )
@@ -282,7 +285,7 @@ def waterfall_chart(
         .mark_bar(cornerRadius=2)
         .encode(
             x=x,
-            y=alt.Y("low:Q", axis=axis(unit, None), scale=alt.Scale(zero=unit in ("count", "currency"))),
+            y=alt.Y("low:Q", axis=axis(unit, None, locale=locale), scale=alt.Scale(zero=unit in ("count", "currency"))),
             y2="high:Q",
             color=alt.Color("color:N", scale=None),
             tooltip=[
