@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 DB     ?= data/scorecard.duckdb
 
-.PHONY: run test demo lint bench clean
+.PHONY: run test check docs demo lint bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,18 @@ $(DB): | $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	SCORECARD_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true
 
-## test: install the test dependencies and run the whole suite
+## test: install the test dependencies, run every tier on every engine and build the docs (what CI runs)
 test: $(VENV)/.dev-installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet --site-dir $(CURDIR)/site
+
+## check: the fast tier for iterating: unit and engine tests on DuckDB, no browser, no PostgreSQL (under 2 min)
+check: $(VENV)/.dev-installed
+	SCORECARD_TEST_ENGINES=duckdb $(PY) -m pytest -n 2 -m "not slow and not browser" tests/unit tests/engines
+
+## docs: build the documentation site into site/ (broken links fail the build); `mkdocs serve` to browse it
+docs: $(VENV)/.dev-installed
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir $(CURDIR)/site
 
 ## demo: rebuild the demo database (LEADS=1000000 for the large one)
 demo: $(VENV)/.installed
@@ -46,4 +55,4 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/demo_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-output
+	rm -rf $(VENV) .pytest_cache test-output site

@@ -25,7 +25,7 @@ from scorecard.judge import readiness
 from scorecard.judge.readiness import Readiness
 from scorecard.language.formatting import MISSING
 from scorecard.language.settings import Locale
-from scorecard.present import views
+from scorecard.present import frames
 from scorecard.present.charts import quality
 from scorecard.store import config
 from scorecard.store.db import Database, DatabaseError
@@ -288,7 +288,7 @@ def _readiness_section(db: Database) -> None:
     (st.success if ready == total else st.warning)(
         f"Your data supports {ready} of {total} scorecard metrics.{others}", icon=":material/fact_check:"
     )
-    metrics, fill = views.readiness_frames(report)
+    metrics, fill = frames.readiness_frames(report)
     missing = metrics[metrics["ready"] != "ready"]
     if len(missing):
         st.dataframe(missing[["metric", "needs"]], hide_index=True, width="stretch",
@@ -314,9 +314,9 @@ def _status_section(db: Database) -> None:
         st.info(f"No data in {db.display()} yet: import files above, or run `python -m scorecard demo`.")
         return
     st.subheader("Freshness")
-    fresh = views.freshness_frame(ingest.freshness(db))
+    fresh = frames.freshness_frame(ingest.freshness(db))
     st.dataframe(
-        views.table_styler(
+        frames.table_styler(
             fresh, [("table", "Table", None), ("rows", "Rows", "count"), ("latest", "Latest", None),
                     ("from", "Latest of", None)], locale=_locale(),
         ),
@@ -335,7 +335,7 @@ def _status_section(db: Database) -> None:
         [
             {
                 "load": r.id,
-                "when": views.stamp_text(r.loaded_at),
+                "when": frames.stamp_text(r.loaded_at),
                 "kind": r.kind,
                 "user": r.user,
                 "files": ", ".join(r.files) or MISSING,
@@ -346,7 +346,7 @@ def _status_section(db: Database) -> None:
         ]
     )
     st.dataframe(
-        views.table_styler(
+        frames.table_styler(
             loads,
             [("load", "Load", "rank"), ("when", "When (UTC)", None), ("kind", "Kind", None), ("user", "User", None),
              ("files", "Files", None), ("accepted", "Accepted", "count"), ("quarantined", "Quarantined", "count")],

@@ -20,7 +20,7 @@ from app.text import plain
 from scorecard.judge.weekly import target_for
 from scorecard.language import periods as cal
 from scorecard.language.definitions import MetricBase
-from scorecard.present import views
+from scorecard.present import frames, views
 from scorecard.present.charts import trends
 from scorecard.sql.query import Query
 
@@ -90,9 +90,9 @@ def render() -> None:
     frame = queries.guarded(queries.metric_frame, ctx, name, trend_query)
     if frame is None:
         return
-    trend = views.trend_frame(frame, periods, metric, as_of, catalog=catalog, ready=ready)
+    trend = frames.trend_frame(frame, periods, metric, as_of, catalog=catalog, ready=ready)
     scope = views.filters_text(filters, catalog)
-    if not views.has_data(trend):
+    if not frames.has_data(trend):
         st.info(
             f"No data for {metric.label} between {first} and {last} with these filters ({plain(scope)}). "
             "Widen the dates or clear some filters.",
@@ -105,7 +105,7 @@ def render() -> None:
         f"{first} to {last} · {plain(scope)}"
         + (f" · {gaps} {grain}(s) without a value are gaps in the line" if gaps else "")
     )
-    marks = views.note_marks_frame(queries.notes_between(ctx, periods[0].first, periods[-1].last, name), periods)
+    marks = frames.note_marks_frame(queries.notes_between(ctx, periods[0].first, periods[-1].last, name), periods)
     st.altair_chart(
         trends.trend_chart(
             trend,
@@ -167,7 +167,7 @@ def _breakdown(
     frame = queries.guarded(queries.metric_frame, ctx, name, query)
     if frame is None:
         return
-    breakdown = views.breakdown_frame(
+    breakdown = frames.breakdown_frame(
         frame, by, metric, period, filters, catalog=catalog, ready=queries.readiness_of(ctx)
     )
     if breakdown.empty:
@@ -190,7 +190,7 @@ def _breakdown(
     side_by_side = breakdown["group"].str.len().max() <= SIDE_BY_SIDE_NAMES
     chart_column, table_column = st.columns([3, 2], gap="large") if side_by_side else (st.container(), st.container())
     with chart_column:
-        drawn = views.ends_of(breakdown, CHART_BARS)
+        drawn = frames.ends_of(breakdown, CHART_BARS)
         st.altair_chart(
             trends.breakdown_chart(
                 drawn,

@@ -22,7 +22,7 @@ from scorecard.engine.runner import maturation_sql
 from scorecard.language import periods as cal
 from scorecard.language.definitions import CohortMetric
 from scorecard.language.formatting import number_text
-from scorecard.present import views
+from scorecard.present import frames, views
 from scorecard.present.charts import quality
 from scorecard.sql.query import Query
 
@@ -94,15 +94,15 @@ def _quality(
     as_of: dt.datetime,
 ) -> pd.DataFrame | None:
     """Per value of `dimension`, each metric the catalog defines and the filters allow."""
-    frames = {}
+    by_metric = {}
     for name, query in _queries(ctx, dimension, names, period, filters, as_of):
         frame = queries.guarded(queries.metric_frame, ctx, name, query)
         if frame is None:
             return None
-        frames[name] = frame
-    if not frames:
+        by_metric[name] = frame
+    if not by_metric:
         return None
-    return views.quality_frame(frames, dimension, ctx.catalog, period, filters, queries.readiness_of(ctx))
+    return frames.quality_frame(by_metric, dimension, ctx.catalog, period, filters, queries.readiness_of(ctx))
 
 
 def _queries(
@@ -156,7 +156,7 @@ def _outlook(ctx: context.Context, filters: dict[str, list[str]], now: dt.dateti
     frame = queries.guarded(queries.outlook_of, ctx, week, filters)
     if frame is None or frame.empty:
         return
-    shown = views.outlook_frame(frame, metric.format, locale=catalog.locale)
+    shown = frames.outlook_frame(frame, metric.format, locale=catalog.locale)
     early = catalog.metrics.get("lead_to_opportunity")
     st.subheader("Early signal, projection and final")
     st.caption(
@@ -208,7 +208,7 @@ def _by_campaign(
             f"The {len(top)} campaigns with the most leads (of {len(with_leads)} with leads in these dates). "
             f"{STATUS_KEY}"
         )
-    economics = views.cost_margin_frame(frame)
+    economics = frames.cost_margin_frame(frame)
     if len(economics):
         st.markdown("**Cost per won deal against margin per won deal**")
         chart_column, note_column = st.columns([3, 1], gap="large")
@@ -275,7 +275,7 @@ def _maturation(
     if curves is None or curves.empty:
         st.info("No lead cohorts to draw with these filters.")
         return
-    frame = views.maturation_frame(curves, by, locale=catalog.locale)
+    frame = frames.maturation_frame(curves, by, locale=catalog.locale)
     st.altair_chart(
         quality.maturation_chart(
             frame, group_label=catalog.dimensions[by].label, window_weeks=window_weeks, locale=catalog.locale

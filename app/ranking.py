@@ -19,7 +19,7 @@ from scorecard.catalog.load import Catalog
 from scorecard.judge.ranking import NOT_TIERED, RankedRep, Ranking
 from scorecard.language import periods as cal
 from scorecard.language.definitions import RankMetric
-from scorecard.present import views
+from scorecard.present import frames, views
 from scorecard.present.charts import people
 from scorecard.sql.query import Query
 
@@ -112,7 +112,7 @@ def render() -> None:
     ranked = [r for r in ranking.rows if r.rank is not None]
     _summary(ranking.period, ranked, ranking.rows, tiers)
 
-    frame = views.ranking_frame(ranking)
+    frame = frames.ranking_frame(ranking)
     names = sorted({r.group for r in ranking.rows})
     shown = names[0]
     if len(names) > 1:
@@ -125,7 +125,7 @@ def render() -> None:
     members = [r for r in ranking.rows if r.group == shown]
     chart_column, explain_column = st.columns([3, 2], gap="large")
     with chart_column:
-        bars = views.attainment_frame(ranking, attainment.format, group=shown, locale=catalog.locale)
+        bars = frames.attainment_frame(ranking, attainment.format, group=shown, locale=catalog.locale)
         chart = people.attainment_chart(
             bars, tiers=tiers, unit=attainment.format, title=attainment.label, locale=catalog.locale
         )

@@ -12,8 +12,8 @@ import streamlit as st
 from scorecard.language.formatting import MISSING
 from scorecard.language.settings import Locale
 from scorecard.present import spreadsheets
+from scorecard.present.frames import TableColumn, table_styler
 from scorecard.present.pack import XLSX_MIME
-from scorecard.present.views import TableColumn, table_styler
 
 
 def table(

@@ -23,7 +23,7 @@ from scorecard.judge import drivers
 from scorecard.judge.weekly import TREND_WEEKS, Scorecard, ScorecardRow
 from scorecard.language import periods as cal
 from scorecard.language.formatting import format_delta, format_value
-from scorecard.present import views
+from scorecard.present import frames, views
 from scorecard.present.charts import palette, trends
 from scorecard.present.pack import XLSX_MIME, WeeklyPack
 from scorecard.present.report import SECTIONS, row_notes
@@ -254,7 +254,7 @@ def _card(
         if any(v is not None for v in trend):
             # Drawn here rather than as st.metric's chart_data: a week without a value stays a gap.
             colour = palette.TONE_COLORS[tone] if tone != "none" else palette.ACCENT
-            marks = views.noted_positions(row, found)
+            marks = frames.noted_positions(row, found)
             st.vega_lite_chart(spec=trends.sparkline(trend, color=colour, notes=marks), width="stretch", height=56)
         facts = [
             views.target_text(row.target, row.format, row.direction, locale=locale),

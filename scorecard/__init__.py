@@ -1,3 +1,3 @@
 """Scorecard: one shared set of sales and marketing numbers, defined once in metrics.yaml."""
 
-__version__ = "0.1.0"
+__version__ = "0.4.0"

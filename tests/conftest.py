@@ -19,8 +19,13 @@ from scorecard.catalog.load import Catalog, load_catalog
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
 
+pytest_plugins = ["tests.fixtures.dashboard"]  # `demo_db`, shared by the AppTest and browser tiers
+
 PG_URL = os.environ.get("SCORECARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-ENGINES = ("duckdb", "sqlite", "postgresql")
+ALL_ENGINES = ("duckdb", "sqlite", "postgresql")
+_ASKED = os.environ.get("SCORECARD_TEST_ENGINES", ",".join(ALL_ENGINES)).split(",")
+ENGINES = tuple(e for e in ALL_ENGINES if e in _ASKED)
+"""The engines the engine-parametrised tests run on: all three, or $SCORECARD_TEST_ENGINES (`make check`: duckdb)."""
 
 
 def _postgres_schema_database() -> Iterator[Database]:

@@ -1,1 +1,1 @@
-"""cli"""
+"""The command line (`scorecard ...`): one module per command group, thin over the core."""

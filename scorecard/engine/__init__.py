@@ -1,1 +1,1 @@
-"""engine"""
+"""Running compiled statements against a database and returning small, finished frames (merged scans, derived metrics, remembered results)."""

@@ -21,6 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from scorecard.catalog.load import Catalog
+from scorecard.engine.runner import Runner
 from scorecard.language import periods as cal
 from scorecard.language.definitions import CohortMetric
 from scorecard.language.formatting import format_value
@@ -218,15 +219,12 @@ def outlook(
 
     Early signal: `early_name` for the leads qualified that week (final once its own window has passed).
     """
-    from scorecard.engine.runner import Runner
-    from scorecard.judge.weekly import mature_cohort_week
-
     metric = catalog.metric(metric_name)
     if not isinstance(metric, CohortMetric):
         raise ValueError(f"{metric_name} is not a cohort metric")
     weeks = cal.weeks_ending(catalog.calendar, week, count)
     as_of = week.end
-    mature = mature_cohort_week(catalog, metric, week)
+    mature = cal.mature_cohort_week(catalog.calendar, metric.window_days, week)
     runner = Runner(db, catalog)
     query = Query.build(weeks, filters=filters, as_of=as_of)
     so_far = {row.period: row for row in runner.run(metric_name, query).itertuples(index=False)}

@@ -180,15 +180,6 @@ def status_of(value: float | None, thresholds: Threshold | None, direction: str)
     return "green" if value <= thresholds.green else "amber" if value <= thresholds.amber else "red"
 
 
-def mature_cohort_week(catalog: Catalog, metric: CohortMetric, week: cal.Period) -> cal.Period:
-    """The newest cohort week whose every member has had the full window by the end of `week`."""
-    latest_start_day = week.last - dt.timedelta(days=metric.window_days)
-    candidate = cal.week(catalog.calendar, latest_start_day)
-    if candidate.last > latest_start_day:
-        candidate = cal.shift_weeks(catalog.calendar, candidate, -1)
-    return candidate
-
-
 def window_of(metric: MetricBase, window: str | None = None) -> str:
     """The window a metric is read over: the one asked for, else the metric's own default."""
     return window or metric.window
@@ -204,7 +195,8 @@ def query_for(
 ) -> Query:
     """The query behind a metric's scorecard row: `count` windows ending with the week shown,
     or, for a cohort metric, with its newest mature cohort; events counted up to the week's end."""
-    last = mature_cohort_week(catalog, metric, week) if isinstance(metric, CohortMetric) else week
+    cohort = isinstance(metric, CohortMetric)
+    last = cal.mature_cohort_week(catalog.calendar, metric.window_days, week) if cohort else week  # type: ignore[attr-defined]
     periods = cal.windows_ending(catalog.calendar, window_of(metric, window), last, count)
     return Query.build(periods, filters=filters, as_of=week.end)
 

@@ -256,3 +256,12 @@ def window_ending(cal: Calendar, window: str, last_week: Period, back: int = 0) 
 def windows_ending(cal: Calendar, window: str, last_week: Period, count: int) -> tuple[Period, ...]:
     """`count` windows, oldest first, the newest ending with `last_week`."""
     return tuple(window_ending(cal, window, last_week, back) for back in reversed(range(count)))
+
+
+def mature_cohort_week(cal: Calendar, window_days: int, last_week: Period) -> Period:
+    """The newest cohort week whose every member has had the full `window_days` by the end of `last_week`."""
+    latest_start_day = last_week.last - dt.timedelta(days=window_days)
+    candidate = week(cal, latest_start_day)
+    if candidate.last > latest_start_day:
+        candidate = shift_weeks(cal, candidate, -1)
+    return candidate

@@ -1,51 +1,14 @@
-"""Fixtures for the dashboard tests: one small demo database per session, and a page runner.
-
-The demo database is built once (5,000 leads, about a second) with today's date, as the
-dashboard reads it, plus one campaign that has no leads at all, so a filter on it must
-show the plain "nothing matches" message.
-"""
+"""Fixtures for the AppTest tier: the dashboard pointed at the session's demo database
+(`demo_db`, tests/fixtures/dashboard.py), and a page runner."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
-import pandas as pd
 import pytest
-from dashboard_helpers import DEMO_LEADS, EMPTY_CAMPAIGN, ROOT, PageRunner
 from streamlit.testing.v1 import AppTest
 
-from scorecard.demo import generate as demo
-from scorecard.store import model
-from scorecard.store.db import Database, bulk_insert
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 5,000-lead demo database (DuckDB file), built once for the whole session."""
-    path = tmp_path_factory.mktemp("dashboard") / "demo.duckdb"
-    db = Database.open(path)
-    demo.build(db, leads=DEMO_LEADS)
-    with db.writer() as conn:
-        bulk_insert(
-            conn,
-            model.campaigns,
-            pd.DataFrame(
-                [
-                    {
-                        "id": "test-empty-campaign",
-                        "name": EMPTY_CAMPAIGN,
-                        "channel": "webinar",
-                        "region": "EMEA",
-                        "start_date": dt.date(2000, 1, 1),
-                        "end_date": dt.date(2000, 1, 2),
-                        "cost": 0.0,
-                    }
-                ]
-            ),
-        )
-    db.dispose()
-    return path
+from tests.fixtures.dashboard import ROOT, PageRunner
 
 
 @pytest.fixture

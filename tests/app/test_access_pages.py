@@ -13,12 +13,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dashboard_helpers import ROOT
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from scorecard.language.settings import Calendar
 from scorecard.present import views
+from tests.fixtures.dashboard import ROOT
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",

@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
 
 from scorecard.cli.main import main
+from tests.fixtures.dashboard import PageRunner
 
 DATES = Path(__file__).resolve().parent.parent / "fixtures" / "ingest" / "dates"
 

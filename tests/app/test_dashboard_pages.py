@@ -11,13 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import EMPTY_CAMPAIGN, ROOT, PageRunner
 from streamlit.testing.v1 import AppTest
 
 import dashboard
 from scorecard.language.settings import Calendar
 from scorecard.present import views
 from scorecard.store.config import DEFAULT_METRICS
+from tests.fixtures.dashboard import EMPTY_CAMPAIGN, ROOT, PageRunner
 
 PAGES = ("scorecard", "explore", "ranking", "lead-quality", "definitions")
 

@@ -1,43 +1,29 @@
-"""No card shows green, amber or red on data that cannot support it: AppTest and headless Chromium
-on an export with only won deals, no activities and no quotas; unmatched filters; windows."""
+"""No card shows green, amber or red on data that cannot support it: AppTest on an export with only
+won deals, no activities and no quotas; unmatched filters; windows (tests/browser/test_verdicts_browser.py
+checks the same in Chromium)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
-from test_dashboard_browser import OUTPUT, _settle, chromium, serve
 
 from scorecard.catalog.load import load_catalog
-from scorecard.judge import readiness, weekly
-from scorecard.language import periods
+from scorecard.judge import readiness
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
-from tests.fixtures import tiny
+from tests.fixtures import verdicts
+from tests.fixtures.dashboard import PageRunner
+from tests.fixtures.verdicts import WEEK
 
-WEEK = "2026-W03"
 VERDICT_BADGE = re.compile(r"^:(green|orange|red|gray)-badge\[(?::material/\w+: )?(.+)\]$")
 
 
 @pytest.fixture(scope="module")
 def only_won(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("won") / "won.duckdb"
-    db = tiny.load_only_won(Database.open(path))
-    db.dispose()
-    return path
-
-
-def _expected(path: Path) -> dict[str, weekly.ScorecardRow]:
-    """What the core decides for each card (the page must show the same verdict, in grey when not judged)."""
-    db = Database.open(path)
-    catalog = load_catalog(DEFAULT_METRICS)
-    card = weekly.build(db, catalog, periods.parse_week(catalog.calendar, WEEK))
-    db.dispose()
-    return {row.label: row for row in card.rows}
+    return verdicts.only_won(tmp_path_factory.mktemp("won") / "won.duckdb")
 
 
 def _badges(app: AppTest) -> dict[str, tuple[str, str]]:
@@ -59,7 +45,7 @@ def test_no_card_is_coloured_on_missing_data(open_page: PageRunner, only_won: Pa
     monkeypatch.setenv("SCORECARD_DB", str(only_won))
     app = open_page("scorecard", week=WEEK)
     assert not app.exception, [e.value for e in app.exception]
-    expected = _expected(only_won)
+    expected = verdicts.expected(only_won)
     shown = _badges(app)
     assert set(shown) == set(expected)
     ready = readiness.check(Database.open(only_won), load_catalog(DEFAULT_METRICS))
@@ -97,36 +83,3 @@ def test_the_window_is_kept_in_the_address(open_page: PageRunner) -> None:
     assert app.query_params["window"] == ["13w"] or app.query_params["window"] == "13w"
     captions = " ".join(str(c.value) for c in app.caption)
     assert re.search(r"\d{4}-W\d\d–(\d{4}-)?W\d\d", captions), "cards name the 13 weeks they cover"
-
-
-@pytest.fixture(scope="module")
-def won_server(only_won: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(only_won, tmp_path_factory.mktemp("streamlit-won") / "server.log") as url:
-        yield url
-
-
-@pytest.mark.browser
-def test_grey_cards_in_chromium(won_server: str, only_won: Path) -> None:
-
-    expected = _expected(only_won)
-    judged = [r for r in expected.values() if r.judgeable and r.status != "none"]
-    not_judged = [r for r in expected.values() if not r.judgeable]
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(f"{won_server}/?week={WEEK}")
-        _settle(page)
-        assert page.locator("[data-testid='stException']").count() == 0
-        badges = page.locator("span.stMarkdownBadge").filter(visible=True)
-        grey = badges.filter(has_text=re.compile(r"not judged$"))
-        assert grey.count() == len(not_judged) > 0
-        # Every "not judged" badge is drawn in the theme's grey badge background (#eef1f5, set in
-        # .streamlit/config.toml with its text colour at WCAG AA contrast), none in a verdict colour.
-        styles = grey.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
-        assert all("238, 241, 245" in style for style in styles), styles
-        coloured = badges.filter(has_text=re.compile(r"^(on|near|off) target$"))
-        assert coloured.count() == len(judged)
-        assert page.get_by_text("the data has no lost deals", exact=False).count() > 0
-        page.screenshot(path=str(OUTPUT / "dashboard-only-won-deals.png"), full_page=True)
-        page.goto(f"{won_server}/?week={WEEK}&region=Eurpoe")
-        _settle(page)
-        assert page.get_by_text("Filter matches nothing", exact=False).count() == 1

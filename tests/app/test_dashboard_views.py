@@ -12,7 +12,7 @@ from scorecard.judge.ranking import RankedRep, Ranking
 from scorecard.language import periods as cal
 from scorecard.language.formatting import DEFAULT_LOCALE as USD
 from scorecard.language.settings import Calendar
-from scorecard.present import views
+from scorecard.present import frames, views
 from scorecard.store.config import DEFAULT_METRICS
 
 CALENDAR = Calendar()
@@ -108,14 +108,14 @@ def test_trend_frame_fills_missing_periods_and_flags_maturity(catalog) -> None: 
         {"period": [weeks[0].first, weeks[2].first], "value": [0.04, 0.02], "n": [100, 10]}
     )
     metric = catalog.metric("lead_to_close")  # min_sample 30, window 220 days
-    trend = views.trend_frame(frame, weeks, metric, NOW)
+    trend = frames.trend_frame(frame, weeks, metric, NOW)
     assert trend["period"].tolist() == ["2026-W45", "2026-W46", "2026-W47"]
     assert trend["value"].tolist()[0] == 0.04 and trend["value"].isna().tolist() == [False, True, False]
     assert trend["value_text"].tolist() == ["4.0%", "–", "2.0%"]
     assert trend["low_sample"].tolist() == [False, True, True]
     assert trend["mature"].tolist() == [False, False, False]
-    assert views.has_data(trend)
-    assert not views.has_data(trend.assign(n=0))
+    assert frames.has_data(trend)
+    assert not frames.has_data(trend.assign(n=0))
 
 
 def test_breakdown_frame_orders_best_first_and_judges_each_value(catalog) -> None:  # type: ignore[no-untyped-def]
@@ -124,13 +124,13 @@ def test_breakdown_frame_orders_best_first_and_judges_each_value(catalog) -> Non
         {"period": [period.first] * 3, "d_region": ["NA", "EMEA", None], "value": [0.5, 0.1, 0.3], "n": [20, 40, 5]}
     )
     # Unworked leads: lower is better.
-    unworked = views.breakdown_frame(frame, "region", catalog.metric("unworked_leads"), period, catalog=catalog)
+    unworked = frames.breakdown_frame(frame, "region", catalog.metric("unworked_leads"), period, catalog=catalog)
     assert unworked["group"].tolist() == ["EMEA", "NA"]
     assert unworked["status"].tolist() == ["green", "red"]  # green <= 10%, amber <= 20%
-    wins = views.breakdown_frame(frame, "region", catalog.metric("win_rate"), period, catalog=catalog)
+    wins = frames.breakdown_frame(frame, "region", catalog.metric("win_rate"), period, catalog=catalog)
     assert wins["group"].tolist() == ["NA", "EMEA"]
     # Unworked leads in NA rest on 20 leads (min_sample 20): judged. With 19 it is not coloured.
-    thin = views.breakdown_frame(frame.assign(n=[19, 40, 5]), "region", catalog.metric("unworked_leads"), period,
+    thin = frames.breakdown_frame(frame.assign(n=[19, 40, 5]), "region", catalog.metric("unworked_leads"), period,
                                  catalog=catalog)
     assert thin["status"].tolist() == ["green", "none"]
 
@@ -152,7 +152,7 @@ def test_ranking_frame_carries_tenure_and_context_by_rep() -> None:
         ),
         context={"deals_closed": "won_deals", "win_rate": "win_rate"},
     )
-    frame = views.ranking_frame(ranking)
+    frame = frames.ranking_frame(ranking)
     columns = ["rep", "attainment", "tier", "tenure_months", "deals_closed", "win_rate", "note"]
     assert frame[columns].values.tolist()[:2] == [
         ["Ana", 1.2, "top", 30, 3.0, 0.4, ""],
@@ -160,7 +160,7 @@ def test_ranking_frame_carries_tenure_and_context_by_rep() -> None:
     ]
     # A small group's reason is said once per group on the page; the detail view keeps it.
     assert frame["note"][2] == "" and "fewer than 8" in frame["reason"][2]
-    bars = views.attainment_frame(ranking, "percent", locale=USD)
+    bars = frames.attainment_frame(ranking, "percent", locale=USD)
     assert bars["value_text"].tolist() == ["120.0%", "90.0%", "50.0%"]
 
 
@@ -180,11 +180,11 @@ def test_quality_and_cost_margin_frames(catalog) -> None:  # type: ignore[no-unt
         "margin_per_won_deal": one({"Show": 10_000.0, "Referral": 12_000.0}),
         "cost_to_margin": one({"Show": 1.5, "Referral": 0.2}),
     }
-    quality = views.quality_frame(frames, "campaign", catalog, period)
+    quality = frames.quality_frame(frames, "campaign", catalog, period)
     assert quality["group"].tolist() == ["Show", "Referral"]  # most leads first
     assert quality["cost_to_margin_status"].tolist() == ["red", "green"]
     assert quality["cost_per_won_deal_text"].tolist() == ["$30,000", "$2,000"]
-    economics = views.cost_margin_frame(quality)
+    economics = frames.cost_margin_frame(quality)
     assert economics[["campaign", "won_deals", "status"]].values.tolist() == [
         ["Show", 2, "red"],
         ["Referral", 4, "green"],
@@ -208,13 +208,13 @@ def test_short_names_stay_unique_and_keep_both_ends() -> None:
         "Paid search: revenue analytics (EMEA) Q3 2025",
         "referral",
     ]
-    short = views.short_names(names, limit=30)
+    short = frames.short_names(names, limit=30)
     assert short["referral"] == "referral"
     assert short["Paid search: revenue analytics (NA) Q3 2025"] == "Paid search: reve…(NA) Q3 2025"
     assert short["Paid search: revenue analytics (EMEA) Q3 2025"] == "Paid search: re…(EMEA) Q3 2025"
     assert len(set(short.values())) == len(names)
     # Two names that differ only in the middle get longer labels rather than the same one.
-    twins = views.short_names(["Alpha campaign one xx final", "Alpha campaign two xx final"], limit=12)
+    twins = frames.short_names(["Alpha campaign one xx final", "Alpha campaign two xx final"], limit=12)
     assert len(set(twins.values())) == 2
 
 
@@ -231,16 +231,16 @@ def test_tables_show_a_dash_for_missing_values_and_format_numbers_like_the_cards
     )
     columns = [("group", "Campaign", None), ("won", "Won deals", "count"), ("cost", "Cost", "currency"),
                ("rate", "Rate", "percent")]
-    shown = views.table_frame(frame, columns)
+    shown = frames.table_frame(frame, columns)
     assert list(shown.columns) == ["Campaign", "Won deals", "Cost", "Rate"]
     assert shown["Campaign"].tolist() == ["A", "–", "C"]
     assert shown["Won deals"].dtype == "float64"  # numbers stay numbers, so they sort
-    html = views.table_styler(frame, columns, locale=USD).to_html()
+    html = frames.table_styler(frame, columns, locale=USD).to_html()
     for word in ("None", "nan", "NaN", "NaT"):
         assert f">{word}<" not in html
     assert ">$1,234<" in html and ">25.0%<" in html and ">3<" in html and ">–<" in html
     euro = Locale(code="EUR", symbol="€", symbol_position="after", thousands=".", decimal=",")
-    html = views.table_styler(frame, columns, locale=euro).to_html()
+    html = frames.table_styler(frame, columns, locale=euro).to_html()
     assert ">1.234\u00a0€<" in html and ">25,0%<" in html
 
 
@@ -257,7 +257,7 @@ def test_freshness_is_one_latest_stamp_per_table() -> None:
             "start_date": dt.date(2026, 11, 10), "end_date": dt.date(2026, 12, 31)}),
         SimpleNamespace(table="quotas", rows=4, latest={"period_end": dt.date(2027, 3, 31)}),
     ]
-    frame = views.freshness_frame(tables, now=dt.datetime(2026, 12, 1))
+    frame = frames.freshness_frame(tables, now=dt.datetime(2026, 12, 1))
     assert frame.to_dict("records") == [
         {"table": "products", "rows": 5, "latest": "–", "from": "–"},
         {"table": "leads", "rows": 30_000, "latest": "2026-11-30 23:44", "from": "converted_at"},
@@ -284,5 +284,5 @@ def test_a_change_that_rounds_to_zero_is_neither_good_nor_bad() -> None:
 
 def test_ends_of_keeps_the_best_and_the_worst() -> None:
     frame = pd.DataFrame({"group": [f"c{i}" for i in range(40)]})
-    assert views.ends_of(frame, 30)["group"].tolist() == [f"c{i}" for i in (*range(15), *range(25, 40))]
-    assert len(views.ends_of(frame.head(30), 30)) == 30
+    assert frames.ends_of(frame, 30)["group"].tolist() == [f"c{i}" for i in (*range(15), *range(25, 40))]
+    assert len(frames.ends_of(frame.head(30), 30)) == 30

@@ -11,11 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
 
 from scorecard.catalog.history import History, content_hash, default_author
 from scorecard.store.config import DEFAULT_METRICS
+from tests.fixtures.dashboard import PageRunner
 
 OLD_TARGET = "target: {green: 0.5, amber: 0.35}"
 NEW_TARGET = "target: {green: 0.45, amber: 0.3}"
@@ -232,7 +232,7 @@ def _dashboard(root: str, page: str) -> None:
 def test_only_analysts_edit_and_a_save_records_the_signed_in_address(
     catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dashboard_helpers import ROOT
+    from tests.fixtures.dashboard import ROOT
 
     access = tmp_path / "access.yaml"
     access.write_text(

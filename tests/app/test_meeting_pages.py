@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
 
 from scorecard.catalog.load import load_catalog
@@ -19,6 +18,7 @@ from scorecard.present.charts import palette, trends
 from scorecard.store import notes
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
+from tests.fixtures.dashboard import PageRunner
 
 
 def ok(app: AppTest) -> AppTest:

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
 
 from scorecard.demo import generate as demo
 from scorecard.store.db import Database
+from tests.fixtures.dashboard import PageRunner
 
 PAGES = ("scorecard", "explore", "ranking", "lead_quality", "definitions")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from dashboard_helpers import ROOT, PageRunner
 from streamlit.testing.v1 import AppTest
 
 from scorecard.store import model
 from scorecard.store.db import Database
+from tests.fixtures.dashboard import ROOT, PageRunner
 
 HOSTILE_SOURCE = "![x](http://tracker.invalid/t.png) [click](http://evil.invalid) <img src=x> :red[alarm] $x^2$"
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from dashboard_helpers import PageRunner
 from streamlit.testing.v1 import AppTest
+
+from tests.fixtures.dashboard import PageRunner
 
 
 def sql_blocks(app: AppTest) -> list[str]:

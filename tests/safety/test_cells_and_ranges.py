@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from ingest.helpers import rows
 
 from scorecard.cli.main import main
 from scorecard.demo import generate as demo
@@ -16,6 +15,7 @@ from scorecard.ingest import SourceFile, load_mapping_text, quarantine_csv, run_
 from scorecard.store import model
 from scorecard.store.cells import safe_text
 from scorecard.store.db import Database
+from tests.unit.ingest.helpers import rows
 
 FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"]
 """Each begins with a character that makes a spreadsheet run the cell."""

@@ -90,7 +90,9 @@ def test_hostile_yaml_is_refused_with_its_line_quickly(
     assert issues, case
     assert issues[0].startswith(f"hostile.yaml:{line}: "), issues
     assert words in issues[0], issues
-    assert elapsed < 1.0, f"{case}: {elapsed:.2f} s"  # typically a few milliseconds (RELIABILITY.md)
+    # Typically a few milliseconds (RELIABILITY.md); the bound only tells "refused" from "expanded or hung"
+    # (an expanded bomb runs for minutes), with room for a loaded CI machine.
+    assert elapsed < 10.0, f"{case}: {elapsed:.2f} s"
 
 
 def test_the_bomb_is_refused_before_it_is_expanded() -> None:
@@ -98,7 +100,7 @@ def test_the_bomb_is_refused_before_it_is_expanded() -> None:
     started = time.perf_counter()
     with pytest.raises(yamlsource.YamlError) as caught:
         yamlsource.load_text(_bomb(10), "b.yaml")
-    assert time.perf_counter() - started < 0.2
+    assert time.perf_counter() - started < 10.0  # expanding 3.5 billion values would take minutes, or all memory
     assert "alias bomb" in str(caught.value)
 
 

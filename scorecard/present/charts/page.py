@@ -28,8 +28,9 @@ from scorecard.present.charts.palette import (
     TONE_COLORS,
     change_color,
 )
+from scorecard.present.frames import noted_positions
 from scorecard.present.report import SECTIONS
-from scorecard.present.views import change_tone, noted_positions, owners_text
+from scorecard.present.views import change_tone, owners_text
 from scorecard.store.notes import Note
 
 FONT: Final = "DejaVu Sans, Helvetica, Arial, sans-serif"

@@ -11,7 +11,7 @@ import pandas as pd
 from scorecard.language.settings import Locale
 from scorecard.present.charts.axes import AS_DRAWN, BREAK_GAPS, axis, localised, row_step
 from scorecard.present.charts.palette import ACCENT, BAD, CATEGORY_COLORS, MUTED, NEUTRAL, STATUS_COLORS
-from scorecard.present.views import short_names
+from scorecard.present.frames import short_names
 
 
 def volume_quality_chart(
@@ -102,7 +102,7 @@ def maturation_chart(
     """Share of each group's leads won by weeks since the lead was created, one line per group.
 
     `frame` columns: group, weeks, share, share_text, members and optionally `label` (a short
-    unique name for the legend; `views.maturation_frame` adds it). A grey rule marks the end
+    unique name for the legend; `frames.maturation_frame` adds it). A grey rule marks the end
     of the metric's window: until a cohort reaches it, its lead-to-close is not final.
     Clicking a legend entry brings that line forward. The legend sits under the plot with
     labels never cut by Vega (the labels are already short and unique).

@@ -16,7 +16,7 @@ from scorecard.language.formatting import format_delta, format_value
 from scorecard.language.settings import Locale
 from scorecard.present.charts.axes import BREAK_GAPS, FIT_WIDTH, axis, localised, rows_height
 from scorecard.present.charts.palette import ACCENT, BAD, GOOD, INK, NEUTRAL, NOTE_COLOR, STATUS_COLORS
-from scorecard.present.views import short_names
+from scorecard.present.frames import short_names
 
 # --- trends and breakdowns ----------------------------------------------------------------
 

@@ -81,7 +81,8 @@ def test_mature_cohort_week():
     catalog = load_catalog(DEFAULT_METRICS)
     metric = catalog.metric("lead_to_close")
     week = periods.parse_week(catalog.calendar, "2026-W03")  # ends Sun 2026-01-18; minus 220 days = Thu 2025-06-12
-    assert weekly.mature_cohort_week(catalog, metric, week).label == "2025-W23"  # Jun 2-8, complete by Jun 12  # type: ignore[arg-type]
+    mature = periods.mature_cohort_week(catalog.calendar, metric.window_days, week)  # type: ignore[attr-defined]
+    assert mature.label == "2025-W23"  # Jun 2-8, complete by Jun 12
 
 
 def test_filters_pick_the_matching_target_override():

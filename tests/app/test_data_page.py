@@ -9,8 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scorecard.store.db import Database
-
-from .helpers import FIXTURES, rows
+from tests.unit.ingest.helpers import FIXTURES, rows
 
 ROOT = Path(__file__).resolve().parents[2]
 

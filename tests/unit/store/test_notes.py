@@ -14,7 +14,8 @@ import pytest
 from scorecard.catalog.load import load_catalog
 from scorecard.judge import weekly
 from scorecard.language import periods
-from scorecard.present import report, views
+from scorecard.language.formatting import DEFAULT_LOCALE as USD
+from scorecard.present import frames, report
 from scorecard.present.charts import export, page, palette, trends
 from scorecard.store import notes
 from scorecard.store.config import DEFAULT_METRICS, PROJECT_ROOT
@@ -100,7 +101,7 @@ def test_notes_never_change_a_number_and_appear_in_exports(make_db):
     assert rows["win_rate"]["notes"] == "Berlin trade show landed | Holiday week"
     assert rows["bookings"]["notes"] == "Holiday week"
     # The one-page figure: the notes listed, and the two noted weeks ringed on the win-rate trend.
-    figure = page.scorecard_figure(after, title="t", subtitle="s", notes=found).to_dict()
+    figure = page.scorecard_figure(after, title="t", subtitle="s", notes=found, locale=USD).to_dict()
     texts = [d["text"] for ds in figure["datasets"].values() for d in ds if "text" in d]
     assert "Win rate: Berlin trade show landed (ana, 2026-01-19 09:30 UTC)" in texts
     assert "Whole week: Holiday week (ben, 2026-01-19 09:30 UTC)" in texts
@@ -109,9 +110,11 @@ def test_notes_never_change_a_number_and_appear_in_exports(make_db):
     ringed = figure["datasets"][ring_layers[0]["data"]["name"]]
     # Every row with a trend gets rings on W02 and W03 (week notes); win rate's W03 also has its own note.
     assert {(p["metric"], p["i"]) for p in ringed if p["metric"] == "win_rate"} == {("win_rate", 10), ("win_rate", 11)}
-    assert export.to_png(page.scorecard_figure(after, title="t", subtitle="s", notes=found))[:4] == b"\x89PNG"
+    figure = page.scorecard_figure(after, title="t", subtitle="s", notes=found, locale=USD)
+    assert export.to_png(figure)[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow  # real processes
 def test_note_command_line(tmp_path: Path):
     db_path = tmp_path / "tiny.duckdb"
     tiny.load(Database.open(db_path))
@@ -152,14 +155,14 @@ def test_note_marks_for_trend_charts(make_db):
     # By month, both weeks start in January: one mark with both notes.
     january = periods.period_containing(catalog.calendar, dt.date(2026, 1, 5), "month")
     february = periods.period_containing(catalog.calendar, dt.date(2026, 2, 5), "month")
-    marks = views.note_marks_frame(found, [january, february])
+    marks = frames.note_marks_frame(found, [january, february])
     assert marks.to_dict("records") == [
         {"start": dt.date(2026, 1, 1), "period": "2026-01", "text": "Price list changed (ana)\nHoliday week (ben)"}
     ]
     chart = trends.trend_chart(
         pd.DataFrame({"period": ["2026-01"], "start": [dt.date(2026, 1, 1)], "value": [1.0], "value_text": ["1"],
                       "n": [1], "low_sample": [False], "mature": [True]}),
-        title="Bookings", unit="currency", notes=marks,
+        title="Bookings", unit="currency", notes=marks, locale=USD,
     ).to_dict()
     rule = chart["layer"][0]
     assert rule["mark"]["color"] == palette.NOTE_COLOR

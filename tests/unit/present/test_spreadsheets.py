@@ -13,6 +13,7 @@ from scorecard.catalog.load import load_catalog
 from scorecard.engine.runner import Runner
 from scorecard.judge import drivers, weekly
 from scorecard.language import periods
+from scorecard.language.formatting import DEFAULT_LOCALE as USD
 from scorecard.present import spreadsheets
 from scorecard.store import notes
 from scorecard.store.config import DEFAULT_METRICS
@@ -88,7 +89,7 @@ def test_scorecard_workbook_cell_by_cell(make_db):
         m: by["region"] for m, by in drivers.for_scorecard(db, catalog, week, ["bookings", "win_rate"]).items()
     }
     found = notes.for_weeks(db, [week])
-    book = load_workbook(io.BytesIO(spreadsheets.scorecard_xlsx(card, found, movements)))
+    book = load_workbook(io.BytesIO(spreadsheets.scorecard_xlsx(card, found, movements, locale=USD)))
     assert book.sheetnames == [
         "What marketing hands over",
         "What sales does with it",

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import ROOT
 from test_dashboard_browser import (
     OUTPUT,
     _free_port,
@@ -23,6 +22,7 @@ from test_dashboard_browser import (
 
 from scorecard.catalog.history import History
 from scorecard.store.config import DEFAULT_METRICS
+from tests.fixtures.dashboard import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -13,10 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from scorecard.ingest import SourceFile, load_mapping, run_import
 from scorecard.store.db import Database
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # a real import then a real report, as processes
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _report(db_path: Path, week: str) -> dict[str, dict[str, object]]:

@@ -10,7 +10,7 @@ import pytest
 
 from scorecard.cli.main import main
 from scorecard.store.db import Database
-from tests.ingest.helpers import rows
+from tests.unit.ingest.helpers import rows
 
 MAPPING = """\
 version: 1

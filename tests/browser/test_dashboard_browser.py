@@ -26,7 +26,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from dashboard_helpers import ROOT
+
+from tests.fixtures.dashboard import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 import sessions_bench  # noqa: E402  (its server stop is shared with the benchmarks)

@@ -23,7 +23,7 @@ from scorecard.store.db import Database
 from tests.fixtures import tiny
 
 CATALOG = load_catalog(DEFAULT_METRICS)
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ingest" / "dates"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "dates"
 
 
 @pytest.fixture(scope="module")

@@ -142,7 +142,10 @@ def test_sql_prints_bound_statement_per_dialect(capsys):  # type: ignore[no-unty
         capsys, "sql", "calls_per_close", "--dialect", "sqlite", "--week", "2026-W03", "--filter", "region=EMEA"
     )
     assert (
-        code == 0 and out.startswith("WITH periods AS") and "activities.type = 'call'" in out and "IN ('EMEA')" in out
+        code == 0
+        and out.startswith("WITH periods(period, p_start, p_end")
+        and "activities.type = 'call'" in out
+        and "IN ('EMEA')" in out
     )
     code, out, _ = run(capsys, "sql", "cost_per_won_deal", "--week", "2026-W03")
     assert code == 0 and out.count("-- ") == 3  # three component statements, each labelled
@@ -161,6 +164,7 @@ def test_schema_command_matches_published_file(capsys):  # type: ignore[no-untyp
     assert code == 0 and json.loads(out) == json.loads((PROJECT_ROOT / "metrics.schema.json").read_text())
 
 
+@pytest.mark.slow  # a real process
 def test_module_entry_point_runs():
     result = subprocess.run(
         [sys.executable, "-m", "scorecard", "--help"], capture_output=True, text=True, cwd=PROJECT_ROOT
@@ -172,12 +176,18 @@ def test_sql_prints_one_period_per_line_as_the_page_does(capsys):  # type: ignor
     code, out, _ = run(capsys, "sql", "win_rate", "--week", "2026-W03", "--weeks", "12")
     assert code == 0
     lines = out.splitlines()
-    # The 12 weeks of the periods list: the first after "WITH periods AS (", then one UNION ALL line each.
-    assert sum(line.startswith("UNION ALL SELECT CAST(") for line in lines) == 11
-    assert max(len(line) for line in lines if "p_start" in line) < 400  # one period a line, not one enormous line
+    # The 12 weeks of the periods list: the first after "WITH periods(...) AS (", then one UNION ALL line each,
+    # written as typed literals (DuckDB): 7 values of about 20 characters.
+    assert lines[0] == "WITH periods(period, p_start, p_end, p_first, p_last, a_first, a_last) AS ("
+    assert lines[1].startswith("  SELECT DATE '2025-10-27', TIMESTAMP '2025-10-27 00:00:00'")  # 12 weeks to W03
+    assert sum(line.startswith("    UNION ALL SELECT DATE '") for line in lines) == 11
+    assert max(len(line) for line in lines[:13]) < 200  # one short line a period
+    # The logic follows, laid out one clause and one column a line.
+    assert "\nSELECT\n" in out and "\nGROUP BY\n" in out
 
 
 @pytest.mark.parametrize("argv", [["ranking", "--period", "2026-Q1"], ["report", "--week", "2026-W03"]])
+@pytest.mark.slow  # real processes closing a pipe
 def test_a_closed_pipe_ends_quietly(tiny_path: str, argv: list[str]):  # type: ignore[no-untyped-def]
     # `python -m scorecard ranking | head`: the reader is gone before anything is written.
     process = subprocess.Popen(

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from scorecard.store import model
 from scorecard.store.db import Database
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ingest"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ingest"
 
 
 def stable_id(table: str, prefix: str, name: str) -> str:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from dashboard_helpers import ROOT
 
 from scorecard.store import model
 from scorecard.store.db import Database
+from tests.fixtures.dashboard import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

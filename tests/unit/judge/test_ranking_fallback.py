@@ -22,7 +22,7 @@ from scorecard.language import periods
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database
 
-SHAPES = Path(__file__).resolve().parent / "fixtures" / "ingest" / "shapes"
+SHAPES = Path(__file__).resolve().parents[2] / "fixtures" / "ingest" / "shapes"
 CATALOG = load_catalog(DEFAULT_METRICS)
 
 

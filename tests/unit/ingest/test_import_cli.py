@@ -17,7 +17,7 @@ from scorecard.store.db import Database
 
 from .helpers import rows, stable_id
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -191,6 +191,7 @@ def test_export_csv_to_stdout_and_parquet_to_a_file(
     ]
 
 
+@pytest.mark.slow  # a real process
 def test_the_real_command_line_runs_import(exports: Path, tmp_path: Path) -> None:
     db_path = tmp_path / "crm.duckdb"
     done = subprocess.run(

@@ -10,7 +10,7 @@ import pytest
 from scorecard.ingest.mapping_file import MappingError, load_mapping, load_mapping_text
 from scorecard.ingest.preset_lookup import load_preset, preset_names
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _problems(text: str) -> list[str]:

@@ -29,6 +29,8 @@ from scorecard.store.config import DEFAULT_METRICS, PROJECT_ROOT
 from scorecard.store.db import Database
 from tests.fixtures import tiny
 
+pytestmark = pytest.mark.slow  # real `scorecard send` processes and a real SMTP server: `make test` only
+
 
 @dataclass
 class Inbox:

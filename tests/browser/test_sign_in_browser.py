@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_helpers import ROOT
+
+from tests.fixtures.dashboard import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 import sessions_bench  # noqa: E402  (its server stop is shared with the benchmarks)
