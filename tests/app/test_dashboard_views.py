@@ -173,14 +173,14 @@ def test_quality_and_cost_margin_frames(catalog) -> None:  # type: ignore[no-unt
              "n": [n] * len(values)}
         )
 
-    frames = {
+    by_metric = {
         "leads_created": one({"Show": 200.0, "Referral": 20.0}),
         "campaign_won_deals": one({"Show": 2.0, "Referral": 4.0}),
         "cost_per_won_deal": one({"Show": 30_000.0, "Referral": 2_000.0}),
         "margin_per_won_deal": one({"Show": 10_000.0, "Referral": 12_000.0}),
         "cost_to_margin": one({"Show": 1.5, "Referral": 0.2}),
     }
-    quality = frames.quality_frame(frames, "campaign", catalog, period)
+    quality = frames.quality_frame(by_metric, "campaign", catalog, period)
     assert quality["group"].tolist() == ["Show", "Referral"]  # most leads first
     assert quality["cost_to_margin_status"].tolist() == ["red", "green"]
     assert quality["cost_per_won_deal_text"].tolist() == ["$30,000", "$2,000"]
