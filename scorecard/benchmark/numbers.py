@@ -43,8 +43,7 @@ def periods_shown(catalog: Catalog, week: Period, filters: Filters, ready: Readi
     """The periods of each scorecard metric's trend, exactly as `scorecard.build` lays them out."""
     out: dict[str, tuple[Period, ...]] = {}
     for metric in catalog.scorecard_metrics():
-        count, _ = weekly.settled_count(catalog, metric, week, ready.data_end)
-        out[metric.name] = weekly.query_for(catalog, metric, week, filters, None, count).periods
+        out[metric.name] = weekly.planned_query(catalog, metric, week, filters, None, ready.data_end)[0].periods
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -38,6 +39,9 @@ class MetricFields:
     green: float | None
     amber: float | None
     window: str = "week"
+    example: bool = False
+    """The target is still an example shipped with the catalog; unticking it (or changing the
+    thresholds) confirms it as the company's own."""
 
 
 def _yaml() -> YAML:
@@ -84,6 +88,7 @@ def metric_fields(text: str, name: str) -> MetricFields:
         green=_float(target.get("green")),
         amber=_float(target.get("amber")),
         window=str(item.get("window") or "week"),
+        example=bool(target.get("example", False)),
     )
 
 
@@ -120,6 +125,33 @@ def set_metric_fields(text: str, name: str, fields: MetricFields) -> str:
             target = CommentedMap(green=_number(fields.green), amber=_number(fields.amber))
             target.fa.set_flow_style()
             _put(item, "target", target)
+        if isinstance(item.get("target"), dict):
+            item["target"].pop("example", None)  # thresholds a person set are the company's own
+    elif before.example and not fields.example and isinstance(item.get("target"), dict):
+        item["target"].pop("example", None)
+    return _dump(data)
+
+
+def example_targets(text: str) -> list[str]:
+    """The metrics whose target is still marked `example: true`, in file order."""
+    items = _load(text).get("metrics") or []
+    return [
+        str(i.get("name"))
+        for i in items
+        if isinstance(i, dict) and isinstance(i.get("target"), dict) and i["target"].get("example")
+    ]
+
+
+def confirm_targets(text: str, names: Sequence[str]) -> str:
+    """The text with the example mark taken off the named metrics' targets (their thresholds
+    kept as the company's own); everything else untouched. Raises EditError for a metric that
+    has no example target."""
+    data = _load(text)
+    for name in names:
+        target = _metric(data, name).get("target")
+        if not isinstance(target, dict) or not target.get("example"):
+            raise EditError(f"metric {name!r} has no example target to confirm")
+        target.pop("example", None)
     return _dump(data)
 
 

@@ -214,9 +214,7 @@ class History:
             self._write_index([*versions, version])
         return version
 
-    def revert(
-        self, number: int, message: str, author: str | None = None, expected_hash: str | None = None
-    ) -> Version:
+    def revert(self, number: int, message: str, author: str | None = None, expected_hash: str | None = None) -> Version:
         """Make version `number` the catalog again, as a new version whose message says so."""
         old = self.version(number)
         text = (self.folder / old.file).read_text(encoding="utf-8")

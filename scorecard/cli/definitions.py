@@ -8,6 +8,7 @@ import json
 import sys
 from dataclasses import asdict
 
+from scorecard.catalog import edit
 from scorecard.catalog.history import History, HistoryError, InvalidCatalogError, content_hash, parse_ref
 from scorecard.catalog.load import check_text, json_schema
 from scorecard.cli import common
@@ -236,3 +237,50 @@ def register_test(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     common.add_metrics(p)
     p.add_argument("--week", help="the default week of tests without `week:` (default: the last complete week)")
     p.set_defaults(handler=_test)
+
+
+def _targets(args: argparse.Namespace) -> int:
+    history = _history_of(args)
+    text = history.path.read_text(encoding="utf-8")
+    examples = edit.example_targets(text)
+    if args.action == "list":
+        if not examples:
+            print(f"{history.path}: every target is your own (none is marked example)")
+            return 0
+        print(f"{history.path}: {len(examples)} example target(s), shipped with the catalog; on imported data")
+        print("they judge nothing until confirmed (scorecard targets confirm METRIC... or --all):")
+        for name in examples:
+            print(f"  {name}")
+        return 0
+    names = examples if args.all else list(args.metric)
+    if not names:
+        raise common.CommandError("name the metrics whose targets to confirm, or give --all")
+    try:
+        confirmed = edit.confirm_targets(text, names)
+        version = history.save(
+            confirmed,
+            args.message or f"targets confirmed as the company's own: {', '.join(names)}",
+            author=args.author,
+            expected_hash=content_hash(text),
+        )
+    except edit.EditError as exc:
+        raise common.CommandError(str(exc)) from None
+    except InvalidCatalogError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        raise common.CommandError(f"{history.path} has problems; fix them first") from None
+    except HistoryError as exc:
+        raise common.CommandError(str(exc)) from None
+    print(f"{history.path}: confirmed {len(names)} target(s) as {version.label}: {', '.join(names)}")
+    return 0
+
+
+def register_targets(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("targets", help="list the example targets, or confirm them as your company's own")
+    p.add_argument("action", choices=["list", "confirm"])
+    p.add_argument("metric", nargs="*", help="metrics whose example targets to confirm")
+    p.add_argument("--all", action="store_true", help="confirm every example target")
+    p.add_argument("--message", "-m", help="why (default: says which targets were confirmed)")
+    p.add_argument("--author", help="who (default: the operating-system user)")
+    common.add_metrics(p)
+    p.set_defaults(handler=_targets)

@@ -35,6 +35,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     definitions.register_record,
     definitions.register_revert,
     definitions.register_test,
+    definitions.register_targets,
     meeting.register_note,
     meeting.register_send,
     data.register_bench,

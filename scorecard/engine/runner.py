@@ -3,7 +3,8 @@
 Every metric is one statement aggregated in the database; derived metrics combine the
 finished per-period values of the metrics they name. Many metrics wanted at once can be
 read in merged scans first (`Runner.prefetch`), with the same numbers. Frames have the
-columns period (date), d_<dimension>..., value, numerator, denominator, n.
+columns period (date), d_<dimension>..., value, numerator, denominator, n, num_sq, den_sq
+(the sums of squares of each side's per-row values, for the noise of a change).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from scorecard.sql.render import dialect_named, render_sql
 from scorecard.sql.resolve import CompileError, NotApplicable
 from scorecard.store.db import Database
 
-RESULT_COLUMNS = ("value", "numerator", "denominator", "n")
+RESULT_COLUMNS = ("value", "numerator", "denominator", "n", "num_sq", "den_sq")
 
 
 class MetricError(RuntimeError):
@@ -197,8 +198,27 @@ class Runner:
         out["value"] = pd.array(values, dtype="Float64").astype("float64")
         out["numerator"] = float("nan")
         out["denominator"] = float("nan")
+        out["num_sq"] = float("nan")
+        out["den_sq"] = float("nan")
         out["n"] = merged[[f"n_{r}" for r in refs]].min(axis=1).fillna(0).astype("int64")
         return out.sort_values(keys).reset_index(drop=True)
+
+    def order_statistics(
+        self, name: str, query: Query, fractions: Sequence[float], conn: sa.Connection | None = None
+    ) -> dict[dt.date, tuple[float | None, ...]]:
+        """A median's or percentile's values at `fractions`, per period of `query` (no breakdown):
+        the ends of its order-statistic interval (`scorecard.judge.noise`)."""
+        statement = Compiler(self.catalog).order_statistics(self.catalog.metric(name), query, fractions)
+        try:
+            if conn is None:
+                with self.db.engine().connect() as own:
+                    rows = own.execute(statement).all()
+            else:
+                rows = conn.execute(statement).all()
+        except sa.exc.DBAPIError as exc:
+            raise MetricError(f"metric {name}: the database refused the query: {exc.orig}") from None
+        self.statements_run += 1
+        return {_as_date(r[0]): tuple(None if v is None else float(v) for v in r[1:]) for r in rows}
 
     def supports(self, name: str, dimensions: Mapping[str, Any] | list[str]) -> str | None:
         """None if the metric can be filtered/broken down by these dimensions, else why not,
@@ -237,7 +257,9 @@ class _Group:
         """Whether the side can join this scan: the same keys, and no period that starts on the
         same day as one of the scan's but differs (a week and a quarter-to-date, say)."""
         same = (side.table, side.time, ahead_days) == (self.table, self.time, self.ahead_days) and (
-            query.group_by, query.filters, query.as_of
+            query.group_by,
+            query.filters,
+            query.as_of,
         ) == (self.first.group_by, self.first.filters, self.first.as_of)
         return same and all(self.periods.get(p.first, p) == p for p in query.periods)
 
@@ -271,7 +293,8 @@ class _Plan:
         for row in group.rows:
             period = _as_date(row["period"])
             if period in wanted and row[f"r{i}"]:
-                out[(period, *(row[d] for d in dims))] = {"value": row[f"v{i}"], "n": row[f"n{i}"]}
+                squares = row.get(f"q{i}", row[f"v{i}"])  # a count's sum of squares is the count
+                out[(period, *(row[d] for d in dims))] = {"value": row[f"v{i}"], "n": row[f"n{i}"], "sq": squares}
         return out
 
     def rows(self) -> list[dict[str, Any]]:
@@ -285,11 +308,11 @@ class _Plan:
                 reached = None if side["value"] is None else float(side["value"])
                 members = float(side["n"])
                 value = reached / members if reached is not None and members else None
-                out.append(_result(key, dims, value, reached, members, side["n"]))
+                out.append(_result(key, dims, value, reached, members, side["n"], side["sq"], members))
         elif isinstance(self.metric, AggregateMetric):
             for key, side in self._side(0).items():
                 value = None if side["value"] is None else float(side["value"])
-                out.append(_result(key, dims, value, value, None, side["n"]))
+                out.append(_result(key, dims, value, value, None, side["n"], side["sq"], None))
         else:
             num, den = self._side(0), self._side(1)
             by_numerator = self.metric.sample == "numerator"
@@ -301,18 +324,27 @@ class _Plan:
                 value = numerator / denominator if denominator else None
                 sample = top if by_numerator else bottom
                 n = int(sample["n"]) if sample is not None else 0
-                out.append(_result(key, dims, value, numerator, denominator, n))
+                top_sq = top["sq"] if top is not None else None
+                bottom_sq = bottom["sq"] if bottom is not None else None
+                out.append(_result(key, dims, value, numerator, denominator, n, top_sq, bottom_sq))
         return sorted(out, key=lambda r: (r["period"], *((r[d] is None, "" if r[d] is None else r[d]) for d in dims)))
 
 
 def _result(
-    key: tuple[Any, ...], dims: Sequence[str], value: float | None, numerator: float | None,
-    denominator: float | None, n: Any,
+    key: tuple[Any, ...],
+    dims: Sequence[str],
+    value: float | None,
+    numerator: float | None,
+    denominator: float | None,
+    n: Any,
+    num_sq: Any,
+    den_sq: Any,
 ) -> dict[str, Any]:
-    """One result row: the key (period, breakdown values...) and the four result columns."""
+    """One result row: the key (period, breakdown values...) and the result columns."""
     return {
         "period": key[0], **dict(zip(dims, key[1:], strict=True)),
         "value": value, "numerator": numerator, "denominator": denominator, "n": n,
+        "num_sq": num_sq, "den_sq": den_sq,
     }  # fmt: skip
 
 
@@ -346,6 +378,7 @@ def _complete(frame: pd.DataFrame, query: Query) -> pd.DataFrame:
     out = grid.merge(frame, on=["period", *dims], how="left")
     out["value"] = out["value"].fillna(0.0)
     out["numerator"] = out["numerator"].fillna(0.0)
+    out["num_sq"] = out["num_sq"].fillna(0.0)
     out["n"] = out["n"].fillna(0).astype("int64")
     return out[frame.columns].reset_index(drop=True)
 
@@ -354,7 +387,7 @@ def _frame(rows: Sequence[Any], query: Query) -> pd.DataFrame:
     dims = [f"d_{d}" for d in query.group_by]
     frame = pd.DataFrame([dict(r) for r in rows], columns=["period", *dims, *RESULT_COLUMNS])
     frame["period"] = [_as_date(v) for v in frame["period"]]
-    for column in ("value", "numerator", "denominator"):
+    for column in ("value", "numerator", "denominator", "num_sq", "den_sq"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     frame["n"] = pd.to_numeric(frame["n"], errors="coerce").fillna(0).astype("int64")
     for dim in dims:

@@ -45,7 +45,7 @@ import sqlalchemy as sa
 
 from scorecard.catalog.load import Catalog
 from scorecard.engine.runner import MetricError, Runner
-from scorecard.judge.weekly import Scorecard, query_for, settled_count
+from scorecard.judge.weekly import WHAT_MOVED_DIMENSION, Scorecard, planned_query
 from scorecard.language import periods as cal
 from scorecard.language.definitions import (
     AggregateMetric,
@@ -67,7 +67,7 @@ Presence = Literal["appeared", "disappeared", "both"]
 
 NO_VALUE: Final = "(none)"
 """The slice of rows whose dimension value is unknown (a lead without a campaign)."""
-DEFAULT_DIMENSION: Final = "region"
+DEFAULT_DIMENSION: Final = WHAT_MOVED_DIMENSION
 """The dimension the scorecard's one-line drivers use unless another is chosen."""
 CANDIDATE_DIMENSIONS: Final = ("region", "product", "source", "segment", "channel", "team", "rep")
 """Dimensions offered for "What moved", in this order when the catalog has them."""
@@ -232,8 +232,7 @@ def compared_periods(
     data_end: dt.datetime | None = None,
 ) -> tuple[cal.Period, cal.Period, Query]:
     """The two periods a scorecard row's change is between (the same choice `scorecard._row` makes)."""
-    count, unsettled = settled_count(catalog, metric, week, data_end, window)
-    query = query_for(catalog, metric, week, filters, window, count)
+    query, unsettled = planned_query(catalog, metric, week, filters, window, data_end)
     judged = len(query.periods) - 1 - unsettled
     if judged < 1:  # nothing settled: the row compares the newest two, flagged provisional
         judged = len(query.periods) - 1
@@ -252,8 +251,7 @@ def method_of(metric: MetricBase) -> tuple[Method, str | None]:
         return "shift-share", None
     if isinstance(metric, DerivedMetric):
         return "none", (
-            "a derived metric is a formula over other metrics' totals; see what moved "
-            + ", ".join(metric.components)
+            "a derived metric is a formula over other metrics' totals; see what moved " + ", ".join(metric.components)
         )
     if isinstance(metric, RankMetric):
         return "none", "a ranking is a table, not a value"
@@ -310,8 +308,17 @@ def _additive(
         if not _close(added, total):
             return [], f"add up to {added:g} in {period.label}, not the total {total:g}"
     return [
-        Slice(name, v[0], v[1], None, None, counts[name][0], counts[name][1], v[1] - v[0],
-              status=_presence(counts[name][0] > 0, counts[name][1] > 0))
+        Slice(
+            name,
+            v[0],
+            v[1],
+            None,
+            None,
+            counts[name][0],
+            counts[name][1],
+            v[1] - v[0],
+            status=_presence(counts[name][0] > 0, counts[name][1] > 0),
+        )
         for name, v in values.items()
     ], None
 
@@ -394,8 +401,10 @@ def drivers_line(movement: Movement, unit: str, count: int = 2, *, locale: Local
     tops = movement.top(count)
     if not tops:
         return head
-    return head + ": " + ", ".join(
-        f"{d.value} {format_delta(d.contribution, unit, locale=locale)} ({d.effect})" for d in tops
+    return (
+        head
+        + ": "
+        + ", ".join(f"{d.value} {format_delta(d.contribution, unit, locale=locale)} ({d.effect})" for d in tops)
     )
 
 
@@ -432,8 +441,14 @@ def waterfall_frame(movement: Movement, limit: int = 12) -> pd.DataFrame:
     shown = drivers[:limit]
     rest = math.fsum(d.contribution for d in drivers[limit:])
     rows: list[dict[str, Any]] = [
-        {"step": movement.before_period, "kind": "start", "effect": "", "contribution": movement.before,
-         "low": 0.0, "high": movement.before},  # fmt: skip
+        {
+            "step": movement.before_period,
+            "kind": "start",
+            "effect": "",
+            "contribution": movement.before,
+            "low": 0.0,
+            "high": movement.before,
+        },  # fmt: skip
     ]
     level = movement.before
     steps = [(f"{d.value} ({d.effect})", d.effect, d.contribution) for d in shown]

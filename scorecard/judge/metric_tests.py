@@ -120,8 +120,16 @@ def run_one(runner: Runner, catalog: Catalog, test: MetricTest, default: cal.Per
             other = _value(runner.run(test.equals_metric, query))
             ok = value is not None and other is not None and _close(value, other, test.tolerance)
             expected = f"{test.equals_metric} = {_show(other, fmt, locale)}"
-            detail = "" if ok else _none(value) or _none(other, test.equals_metric) or (
-                f"difference: {_show(value - other, fmt, locale)}" if value is not None and other is not None else ""
+            detail = (
+                ""
+                if ok
+                else _none(value)
+                or _none(other, test.equals_metric)
+                or (
+                    f"difference: {_show(value - other, fmt, locale)}"
+                    if value is not None and other is not None
+                    else ""
+                )
             )
             return _with(result, "pass" if ok else "fail", actual, detail, expected=expected)
         assert test.sum_over is not None
@@ -143,7 +151,10 @@ def summary(results: Sequence[TestResult]) -> str:
 
 
 def _with(
-    result: TestResult, outcome: Outcome = "error", actual: str | None = None, detail: str = "",
+    result: TestResult,
+    outcome: Outcome = "error",
+    actual: str | None = None,
+    detail: str = "",
     expected: str | None = None,
 ) -> TestResult:
     return TestResult(

@@ -112,9 +112,7 @@ class MetricPreview:
 
     @property
     def weeks_changing_colour(self) -> tuple[str, ...]:
-        return tuple(
-            w for w, a, b in zip(self.weeks, self.colours_before, self.colours_after, strict=False) if a != b
-        )
+        return tuple(w for w, a, b in zip(self.weeks, self.colours_before, self.colours_after, strict=False) if a != b)
 
 
 def preview(

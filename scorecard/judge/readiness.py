@@ -26,6 +26,7 @@ from scorecard.sql import dialects
 from scorecard.sql.compiler import Compiler
 from scorecard.sql.graph import Graph
 from scorecard.sql.resolve import Context, Scope, to_sql
+from scorecard.store import model
 from scorecard.store.db import Database
 
 CYCLE_PERCENTILE = 0.9
@@ -140,6 +141,29 @@ class Readiness:
     data_end: dt.datetime | None = None
     checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     cycles: tuple[CycleReport, ...] = ()
+    origin: str = "unknown"
+    """Where the data came from: "demo" (built by `scorecard demo`), "imported" (the latest load was
+    an import) or "unknown" (no load recorded: tables filled by other means)."""
+    example_targets: tuple[str, ...] = ()
+    """Metrics whose target is still an example from the shipped catalog (`example: true`)."""
+
+    @property
+    def examples_judge(self) -> bool:
+        """Whether example targets colour anything: not on imported data (a company's own export is
+        never judged against the demo's targets). On the demo they judge; on tables Scorecard did
+        not load ("unknown") they judge too, and every page says they are examples."""
+        return self.origin != "imported"
+
+    def example_notice(self) -> str | None:
+        """What a page header, `doctor` and the Data page say while example targets judge nothing."""
+        if self.origin == "demo" or not self.example_targets:
+            return None
+        count = len(self.example_targets)
+        are = "s are" if count != 1 else " is"
+        fix = "confirm or replace them on the Definitions page or with `scorecard targets confirm`"
+        if self.examples_judge:
+            return f"{count} target{are} still the examples shipped with the catalog, not ones your company set: {fix}"
+        return f"{count} target{are} still the shipped examples and judge nothing on this imported data: {fix}"
 
     def of(self, metric: str) -> MetricReadiness | None:
         return self.metrics.get(metric)
@@ -164,6 +188,9 @@ class Readiness:
         return {
             "summary": self.summary(),
             "data_end": when(self.data_end),
+            "origin": self.origin,
+            "example_targets": list(self.example_targets),
+            "example_targets_judge": self.examples_judge,
             "cycles": [
                 {
                     "metric": c.metric,
@@ -324,11 +351,15 @@ def cycle_of(conn: sa.Connection, catalog: Catalog, metric: CohortMetric, data_e
         if before is not None:
             where.append(entry < sa.literal(before, sa.DateTime))
         within = sa.case((days <= metric.window_days, 1.0), else_=0.0)
-        statement = sa.select(
-            sa.func.count().label("events"),
-            dialects.percentile(days, CYCLE_PERCENTILE).label("days"),
-            sa.func.avg(within).label("covered"),
-        ).select_from(scope.selectable()).where(*where)
+        statement = (
+            sa.select(
+                sa.func.count().label("events"),
+                dialects.percentile(days, CYCLE_PERCENTILE).label("days"),
+                sa.func.avg(within).label("covered"),
+            )
+            .select_from(scope.selectable())
+            .where(*where)
+        )
         row = conn.execute(statement).one()
         events = int(row.events or 0)
         return events, (float(row.days) if events else None), (float(row.covered) if events else None)
@@ -392,7 +423,23 @@ def check(db: Database, catalog: Catalog, now: dt.datetime | None = None, cycles
             for metric in catalog.metrics.values():
                 if isinstance(metric, CohortMetric) and metrics[metric.name].ready:
                     measured.append(cycle_of(conn, catalog, metric, data_end))
-    return Readiness(profiles, metrics, data_end, cycles=tuple(measured))
+    examples = tuple(name for name, m in catalog.metrics.items() if m.target is not None and m.target.example)
+    return Readiness(
+        profiles, metrics, data_end, cycles=tuple(measured), origin=origin_of(db), example_targets=examples
+    )
+
+
+def origin_of(db: Database) -> str:
+    """ "demo", "imported" or "unknown", from the latest recorded load."""
+    with db.engine().connect() as conn:
+        try:
+            kind = conn.execute(
+                sa.select(model.loads.c.kind).order_by(model.loads.c.id.desc()).limit(1)
+            ).scalar_one_or_none()
+        except sa.exc.DBAPIError:
+            conn.rollback()
+            return "unknown"
+    return {"demo": "demo", "import": "imported"}.get(str(kind), "unknown") if kind else "unknown"
 
 
 def fill_text(profile: TableProfile, fill: ColumnFill) -> str:

@@ -10,48 +10,46 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from scorecard.catalog.load import Catalog
 from scorecard.engine.runner import MetricError, Runner
+from scorecard.judge import noise, readiness, uncertainty
 from scorecard.judge import projection as projecting
-from scorecard.judge import readiness
 from scorecard.judge.readiness import Readiness
-from scorecard.language import periods as cal
-from scorecard.language import words
-from scorecard.language.definitions import (
-    WINDOWS,
-    AggregateMetric,
-    CohortMetric,
-    MetricBase,
-    RatioMetric,
-    Target,
-    Threshold,
+from scorecard.judge.verdicts import (  # noqa: F401  (re-exported: the verdict rule's old home)
+    BLOCKING,
+    FLAGS,
+    VERDICT_WORDS,
+    Flag,
+    Status,
+    Verdict,
+    _ordered,
+    sample_noun,
+    status_of,
+    target_for,
+    verdict,
 )
+from scorecard.language import periods as cal
+from scorecard.language.definitions import WINDOWS, CohortMetric, MetricBase, RatioMetric
 from scorecard.sql.query import Query
 from scorecard.sql.resolve import CompileError
 from scorecard.store.db import Database
 
-Status = Literal["green", "amber", "red", "none"]
-Flag = Literal["no_input", "low_sample", "provisional", "not_applicable", "projection", "no_target"]
-FLAGS: tuple[str, ...] = ("no_input", "low_sample", "provisional", "not_applicable", "projection", "no_target")
-BLOCKING: frozenset[str] = frozenset({"no_input", "low_sample", "provisional", "not_applicable", "projection"})
-"""Flags that stop a value from being judged; `no_target` only means there is nothing to judge against."""
-
-VERDICT_WORDS: dict[str, str] = {"green": "on target", "amber": "near target", "red": "off target"}
-
 REPORT_FIELDS: tuple[str, ...] = (
     "metric", "label", "value", "previous", "delta", "target", "status", "judgeable", "flags", "reason", "n",
     "low_sample", "owners", "owner", "contributors", "trend", "section", "format", "direction", "week", "window",
-    "period", "settled", "provisional", "cohort", "note", "projection",
+    "period", "settled", "provisional", "cohort", "note", "projection", "change", "interval", "events",
+    "exceptions", "whole",
 )  # fmt: skip
 """The fields of a scorecard row in `report --format json` and csv, in order."""
 TREND_WEEKS = 12
+WHAT_MOVED_DIMENSION = "region"
+"""The dimension whose slices "what moved" explains and whose red slices a card names as exceptions."""
 MAX_LOOKBACK = 60
 """At most this many windows are read back to find settled ones (a metric that settles slowly)."""
 
@@ -62,6 +60,39 @@ class TrendPoint:
     value: float | None
     n: int
     provisional: bool = False
+
+
+@dataclass(frozen=True)
+class SliceException:
+    """A slice of the "what moved" dimension that is judgeably red while the total is not
+    (APAC's speed to lead inside a green company): named on the card and in the e-mail."""
+
+    dimension: str
+    slice: str
+    value: float
+    status: Status
+    n: int
+    interval: tuple[float, float] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "dimension": self.dimension, "slice": self.slice, "value": self.value, "status": self.status,
+            "n": self.n, "interval": list(self.interval) if self.interval else None,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WholePeriod:
+    """A to-date ratio over a plan (quota attainment, quarter to date) read against the whole
+    period's plan as well: 87% of the quarter's quota, beside the pace of 119% that is judged."""
+
+    value: float
+    period: str
+    elapsed: float
+    """The share of the period's days gone."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"value": self.value, "period": self.period, "elapsed": self.elapsed}
 
 
 @dataclass(frozen=True)
@@ -104,6 +135,15 @@ class ScorecardRow:
     projection: projecting.Projection | None = None
     """For a cohort metric: the newest cohort a month old, projected from how earlier cohorts
     matured (a range, flagged `projection`, never coloured)."""
+    change: noise.Change | None = None
+    """The change from the previous period with its interval, and whether it is larger than its
+    noise (`significant`); only a significant change is coloured anywhere."""
+    interval: tuple[float, float] | None = None
+    """The value's interval at the metric's level (rates, ratios, means, medians, counts)."""
+    events: float | None = None
+    """For a rate of rare events (wins of leads): the events behind the value."""
+    exceptions: tuple[SliceException, ...] = ()
+    whole: WholePeriod | None = None
 
     @property
     def verdict(self) -> str:
@@ -116,9 +156,20 @@ class ScorecardRow:
         return "not judged"
 
     @property
+    def within_noise(self) -> bool:
+        """The value reads amber because its interval reaches across a threshold."""
+        return "within_noise" in self.flags
+
+    @property
+    def significant(self) -> bool:
+        """Whether the change from the previous period is larger than its noise."""
+        return self.change is not None and self.change.significant
+
+    @property
     def improved(self) -> bool | None:
-        """True if the change since last week is in the good direction, None if flat or unknown."""
-        if self.delta is None or self.delta == 0:
+        """True if the change since last period is in the good direction, None if flat, unknown or
+        within noise: the one rule behind every coloured change (cards, sparklines, PNG, e-mail)."""
+        if self.delta is None or self.delta == 0 or not self.significant:
             return None
         return (self.delta > 0) == (self.direction == "higher_is_better")
 
@@ -130,6 +181,10 @@ class ScorecardRow:
         data["flags"] = list(self.flags)
         data["trend"] = [asdict(p) for p in self.trend]
         data["projection"] = self.projection.as_json() if self.projection else None
+        data["change"] = self.change.as_json() if self.change else None
+        data["interval"] = list(self.interval) if self.interval else None
+        data["exceptions"] = [e.as_json() for e in self.exceptions]
+        data["whole"] = self.whole.as_json() if self.whole else None
         return {key: data[key] for key in REPORT_FIELDS}
 
 
@@ -148,36 +203,6 @@ class Scorecard:
 
     def row(self, metric: str) -> ScorecardRow:
         return next(r for r in self.rows if r.metric == metric)
-
-
-def target_for(target: Target | None, week: cal.Period, filters: Mapping[str, Sequence[str]]) -> Threshold | None:
-    """The thresholds in force for a week and a filter: the most specific override that matches.
-
-    An override with `when: {region: EMEA}` applies when the scorecard is filtered to exactly
-    that value; one with `from: 2026-07-01` applies to weeks starting on or after that day.
-    """
-    if target is None:
-        return None
-    best: Threshold = target
-    best_key: tuple[int, dt.date] = (0, dt.date.min)
-    for override in target.overrides:
-        if override.from_ is not None and week.first < override.from_:
-            continue
-        if any(tuple(filters.get(dim, ())) != (value,) for dim, value in override.when.items()):
-            continue
-        key = (len(override.when), override.from_ or dt.date.min)
-        if key >= best_key:
-            best, best_key = override, key
-    return best
-
-
-def status_of(value: float | None, thresholds: Threshold | None, direction: str) -> Status:
-    """green / amber / red against the thresholds, read in the metric's direction."""
-    if value is None or thresholds is None or math.isnan(value):
-        return "none"
-    if direction == "higher_is_better":
-        return "green" if value >= thresholds.green else "amber" if value >= thresholds.amber else "red"
-    return "green" if value <= thresholds.green else "amber" if value <= thresholds.amber else "red"
 
 
 def window_of(metric: MetricBase, window: str | None = None) -> str:
@@ -201,22 +226,43 @@ def query_for(
     return Query.build(periods, filters=filters, as_of=week.end)
 
 
-def settled_count(
-    catalog: Catalog, metric: MetricBase, week: cal.Period, as_of: dt.datetime | None, window: str | None = None
-) -> tuple[int, int]:
-    """How many windows to read (ending with the week shown) so that TREND_WEEKS of them are
-    settled by `as_of`, and how many of the newest ones are still provisional."""
-    if isinstance(metric, CohortMetric) or as_of is None:
-        return TREND_WEEKS, 0
-    days = readiness.settles_after(catalog, metric)
-    if days == 0:
-        return TREND_WEEKS, 0
-    lag = dt.timedelta(days=days)
+def planned_query(
+    catalog: Catalog,
+    metric: MetricBase,
+    week: cal.Period,
+    filters: Mapping[str, Sequence[str]] | None = None,
+    window: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> tuple[Query, int]:
+    """The query behind a metric's row and how many of its newest windows are still provisional.
+
+    The judged window is the newest one that has settled by `as_of`, found by stepping back one
+    week at a time (a 13-week window ending last week, not a whole window earlier); the trend is
+    TREND_WEEKS windows ending with it, then the still-settling window(s) of the week shown (every
+    week of a weekly trend; the one window ending with the week shown otherwise). A month or
+    quarter to date stepped back ends earlier in the same month or quarter, so it is shown alone."""
     kind = window_of(metric, window)
-    for unsettled in range(MAX_LOOKBACK):
-        if cal.window_ending(catalog.calendar, kind, week, unsettled).end + lag <= as_of:
-            return TREND_WEEKS + unsettled, unsettled
-    return TREND_WEEKS, TREND_WEEKS  # nothing settled within reach: every window is provisional
+    days = 0 if isinstance(metric, CohortMetric) or as_of is None else readiness.settles_after(catalog, metric)
+    if days == 0:
+        return query_for(catalog, metric, week, filters, window), 0
+    assert as_of is not None
+    lag = dt.timedelta(days=days)
+    ends = (cal.window_ending(catalog.calendar, kind, cal.shift_weeks(catalog.calendar, week, -b)).end for b in
+            range(MAX_LOOKBACK))  # fmt: skip
+    back = next((b for b, end in enumerate(ends) if end + lag <= as_of), None)
+    if back is None:  # nothing settled within reach: every window is provisional
+        return query_for(catalog, metric, week, filters, window), TREND_WEEKS
+    if back == 0:
+        return query_for(catalog, metric, week, filters, window), 0
+    last = cal.shift_weeks(catalog.calendar, week, -back)
+    periods = list(cal.windows_ending(catalog.calendar, kind, last, TREND_WEEKS))
+    if kind == "week":
+        extra = [cal.shift_weeks(catalog.calendar, week, -b) for b in reversed(range(back))]
+    elif kind in ("4w", "13w"):
+        extra = [cal.window_ending(catalog.calendar, kind, week)]
+    else:
+        extra = []
+    return Query.build([*periods, *extra], filters=filters, as_of=week.end), len(extra)
 
 
 def build(
@@ -244,27 +290,17 @@ def build(
         raise CompileError(f"unknown window {window!r}; use {', '.join(WINDOWS)}")
     ready = ready or readiness.check(db, catalog)
     rows = []
-    planned = {m.name: _row_query(catalog, m, week, kept, window, ready) for m in chosen}
+    planned = {m.name: planned_query(catalog, m, week, kept, window, ready.data_end) for m in chosen}
     with db.engine().connect() as conn:
-        runner.prefetch(
-            ((m.name, planned[m.name][0]) for m in chosen if not runner.supports(m.name, list(kept))), conn
-        )
+        runner.prefetch(((m.name, planned[m.name][0]) for m in chosen if not runner.supports(m.name, list(kept))), conn)
+        estimates = uncertainty.Estimates(runner, catalog, conn)
         for metric in chosen:
-            rows.append(_row(runner, catalog, metric, week, kept, conn, window, ready, planned[metric.name]))
+            rows.append(_row(runner, catalog, metric, week, kept, conn, window, ready, planned[metric.name], estimates))
+        rows = _with_exceptions(runner, catalog, rows, planned, kept, conn, ready, estimates)
     return Scorecard(
         week, kept, tuple(rows), catalog.version, runner.statements_run, window=window, readiness=ready,
         frames=runner.remembered(),
     )  # fmt: skip
-
-
-def sample_noun(catalog: Catalog, metric: MetricBase) -> str:
-    """What a metric's sample counts, in the users' words: deals, leads, activities..."""
-    if isinstance(metric, RatioMetric):
-        side = metric.numerator if metric.sample == "numerator" else metric.denominator
-        return words.plural(side.table)
-    if isinstance(metric, AggregateMetric | CohortMetric):
-        return words.plural(metric.of)
-    return "rows"
 
 
 def _row(
@@ -277,6 +313,7 @@ def _row(
     window: str | None,
     ready: Readiness,
     planned: tuple[Query, int],
+    estimates: uncertainty.Estimates,
 ) -> ScorecardRow:
     kind = window_of(metric, window)
     query, unsettled = planned  # _row_query's
@@ -308,9 +345,7 @@ def _row(
     unsupported = runner.supports(metric.name, list(filters))
     if unsupported:
         judged = verdict(catalog, metric, None, 0, week, filters, ready, kind, unsupported=unsupported)
-        return dataclasses.replace(
-            empty, note=unsupported, flags=judged.flags, reason=judged.reason
-        )
+        return dataclasses.replace(empty, note=unsupported, flags=judged.flags, reason=judged.reason)
     try:
         frame = runner.run(metric.name, query, conn)
     except (MetricError, CompileError) as exc:
@@ -330,9 +365,17 @@ def _row(
     current = trend[index]
     previous = trend[index - 1] if index > 0 else TrendPoint("", None, 0)
     delta = None if current.value is None or previous.value is None else current.value - previous.value
+    judged_period = query.periods[index]
+    estimate = estimates.of(metric.name, query, judged_period.first) if current.value is not None else None
+    before = (
+        estimates.of(metric.name, query, query.periods[index - 1].first)
+        if index > 0 and previous.value is not None else None
+    )  # fmt: skip
+    events = uncertainty.events_of(metric, estimate)
     judged = verdict(
-        catalog, metric, current.value, current.n, query.periods[index], filters, ready, kind, provisional=not settled
-    )
+        catalog, metric, current.value, current.n, judged_period, filters, ready, kind, provisional=not settled,
+        interval=estimate.interval if estimate is not None and estimate.kind != "count" else None, events=events,
+    )  # fmt: skip
     projected = None
     if isinstance(metric, CohortMetric) and judged.flags != ("no_input",) and "no_input" not in judged.flags:
         projected = _projection(runner, catalog, metric, week, query.periods[-1], filters, conn)
@@ -352,21 +395,139 @@ def _row(
         settled=current.week if unsettled and settled else None,
         provisional=trend[-1].value if unsettled and settled else None,
         projection=projected,
+        change=change_of(metric, delta, estimate, before, previous.n),
+        interval=estimate.interval if estimate is not None else None,
+        events=events,
+        whole=_whole(runner, catalog, metric, judged_period, kind, filters, query, current, conn),
     )
 
 
-def _row_query(
+def change_of(
+    metric: MetricBase,
+    delta: float | None,
+    current: noise.Estimate | None,
+    previous: noise.Estimate | None,
+    previous_n: int,
+) -> noise.Change | None:
+    """The change between two periods by the metric's rule: significant only when larger than its
+    noise at the metric's level, and only when the previous period met `min_sample` (and
+    `min_events`) too; `change: always` colours any move."""
+    if delta is None:
+        return None
+    if metric.change == "always":
+        return noise.always(current, previous, delta)
+    kind = uncertainty.kind_of(metric) or "ratio"
+    method = noise.METHODS[kind]
+    too_few = previous_n < metric.min_sample or (
+        metric.min_events and (uncertainty.events_of(metric, previous) or 0) < metric.min_events
+    )
+    if current is None or previous is None or too_few:
+        return noise.Change(delta, None, None, False, method)
+    return noise.change(current, previous, metric.change.level)
+
+
+def _whole(
+    runner: Runner,
     catalog: Catalog,
     metric: MetricBase,
-    week: cal.Period,
-    filters: Mapping[str, Sequence[str]],
-    window: str | None,
+    period: cal.Period,
+    kind: str,
+    filters: Mapping[str, tuple[str, ...]],
+    query: Query,
+    current: TrendPoint,
+    conn: Any,
+) -> WholePeriod | None:
+    """For a month or quarter to date of a ratio over a plan (quota attainment): the to-date
+    numerator over the whole period's plan, so "87% of the quarter's quota" reads beside the
+    pace of 119% that is judged."""
+    if kind not in ("mtd", "qtd") or not isinstance(metric, RatioMetric) or current.value is None:
+        return None
+    plan = metric.denominator.anchor or metric.anchor
+    if plan is None or plan.kind != "spread":
+        return None
+    grain = "month" if kind == "mtd" else "quarter"
+    whole = cal.period_containing(catalog.calendar, period.first, grain)  # type: ignore[arg-type]
+    if whole.last <= period.last:
+        return None
+    to_date = runner.run(metric.name, query, conn)
+    mine = to_date[to_date["period"] == period.first]
+    full = runner.run(metric.name, Query((whole,), (), query.filters, query.as_of), conn)
+    if mine.empty or full.empty:
+        return None
+    numerator, denominator = _number(mine.iloc[0]["numerator"]), _number(full.iloc[0]["denominator"])
+    if numerator is None or not denominator:
+        return None
+    elapsed = ((period.last - whole.first).days + 1) / ((whole.last - whole.first).days + 1)
+    return WholePeriod(numerator / denominator, whole.label, elapsed)
+
+
+def _with_exceptions(
+    runner: Runner,
+    catalog: Catalog,
+    rows: list[ScorecardRow],
+    planned: Mapping[str, tuple[Query, int]],
+    filters: Mapping[str, tuple[str, ...]],
+    conn: Any,
     ready: Readiness,
-) -> tuple[Query, int]:
-    """The query behind a row (its trend, with the still-settling windows) and how many of its
-    newest windows are provisional."""
-    count, unsettled = settled_count(catalog, metric, week, ready.data_end, window)
-    return query_for(catalog, metric, week, filters, window, count), unsettled
+    estimates: uncertainty.Estimates,
+    dimension: str = WHAT_MOVED_DIMENSION,
+) -> list[ScorecardRow]:
+    """Rows whose total is green or amber, given the slices of `dimension` that are judgeably red
+    (with their own sample, events, settled period and interval): a red region is never hidden
+    by a green company. Within noise is not an exception."""
+    if dimension not in catalog.dimensions or dimension in filters:
+        return rows
+    wanted: dict[str, Query] = {}
+    for row in rows:
+        if not row.judgeable or row.status not in ("green", "amber") or runner.supports(row.metric, [dimension]):
+            continue
+        query = planned[row.metric][0]
+        period = next((p for p in query.periods if p.label == row.period), None)
+        if period is not None:
+            wanted[row.metric] = Query.build((period,), group_by=(dimension,), filters=filters, as_of=query.as_of)
+    if not wanted:
+        return rows
+    runner.prefetch(wanted.items(), conn)
+    out = []
+    for row in rows:
+        if row.metric not in wanted:
+            out.append(row)
+            continue
+        metric = catalog.metric(row.metric)
+        grouped = wanted[row.metric]
+        period = grouped.periods[0]
+        found: list[SliceException] = []
+        try:
+            frame = runner.run(row.metric, grouped, conn)
+        except (MetricError, CompileError):
+            out.append(row)
+            continue
+        thresholds = target_for(metric.target, period, filters)
+        kind = uncertainty.kind_of(metric)
+        for record in frame.to_dict("records"):
+            name, value = record.get(f"d_{dimension}"), _number(record.get("value"))
+            scoped = {**filters, dimension: (str(name),)}
+            if (
+                name is None
+                or value is None
+                or status_of(value, target_for(metric.target, period, scoped) or thresholds, metric.direction) != "red"
+            ):
+                continue  # fmt: skip
+            if kind in ("percentile", "derived"):
+                one = Query.build((period,), filters=scoped, as_of=grouped.as_of)
+                estimate = estimates.of(row.metric, one, period.first)
+            else:
+                estimate = uncertainty.from_row(metric, record, estimates.level(metric))
+            judged = verdict(
+                catalog, metric, value, int(record.get("n") or 0), period, scoped, ready, row.window,
+                provisional=False, interval=estimate.interval if estimate is not None and estimate.kind != "count"
+                else None, events=uncertainty.events_of(metric, estimate),
+            )  # fmt: skip
+            if judged.judgeable and judged.status == "red":
+                found.append(SliceException(dimension, str(name), value, "red", int(record.get("n") or 0),
+                                            estimate.interval if estimate is not None else None))  # fmt: skip
+        out.append(dataclasses.replace(row, exceptions=tuple(sorted(found, key=lambda e: e.slice))))
+    return out
 
 
 def _projection(
@@ -386,75 +547,6 @@ def _projection(
     runner.statements_run += 1
     found = projecting.project(conn, catalog, metric, mature, [young], filters, as_of=week.end)
     return found[0] if found else None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Whether a value may be coloured, and if not, why, in plain words."""
-
-    status: Status
-    judgeable: bool
-    flags: tuple[str, ...]
-    reason: str | None
-
-
-def verdict(
-    catalog: Catalog,
-    metric: MetricBase,
-    value: float | None,
-    n: int,
-    period: cal.Period,
-    filters: Mapping[str, Sequence[str]],
-    ready: Readiness | None = None,
-    window: str = "week",
-    *,
-    unsupported: str | None = None,
-    provisional: bool | None = None,
-) -> Verdict:
-    """The one rule every surface uses: green, amber or red only when the metric's inputs are
-    in the data, the sample is at least `min_sample`, the period has settled and the filters
-    apply; otherwise status "none" with flags and a reason.
-
-    `provisional` defaults to: the period ended less than `settles_after` days before the data ends.
-    """
-    thresholds = target_for(metric.target, period, {k: tuple(v) for k, v in filters.items()})
-    flags: list[str] = [] if thresholds else ["no_target"]
-    reasons: list[str] = []
-    if unsupported:
-        flags.append("not_applicable")
-        reasons.append(unsupported)
-    readiness_of = ready.of(metric.name) if ready is not None else None
-    if readiness_of is not None and not readiness_of.ready:
-        flags.append("no_input")
-        reasons.append(f"not judged: {readiness_of.reason}")
-    days = 0 if isinstance(metric, CohortMetric) else readiness.settles_after(catalog, metric)
-    if provisional is None:
-        end = ready.data_end if ready is not None else None
-        provisional = days > 0 and end is not None and period.end + dt.timedelta(days=days) > end
-    if provisional:
-        flags.append("provisional")
-        reasons.append(f"still changing: {period.label} settles {days} days after it ends")
-    if not unsupported and (value is None or n < metric.min_sample):
-        flags.append("low_sample")
-        reasons.append(_sample_reason(catalog, metric, n, window))
-    judgeable = value is not None and not BLOCKING.intersection(flags)
-    status = status_of(value, thresholds, metric.direction) if judgeable else "none"
-    return Verdict(status, judgeable, _ordered(flags), "; ".join(reasons) or None)
-
-
-def _sample_reason(catalog: Catalog, metric: MetricBase, n: int, window: str) -> str:
-    noun = sample_noun(catalog, metric)
-    span = cal.WINDOW_WORDS.get(window, window)
-    if n == 0:
-        text = f"no {noun} in {span}"
-    else:
-        text = f"only {n:,} {noun} in {span}; at least {metric.min_sample:,} are needed to judge"
-    wider = {"week": " (read it over 4 or 13 weeks)", "4w": " (read it over 13 weeks)"}.get(window, "")
-    return text + wider
-
-
-def _ordered(flags: Sequence[str]) -> tuple[str, ...]:
-    return tuple(f for f in FLAGS if f in flags)
 
 
 def _number(value: Any) -> float | None:

@@ -59,6 +59,23 @@ class TargetOverride(Threshold):
 
 class Target(Threshold):
     overrides: tuple[TargetOverride, ...] = ()
+    example: bool = Field(
+        False,
+        description="an example target shipped with the catalog: on imported data it judges nothing until a "
+        "person confirms or replaces it (`scorecard targets confirm`); the demo judges it",
+    )
+
+
+class ChangeRule(Strict):
+    """When a change from the previous period is coloured: only when it is larger than chance would
+    give at this volume (a two-sided test at `level`)."""
+
+    test: Literal["auto"] = Field(
+        "auto",
+        description="auto: the test of the aggregate's kind (Poisson for counts, two-proportion for rates, "
+        "Welch for means, delta method for ratios and sums, order statistics for medians and percentiles)",
+    )
+    level: float = Field(0.95, gt=0.5, lt=1.0, description="confidence level, e.g. 0.95 or 0.9")
 
 
 SpreadTime = Annotated[
@@ -152,6 +169,16 @@ class MetricBase(Strict):
     format: Format = "number"
     direction: Direction = "higher_is_better"
     min_sample: int = Field(0, ge=0)
+    min_events: int = Field(
+        0,
+        ge=0,
+        description="for a rate of rare events (wins of leads): the events needed before it is judged",
+    )
+    event_noun: str = Field("events", description="what the events are called in messages: wins, deals...")
+    change: ChangeRule | Literal["always"] = Field(
+        default_factory=ChangeRule,
+        description="when a change is coloured: {level: 0.95} (the default: only beyond its noise) or `always`",
+    )
     target: Target | None = None
     scorecard: bool = Field(True, description="show on the weekly scorecard")
     requires: tuple[Requirement, ...] = Field((), description="conditions the data must meet to judge this metric")

@@ -91,8 +91,7 @@ def trend_frame(
                 "value_text": format_value(value, metric.format, locale=catalog.locale if catalog else DEFAULT_LOCALE),
                 "n": n,
                 "low_sample": n < metric.min_sample,
-                "mature": is_mature(period, metric, as_of)
-                and not (lag and end is not None and period.end + lag > end),
+                "mature": is_mature(period, metric, as_of) and not (lag and end is not None and period.end + lag > end),
             }
         )
     return pd.DataFrame(rows, columns=["period", "start", "value", "value_text", "n", "low_sample", "mature"])

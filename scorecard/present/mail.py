@@ -1,6 +1,7 @@
 """The scorecard delivered to inboxes: a plain-text summary with the one-pager and the CSV attached.
 
-`compose` builds the message (summary of greens, reds and the biggest movers with their
+`compose` builds the message (every state: on, near and off target, the exceptions a total
+hides, one line on what is not judged, the biggest movers beyond their noise with their
 drivers, the week's notes, a link to the same view in the app); `send` hands it to an
 SMTP server named by a URL, `smtp://[user:password@]host[:port]` (STARTTLS when the
 server offers it, required before a password is sent) or `smtps://...` (TLS from the
@@ -21,7 +22,7 @@ from email.utils import formatdate, make_msgid
 from typing import Final, Literal
 
 from scorecard.judge.drivers import Movement, drivers_line
-from scorecard.judge.weekly import Scorecard, ScorecardRow
+from scorecard.judge.weekly import Scorecard, ScorecardRow, SliceException
 from scorecard.language.formatting import format_delta, format_value
 from scorecard.language.settings import Locale
 from scorecard.present.report import notes_text
@@ -127,13 +128,20 @@ def _judged(row: ScorecardRow) -> bool:
 
 
 def biggest_movers(card: Scorecard, count: int = MOVERS) -> list[ScorecardRow]:
-    """The judgeable rows whose value moved most relative to the period before (enough rows in both)."""
+    """The judgeable rows whose change is larger than its noise (enough rows in both periods),
+    the most surprising first (largest |z|; a change declared `always` by its relative size)."""
     moved = [
         r
         for r in card.rows
-        if r.judgeable and r.delta and r.previous and r.note is None and _previous_n(r) >= r.min_sample
+        if r.judgeable and r.delta and r.note is None and r.significant and _previous_n(r) >= r.min_sample
     ]
-    return sorted(moved, key=lambda r: (-abs((r.delta or 0.0) / (r.previous or 1.0)), r.label))[:count]
+
+    def surprise(row: ScorecardRow) -> float:
+        if row.change is not None and row.change.z is not None:
+            return abs(row.change.z)
+        return abs((row.delta or 0.0) / (row.previous or 1.0))
+
+    return sorted(moved, key=lambda r: (-surprise(r), r.label))[:count]
 
 
 def _previous_n(row: ScorecardRow) -> int:
@@ -157,16 +165,24 @@ def summary(
     every number in the catalog's `locale`."""
     lines = [f"Scorecard for week {card.week.label} ({card.week.first:%d %b} to {card.week.last:%d %b %Y})",
              f"Filters: {scope}", ""]  # fmt: skip
-    greens = [r for r in card.rows if _judged(r) and r.status == "green"]
-    reds = [r for r in card.rows if _judged(r) and r.status == "red"]
-    lines.append(f"On target ({len(greens)}):")
-    lines += [f"  + {_row_text(r, locale)}" for r in greens] or ["  (none)"]
-    lines.append("")
-    lines.append(f"Off target ({len(reds)}):")
-    lines += [f"  - {_row_text(r, locale)}" for r in reds] or ["  (none)"]
+    for status, heading, mark in (
+        ("green", "On target", "+"),
+        ("amber", "Near target", "~"),
+        ("red", "Off target", "-"),
+    ):
+        rows = [r for r in card.rows if _judged(r) and r.status == status]
+        lines.append(f"{heading} ({len(rows)}):")
+        lines += [f"  {mark} {_row_text(r, locale)}" for r in rows] or ["  (none)"]
+        lines.append("")
+    hidden = [r for r in card.rows if _judged(r) and r.exceptions]
+    lines.append(f"Exceptions ({sum(len(r.exceptions) for r in hidden)}): red slices inside a total that is not red")
+    for row in hidden:
+        lines += [f"  ! {row.label} ({row.verdict} overall): {exception_text(e, row, locale)}" for e in row.exceptions]
+    if not hidden:
+        lines.append("  (none)")
     lines.append("")
     movers = biggest_movers(card)
-    lines.append("Biggest movers since the week before:")
+    lines.append("Biggest movers since the period before (changes larger than their noise):")
     for row in movers:
         movement = (movements or {}).get(row.metric)
         moved = (
@@ -178,11 +194,10 @@ def summary(
         lines.append(f"  * {row.label}: {format_value(row.previous, row.format, locale=locale)} -> "
                      f"{format_value(row.value, row.format, locale=locale)}, {moved}{by}")  # fmt: skip
     if not movers:
-        lines.append("  (none with enough data)")
-    unjudged = [r for r in card.rows if not r.judgeable]
+        lines.append("  (none: every change is within its noise)")
+    unjudged = [r for r in card.rows if not _judged(r)]
     if unjudged:
-        lines += ["", f"Not judged this week ({len(unjudged)}):"]
-        lines += [f"  ~ {r.label}: {r.reason or 'not judged'}" for r in unjudged]
+        lines += ["", f"Not judged ({len(unjudged)}): {not_judged_line(unjudged)}"]
     week_notes = notes_text(card, notes)
     if week_notes:
         lines += ["", week_notes.rstrip()]
@@ -195,14 +210,50 @@ def summary(
 
 def _row_text(row: ScorecardRow, locale: Locale) -> str:
     target = f" (target {format_value(row.target, row.format, locale=locale)})" if row.target is not None else ""
-    return f"{row.label}: {format_value(row.value, row.format, locale=locale)}{target}"
+    noise = ", within noise" if row.within_noise else ""
+    return f"{row.label}: {format_value(row.value, row.format, locale=locale)}{target}{noise}"
+
+
+def exception_text(exception: SliceException, row: ScorecardRow, locale: Locale) -> str:
+    """ "APAC 64.2 h, off target (n = 57)"."""
+    value = format_value(exception.value, row.format, locale=locale)
+    return f"{exception.slice} {value}, off target (n = {exception.n:,})"
+
+
+NOT_JUDGED_WHY: Final = {
+    "no_target": "no target",
+    "example_target": "example target not confirmed",
+    "no_input": "inputs not in the data",
+    "low_sample": "too few rows",
+    "few_events": "too few events",
+    "provisional": "still settling",
+    "not_applicable": "does not apply to the filter",
+    "projection": "projection only",
+}
+
+
+def not_judged_line(rows: Sequence[ScorecardRow]) -> str:
+    """One line on what is not judged and why: "3 no target (Leads created, Bookings, ...); 1 too few rows (...)"."""
+    groups: dict[str, list[str]] = {}
+    for row in rows:
+        if row.note is not None and not row.flags:
+            why = "cannot be computed"
+        else:
+            flag = next((f for f in row.flags if f in NOT_JUDGED_WHY and f != "no_target"), None)
+            why = NOT_JUDGED_WHY[flag] if flag else ("no target" if "no_target" in row.flags else "not judged")
+        groups.setdefault(why, []).append(row.label)
+    return "; ".join(f"{len(labels)} {why} ({', '.join(labels)})" for why, labels in groups.items())
 
 
 def subject(card: Scorecard, scope: str) -> str:
-    greens = sum(1 for r in card.rows if _judged(r) and r.status == "green")
-    reds = sum(1 for r in card.rows if _judged(r) and r.status == "red")
+    counts = {s: sum(1 for r in card.rows if _judged(r) and r.status == s) for s in ("green", "amber", "red")}
+    hidden = sum(len(r.exceptions) for r in card.rows if _judged(r))
     where = "" if scope == "all data" else f" ({scope})"
-    return f"Scorecard {card.week.label}{where}: {greens} on target, {reds} off target"
+    extra = f", {hidden} exception{'s' if hidden != 1 else ''}" if hidden else ""
+    return (
+        f"Scorecard {card.week.label}{where}: {counts['green']} on target, {counts['amber']} near target, "
+        f"{counts['red']} off target{extra}"
+    )
 
 
 # --- the message ---------------------------------------------------------------------------------
@@ -291,4 +342,3 @@ def send(message: EmailMessage, settings: SmtpSettings, *, cafile: str | None = 
 
 def _text(value: bytes | str) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else value
-

@@ -10,7 +10,7 @@ from scorecard.catalog.load import Catalog
 from scorecard.judge.drivers import Movement, drivers_line
 from scorecard.judge.ranking import Ranking
 from scorecard.judge.readiness import Readiness, fill_text
-from scorecard.judge.weekly import REPORT_FIELDS, Scorecard
+from scorecard.judge.weekly import REPORT_FIELDS, Scorecard, ScorecardRow
 from scorecard.language.formatting import format_delta, format_value
 from scorecard.language.settings import Locale
 from scorecard.store.cells import safe_text
@@ -57,7 +57,7 @@ def scorecard_table(card: Scorecard, *, locale: Locale) -> str:
                     label,
                     format_value(r.value, r.format, locale=locale),
                     format_value(r.previous, r.format, locale=locale),
-                    format_delta(r.delta, r.format, locale=locale),
+                    format_delta(r.delta, r.format, locale=locale) + ("" if r.significant or r.delta is None else " ~"),
                     format_value(r.target, r.format, locale=locale) if r.target is not None else "",
                     r.verdict,
                     str(r.n),
@@ -71,7 +71,13 @@ def scorecard_table(card: Scorecard, *, locale: Locale) -> str:
                     (
                         f"  projected [cohort {projected.cohort}, {projected.age_weeks} wk old]",
                         "–".join(format_value(v, r.format, locale=locale) for v in (projected.low, projected.high)),
-                        "", "", "", "projection", str(projected.members), "", "",
+                        "",
+                        "",
+                        "",
+                        "projection",
+                        str(projected.members),
+                        "",
+                        "",
                     )  # fmt: skip
                 )
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -84,9 +90,21 @@ def scorecard_table(card: Scorecard, *, locale: Locale) -> str:
             if i == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
         lines.append("")
+    if any(r.delta is not None and not r.significant for r in card.rows):
+        lines.append("~ within noise: a change no larger than chance gives at this volume (not coloured)")
     for r in card.rows:
         if not r.judgeable and r.reason:
             lines.append(f"not judged: {r.label}: {r.reason}")
+        elif r.within_noise and r.reason:
+            lines.append(f"{r.label}: {r.reason}")
+    for r in card.rows:
+        for e in r.exceptions:
+            value = format_value(e.value, r.format, locale=locale)
+            lines.append(f"exception: {r.label} is {r.verdict} overall, but {e.slice} reads {value}, off target "
+                         f"(n = {e.n:,})")  # fmt: skip
+    for r in card.rows:
+        if r.whole is not None:
+            lines.append(f"{r.label}: {whole_text(r, locale=locale)}")
     for r in card.rows:
         if r.projection is not None and r.projection.mid is not None:
             lines.append(f"projection: {r.label}: {r.projection.reason(r.format, locale=locale)}")
@@ -100,22 +118,61 @@ def scorecard_table(card: Scorecard, *, locale: Locale) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def whole_text(row: ScorecardRow, *, locale: Locale) -> str:
+    """A to-date ratio over a plan, said both ways: "pace 119% (judged); 87% of 2026-Q4's quota, 73%
+    of the quarter gone"."""
+    if row.whole is None:
+        return ""
+    pace = format_value(row.value, row.format, locale=locale)
+    whole = format_value(row.whole.value, row.format, locale=locale)
+    return (
+        f"pace {pace} (to date against the quota of the days passed; judged); {whole} of {row.whole.period}'s "
+        f"quota, with {row.whole.elapsed:.0%} of it gone"
+    )
+
+
+CSV_FIELDS: tuple[str, ...] = tuple(
+    field
+    for key in REPORT_FIELDS
+    for field in {
+        "change": ("change_low", "change_high", "change_significant", "change_method"),
+        "interval": ("interval_low", "interval_high"),
+        "whole": ("whole_value", "whole_period"),
+    }.get(key, (key,))
+)
+"""The CSV's columns: the JSON fields, with change, interval and whole spread over flat columns
+(`delta` is the change itself); exceptions as "slice:value:status" joined by "|"."""
+
+
 def scorecard_csv(card: Scorecard, notes: Sequence[Note] | None = None) -> str:
-    """One row per metric with the JSON report's fields; owners joined by "|", the trend as
-    semicolon-separated weekly values, oldest first. With `notes`, a last column `notes`: the
-    texts of the notes on the metric's week and on the whole week, joined by " | "."""
+    """One row per metric with the JSON report's fields (CSV_FIELDS); owners joined by "|", the
+    trend as semicolon-separated weekly values, oldest first. With `notes`, a last column `notes`:
+    the texts of the notes on the metric's week and on the whole week, joined by " | "."""
     buffer = io.StringIO()
     texts = [str(v) for row in card.rows for v in row.as_json().values() if isinstance(v, str)]
     texts += [n.text for n in notes or ()]
     writer = csv.DictWriter(
         buffer,
-        fieldnames=[*REPORT_FIELDS, "notes"] if notes is not None else list(REPORT_FIELDS),
+        fieldnames=[*CSV_FIELDS, "notes"] if notes is not None else list(CSV_FIELDS),
         lineterminator="\n",
         quoting=csv.QUOTE_ALL if any("\r" in t for t in texts) else csv.QUOTE_MINIMAL,  # 3.11 leaves \r bare
     )
     writer.writeheader()
     for row in card.rows:
         data = row.as_json()
+        change, interval, whole = data.pop("change"), data.pop("interval"), data.pop("whole")
+        data.update(
+            change_low=_num(change["low"]) if change else "",
+            change_high=_num(change["high"]) if change else "",
+            change_significant=str(change["significant"]).lower() if change else "",
+            change_method=change["method"] if change else "",
+            interval_low=_num(interval[0]) if interval else "",
+            interval_high=_num(interval[1]) if interval else "",
+            whole_value=_num(whole["value"]) if whole else "",
+            whole_period=whole["period"] if whole else "",
+            events=_num(row.events),
+            exceptions="|".join(f"{e.slice}:{_num(e.value)}:{e.status}" for e in row.exceptions),
+        )
         data.update(
             {key: _num(data[key]) for key in ("value", "previous", "delta", "target")},
             low_sample=str(row.low_sample).lower(),
@@ -133,7 +190,8 @@ def scorecard_csv(card: Scorecard, notes: Sequence[Note] | None = None) -> str:
         )
         if notes is not None:
             data["notes"] = " | ".join(n.text for n in row_notes(notes, row.metric, card.week.label))
-        numeric = ("value", "previous", "delta", "target", "trend", "n")
+        numeric = ("value", "previous", "delta", "target", "trend", "n", "change_low", "change_high", "interval_low",
+                   "interval_high", "whole_value", "events")  # fmt: skip
         writer.writerow(
             {key: "" if value is None else value if key in numeric else safe_text(value) for key, value in data.items()}
         )
@@ -184,7 +242,11 @@ def ranking_table(ranking: Ranking, catalog: Catalog) -> str:
 def movers_table(card: Scorecard, movements: Mapping[str, Mapping[str, Movement]], *, locale: Locale) -> str:
     """'What moved': per metric that changed, the change and its two biggest drivers per dimension."""
     lines = []
+    quiet = 0
     for row in card.rows:
+        if row.delta and not row.significant and movements.get(row.metric):
+            quiet += 1
+            continue
         for movement in movements.get(row.metric, {}).values():
             if movement.change is None or movement.change == 0:
                 continue
@@ -192,9 +254,11 @@ def movers_table(card: Scorecard, movements: Mapping[str, Mapping[str, Movement]
             if movement.reason and movement.method == "none":
                 text += " (not broken down: " + movement.reason + ")"
             lines.append(f"  {row.label} by {movement.dimension}: {text}")
+    if quiet:
+        lines.append(f"  ({quiet} other change{'s are' if quiet != 1 else ' is'} within noise, so not broken down)")
     if not lines:
         return ""
-    return "What moved since the week before\n" + "\n".join(lines) + "\n"
+    return "What moved since the week before (changes larger than their noise)\n" + "\n".join(lines) + "\n"
 
 
 def row_notes(notes: Sequence[Note], metric: str, week: str) -> list[Note]:
@@ -220,6 +284,9 @@ def notes_text(card: Scorecard, notes: Sequence[Note]) -> str:
 def readiness_table(report: Readiness) -> str:
     """`doctor`: per metric ready or not (and why), per table its rows, time range and fill."""
     lines = [report.summary().capitalize() + ".", ""]
+    notice = report.example_notice()
+    if notice:
+        lines += [f"Targets: {notice[0].upper()}{notice[1:]}.", "  " + ", ".join(report.example_targets), ""]
     width = max((len(m.label) for m in report.metrics.values()), default=10)
     lines.append("Metrics")
     for m in report.metrics.values():

@@ -216,8 +216,13 @@ def scorecard_sheets(
             "Notes",
             ("Week", "About", "Note", "Author", "Written (UTC)"),
             tuple(
-                (n.week, "whole week" if n.metric is None else labels.get(n.metric, n.metric), n.text, n.author,
-                 n.created_at)  # fmt: skip
+                (
+                    n.week,
+                    "whole week" if n.metric is None else labels.get(n.metric, n.metric),
+                    n.text,
+                    n.author,
+                    n.created_at,
+                )  # fmt: skip
                 for n in shown
             ),
             {(i, 4): "yyyy-mm-dd hh:mm" for i in range(len(shown))},
@@ -235,8 +240,11 @@ def scorecard_sheets(
                 ("Last day", card.week.last),
                 ("Filters", filters),
                 ("Catalog version", card.catalog_version),
-                ("Trend columns", "the 12 weeks ending with the week shown; for a cohort metric, the 12 cohorts "
-                 "ending with the cohort in its Cohort column"),
+                (
+                    "Trend columns",
+                    "the 12 weeks ending with the week shown; for a cohort metric, the 12 cohorts "
+                    "ending with the cohort in its Cohort column",
+                ),
                 ("Generated (UTC)", card.generated_at.replace(microsecond=0)),
             ),
             {(1, 1): "yyyy-mm-dd", (2, 1): "yyyy-mm-dd", (6, 1): "yyyy-mm-dd hh:mm"},

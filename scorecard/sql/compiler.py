@@ -1,7 +1,9 @@
 """Compile metric definitions into SQLAlchemy Core statements, one per metric.
 
 `Compiler.compile`: a definition plus a `Query` -> one SELECT returning period,
-d_<dimension>..., value, numerator, denominator, n. `merged` reads several metrics' sides
+d_<dimension>..., value, numerator, denominator, n, num_sq, den_sq (the sums of squares of
+each side's per-row values: 1 per row for a count, so a count's is the count itself; from
+them `scorecard.judge.noise` knows how much a value moves by chance). `merged` reads several metrics' sides
 in one scan; `maturation` and `cohort_timing` read a cohort's members by age. Names are
 resolved by `scorecard.sql.resolve`; the periods are a CTE from `scorecard.sql.query`.
 Definitions arrive parsed: nothing here parses text.
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
@@ -103,17 +105,15 @@ class Compiler:
         return compiled[0] if len(compiled) == 1 else sa.func.coalesce(*compiled)
 
     # sides -------------------------------------------------------------------------------
-    def _side_select(
-        self, side: Side, query: Query, periods: sa.CTE, ctx: Context
-    ) -> tuple[sa.Select[Any], list[str]]:
+    def _side_select(self, side: Side, query: Query, periods: sa.CTE, ctx: Context) -> tuple[sa.Select[Any], list[str]]:
         scope = Scope(ctx, side.table)
         join_on, where = self._time_bounds(side, query, periods, scope)
         if side.filter:
             where.append(to_sql(side.filter, scope, condition=True))
         dims = self._breakdown(query, scope, where)
-        numerator, n, _ = self._aggregate(side, query, periods, scope)
+        numerator, n, _, squares = self._aggregate(side, query, periods, scope)
         statement = (
-            sa.select(periods.c.period, *dims, numerator.label("numerator"), n.label("n"))
+            sa.select(periods.c.period, *dims, numerator.label("numerator"), n.label("n"), squares.label("sq"))
             .select_from(scope.selectable().join(periods, join_on))
             .where(*where)
             .group_by(periods.c.period, *[d.element for d in dims])  # type: ignore[attr-defined]
@@ -162,18 +162,17 @@ class Compiler:
         periods: sa.CTE,
         scope: Scope,
         when: ColumnElement[Any] | None = None,
-    ) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
-        """A side's aggregate, its sample size (the rows behind it) and its rows. With `when`,
-        only over the rows meeting it (CASE WHEN, so several sides can share one scan)."""
+    ) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+        """A side's aggregate, its sample size (the rows behind it), its rows and the sum of
+        squares of its per-row values (a count's rows are 1 each, so its sum of squares is the
+        count). With `when`, only over the rows meeting it (CASE WHEN, so several sides can
+        share one scan)."""
         time = side.time
         value = to_sql(side.value, scope) if side.value is not None else None
         if time.kind == "spread" and value is not None:
             span_first, span_last = span(periods, time)
             begin, end = to_sql(time.first, scope), to_sql(time.second, scope)  # type: ignore[arg-type]
-            overlap = (
-                dialects.days_between(dialects.greatest(begin, span_first), dialects.least(end, span_last))
-                + 1
-            )
+            overlap = dialects.days_between(dialects.greatest(begin, span_first), dialects.least(end, span_last)) + 1
             value = value * overlap / (dialects.days_between(begin, end) + 1)
         if when is not None:
             value = sa.case((when, value), else_=sa.null()) if value is not None else None
@@ -183,14 +182,17 @@ class Compiler:
         # The sample is the rows behind the value: for an average or percentile, the rows
         # whose value is known (a lead never touched has no hours to first touch).
         n = sa.func.count(value) if side.agg in ("average", "percentile") and value is not None else every
+        squares: ColumnElement[Any] = (
+            sa.func.sum(sa.cast(value, sa.Double) * sa.cast(value, sa.Double)) if value is not None else every
+        )
         if side.agg == "count":
-            return every, n, every
+            return every, n, every, every
         if side.agg == "sum":
-            return sa.func.sum(value), n, every
+            return sa.func.sum(value), n, every, squares
         if side.agg == "average":
-            return sa.func.avg(value), n, every
+            return sa.func.avg(value), n, every, squares
         if side.agg == "percentile":
-            return dialects.percentile(value, side.fraction), n, every  # type: ignore[arg-type]
+            return dialects.percentile(value, side.fraction), n, every, sa.cast(sa.null(), sa.Double)  # type: ignore[arg-type]
         entry = to_sql(time.first, scope)
         assert side.event is not None and side.event_time is not None
         happened = to_sql(side.event_time, scope)
@@ -201,13 +203,23 @@ class Compiler:
             dialects.days_between(entry, happened, scope.ctx.zone) <= side.window_days,
             *([happened < literal(query.as_of)] if query.as_of else []),
         )
-        return sa.func.sum(sa.case((reached, value if value is not None else sa.literal(1)), else_=0)), n, every
+        if value is None:
+            hits = sa.func.sum(sa.case((reached, sa.literal(1)), else_=0))
+            return hits, n, every, hits
+        worth = sa.cast(value, sa.Double)
+        return (
+            sa.func.sum(sa.case((reached, value), else_=0)),
+            n,
+            every,
+            sa.func.sum(sa.case((reached, worth * worth), else_=0)),
+        )
 
     def merged(self, sides: Sequence[Side], query: Query) -> sa.Select[Any]:
         """Several sides over one base table, one time anchor and one set of periods, in one scan.
 
         Columns: period, d_<dim>..., and per side i: r<i> (its rows), v<i> (its aggregate, as a
-        double or a count; a cohort's members reaching the event) and n<i> (its sample). A side's
+        double or a count; a cohort's members reaching the event), n<i> (its sample) and q<i>
+        (the sum of squares of its per-row values). A side's
         period is absent where r<i> is 0, as it would be in the side's own statement. Raises
         CompileError (NotApplicable) if a side cannot be compiled or the sides do not share a
         table and time anchor."""
@@ -224,10 +236,12 @@ class Compiler:
         try:
             for i, side in enumerate(sides):
                 when = to_sql(side.filter, scope, condition=True) if side.filter else None
-                numerator, n, rows = self._aggregate(side, query, periods, scope, when)
+                numerator, n, rows, squares = self._aggregate(side, query, periods, scope, when)
                 if side.agg != "count":
                     numerator = sa.cast(numerator, sa.Double)
                 columns += [rows.label(f"r{i}"), numerator.label(f"v{i}"), n.label(f"n{i}")]
+                if side.agg != "count":  # a count's sum of squares is its value
+                    columns.append(sa.cast(squares, sa.Double).label(f"q{i}"))
                 if when is None:
                     every_row = True
                 else:
@@ -281,7 +295,7 @@ class Compiler:
         return Side(measure.table, measure.agg, time, measure.value_node, measure.filter_node)
 
     def compile(self, metric: MetricBase, query: Query) -> sa.Select[Any]:
-        """One SELECT: period, d_<dim>..., value, numerator, denominator, n."""
+        """One SELECT: period, d_<dim>..., value, numerator, denominator, n, num_sq, den_sq."""
         ctx = self._context()
         sides = self.sides(metric)
         periods = periods_cte(query, self._ahead_days(metric, sides))
@@ -301,6 +315,8 @@ class Compiler:
                     sa.cast(sub.c.numerator, sa.Double).label("numerator"),
                     sa.cast(denominator, sa.Double).label("denominator"),
                     sub.c.n,
+                    sa.cast(sub.c.sq, sa.Double).label("num_sq"),
+                    sa.cast(denominator, sa.Double).label("den_sq"),
                 ).order_by(sub.c.period, *[sub.c[d] for d in dim_names])
             num, dim_names = self._side_select(sides[0], query, periods, ctx)
             den, _ = self._side_select(sides[1], query, periods, ctx)
@@ -319,6 +335,8 @@ class Compiler:
                     sa.cast(num_total, sa.Double).label("numerator"),
                     sa.cast(den_total, sa.Double).label("denominator"),
                     sa.func.sum(n_column).label("n"),
+                    sa.cast(sa.func.sum(both.c.num_sq), sa.Double).label("num_sq"),
+                    sa.cast(sa.func.sum(both.c.den_sq), sa.Double).label("den_sq"),
                 )
                 .group_by(*keys)
                 .order_by(*keys)
@@ -329,6 +347,32 @@ class Compiler:
                 f"count({crossing.relation.name}) or min/max/sum/avg({crossing.relation.name}.column) in an "
                 f"expression, or make {crossing.relation.target} the base table"
             ) from None
+
+    def order_statistics(self, metric: MetricBase, query: Query, fractions: Sequence[float]) -> sa.Select[Any]:
+        """For a median or percentile: per period (and breakdown), the continuous percentiles at
+        `fractions` (columns q0, q1...). At fraction (j - 1) / (n - 1) a continuous percentile is
+        exactly the j-th smallest of n values, so the ends of an order-statistic interval are read
+        without fetching a row."""
+        (side,) = self.sides(metric)
+        if side.agg != "percentile":
+            raise CompileError(f"metric {metric.name}: order statistics need a median or percentile")
+        ctx = self._context()
+        periods = periods_cte(query, side.time.ahead_days)
+        scope = Scope(ctx, side.table)
+        join_on, where = self._time_bounds(side, query, periods, scope)
+        if side.filter:
+            where.append(to_sql(side.filter, scope, condition=True))
+        dims = self._breakdown(query, scope, where)
+        columns = [
+            sa.cast(self._aggregate(replace(side, fraction=f), query, periods, scope)[0], sa.Double).label(f"q{i}")
+            for i, f in enumerate(fractions)
+        ]
+        return (
+            sa.select(periods.c.period, *dims, *columns)
+            .select_from(scope.selectable().join(periods, join_on))
+            .where(*where)
+            .group_by(periods.c.period, *[d.element for d in dims])  # type: ignore[attr-defined]
+        )
 
     def maturation(self, metric: CohortMetric, query: Query, max_weeks: int) -> sa.Select[Any]:
         """Cohort members counted by age in weeks and by weeks until the event (NULL: not reached).
@@ -347,9 +391,7 @@ class Compiler:
             happened < as_of,
             dialects.days_between(entry, happened, ctx.zone) < (max_weeks + 1) * 7,
         )
-        age = dialects.least(
-            dialects.FloorInt(dialects.days_between(entry, as_of, ctx.zone) / 7.0), literal(max_weeks)
-        )
+        age = dialects.least(dialects.FloorInt(dialects.days_between(entry, as_of, ctx.zone) / 7.0), literal(max_weeks))
         until = sa.case(
             (reached, dialects.FloorInt(dialects.days_between(entry, happened, ctx.zone) / 7.0)), else_=sa.null()
         )
@@ -361,9 +403,9 @@ class Compiler:
             .group_by(*[d.element for d in dims], age, until)  # type: ignore[attr-defined]
         )
 
-    def _cohort_members(self, metric: CohortMetric, query: Query) -> tuple[
-        Context, Any, Scope, ColumnElement[Any], ColumnElement[Any], list[ColumnElement[Any]]
-    ]:
+    def _cohort_members(
+        self, metric: CohortMetric, query: Query
+    ) -> tuple[Context, Any, Scope, ColumnElement[Any], ColumnElement[Any], list[ColumnElement[Any]]]:
         """What a cohort's maturation and timing share: the members entering in the query's periods
         (filtered by the metric's filter and the query's), their entry and event instants."""
         ctx = self._context()
@@ -449,4 +491,6 @@ class Compiler:
             (sa.cast(sa.null(), sa.Double) if is_num else sub.c.numerator).label("den"),
             (sub.c.n if is_num else sa.literal(0, sa.Integer)).label("num_n"),
             (sa.literal(0, sa.Integer) if is_num else sub.c.n).label("den_n"),
+            (sa.cast(sub.c.sq, sa.Double) if is_num else sa.cast(sa.null(), sa.Double)).label("num_sq"),
+            (sa.cast(sa.null(), sa.Double) if is_num else sa.cast(sub.c.sq, sa.Double)).label("den_sq"),
         )

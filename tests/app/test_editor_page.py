@@ -17,7 +17,7 @@ from scorecard.catalog.history import History, content_hash, default_author
 from scorecard.store.config import DEFAULT_METRICS
 from tests.fixtures.dashboard import PageRunner
 
-OLD_TARGET = "target: {green: 0.5, amber: 0.35}"
+OLD_TARGET = "target: {green: 0.5, amber: 0.35, example: true}"
 NEW_TARGET = "target: {green: 0.45, amber: 0.3}"
 
 

@@ -26,7 +26,7 @@ from tests.fixtures.dashboard import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-OLD_TARGET = "target: {green: 0.5, amber: 0.35}"
+OLD_TARGET = "target: {green: 0.5, amber: 0.35, example: true}"
 
 
 @pytest.fixture(scope="module")

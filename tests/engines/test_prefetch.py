@@ -46,8 +46,7 @@ def _queries(
     for metric in catalog.metrics.values():
         if isinstance(metric, RankMetric):
             continue
-        count, _ = weekly.settled_count(catalog, metric, week, ready.data_end, window)
-        query = weekly.query_for(catalog, metric, week, filters, window, count)
+        query, _ = weekly.planned_query(catalog, metric, week, filters, window, ready.data_end)
         out.append((metric.name, query))
         before, after, _ = drivers.compared_periods(catalog, metric, week, filters, window, ready.data_end)
         base = Query.build((before, after), filters=query.filter_map, as_of=query.as_of)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
 from scorecard.catalog.load import Catalog, check_text, load_catalog
 from scorecard.cli.main import main
@@ -65,13 +66,17 @@ def test_low_sample_is_never_coloured(tiny_db: Database):
 def test_enough_sample_is_judged(tiny_db: Database):
     catalog = _catalog(
         (
-            "    min_sample: 10\n    target: {green: 0.3, amber: 0.2}",
-            "    min_sample: 3\n    target: {green: 0.3, amber: 0.2}",
+            "    min_sample: 10\n    target: {green: 0.3, amber: 0.2, example: true}",
+            "    min_sample: 3\n    target: {green: 0.3, amber: 0.2, example: true}",
         )
     )
     row = weekly.build(tiny_db, catalog, _week(catalog), metrics=["win_rate"]).row("win_rate")
-    # 2/3 >= green 0.30.
-    assert (row.judgeable, row.status, row.flags, row.reason, row.verdict) == (True, "green", (), None, "on target")
+    # 2/3 >= green 0.30, but on 3 deals its 95% Wilson interval (statsmodels: 20.8% to 93.9%)
+    # reaches below 30%: judged, and near target within noise rather than green.
+    low, high = proportion_confint(2, 3, alpha=0.05, method="wilson")
+    assert row.interval == pytest.approx((low, high)) and low < 0.3 < high
+    assert (row.judgeable, row.status, row.flags, row.verdict) == (True, "amber", ("within_noise",), "near target")
+    assert row.reason is not None and row.reason.startswith("near target, within noise")
 
 
 def test_metric_without_target_is_judgeable_but_uncoloured(tiny_db: Database):
@@ -139,8 +144,8 @@ def test_an_export_missing_inputs_judges_nothing_that_needs_them(make_db: Callab
 def test_a_week_that_can_still_change_is_not_judged_the_settled_one_is(tiny_db: Database):
     catalog = _catalog(
         (
-            "    min_sample: 20\n    target: {green: 0.5, amber: 0.35}",
-            "    min_sample: 0\n    target: {green: 0.5, amber: 0.35}",
+            "    min_sample: 20\n    target: {green: 0.5, amber: 0.35, example: true}",
+            "    min_sample: 0\n    target: {green: 0.5, amber: 0.35, example: true}",
         )
     )
     ready = readiness.check(tiny_db, catalog)
@@ -151,18 +156,20 @@ def test_a_week_that_can_still_change_is_not_judged_the_settled_one_is(tiny_db: 
     row = weekly.build(tiny_db, catalog, _week(catalog), metrics=["sales_accept_rate"], ready=later).row(
         "sales_accept_rate"
     )
-    # W02 MQLs: L1 accepted, L2 rejected, L3 accepted, L4 accepted -> 3/4, green (>= 0.5).
-    assert (row.value, row.n, row.settled, row.period, row.status) == (0.75, 4, "2026-W02", "2026-W02", "green")
+    # W02 MQLs: L1 accepted, L2 rejected, L3 accepted, L4 accepted -> 3/4 >= 0.5, judged; on 4 leads
+    # its Wilson interval (30% to 95%) reaches below 50%, so near target within noise.
+    assert (row.value, row.n, row.settled, row.period, row.status) == (0.75, 4, "2026-W02", "2026-W02", "amber")
+    assert row.judgeable and row.within_noise
     # W03 so far: L5 accepted, L7 not yet -> 1/2, shown beside, never judged.
     assert row.provisional == 0.5 and row.trend[-1].provisional and not row.trend[-2].provisional
-    assert row.judgeable and row.flags == ()
+    assert row.judgeable and row.flags == ("within_noise",)
 
 
 def test_no_settled_week_in_reach_is_provisional_and_uncoloured(tiny_db: Database):
     catalog = _catalog(
         (
-            "    min_sample: 20\n    target: {green: 0.5, amber: 0.35}",
-            "    min_sample: 0\n    target: {green: 0.5, amber: 0.35}",
+            "    min_sample: 20\n    target: {green: 0.5, amber: 0.35, example: true}",
+            "    min_sample: 0\n    target: {green: 0.5, amber: 0.35, example: true}",
         ),
         ("    settles_after: 14 ", "    settles_after: 3000 "),
     )

@@ -210,8 +210,11 @@ def _metric(row: ScorecardRow, noted: Mapping[int, str], movement: Movement | No
     what moved and the sample."""
     label = row.label + (f"  (cohort of {row.cohort})" if row.cohort else "")
     value = format_value(row.value, row.format, locale=locale)
-    target = "" if row.target is None else ("≥ " if row.direction == "higher_is_better" else "≤ ") + (
-        format_value(row.target, row.format, locale=locale)
+    target = (
+        ""
+        if row.target is None
+        else ("≥ " if row.direction == "higher_is_better" else "≤ ")
+        + (format_value(row.target, row.format, locale=locale))
     )
     tone = change_tone(row)
     change = format_delta(row.delta, row.format, locale=locale)
@@ -227,8 +230,9 @@ def _metric(row: ScorecardRow, noted: Mapping[int, str], movement: Movement | No
         marks.text(_COLUMNS["owners"], y, owners_text(row.owners), size=11, color=MUTED)
         marks.text(_COLUMNS["value"], y, value, size=12, align="right", weight="bold")
         marks.text(_COLUMNS["target"], y, target, size=11, color=MUTED, align="right")
-        marks.text(_COLUMNS["change"], y, change, size=11, color=MUTED if tone == "none" else TONE_COLORS[tone],
-                   align="right")
+        marks.text(
+            _COLUMNS["change"], y, change, size=11, color=MUTED if tone == "none" else TONE_COLORS[tone], align="right"
+        )
         marks.dots.append({"x": _COLUMNS["status"] + 6, "y": y - 4, "color": STATUS_COLORS[row.status]})
         marks.text(_COLUMNS["status"] + 16, y, row.verdict, size=10, color=MUTED)
         spark = _spark(row, _COLUMNS["trend"], y - 4)
@@ -236,8 +240,15 @@ def _metric(row: ScorecardRow, noted: Mapping[int, str], movement: Movement | No
         marks.rings += [p for p in spark if p["i"] in noted]
         if moved is not None:
             marks.text(_MOVED_LEFT, y, moved, size=10, color=MUTED)
-        marks.text(_COLUMNS["n"], y, sample, size=10, color=INK if row.low_sample else MUTED,
-                   align="right", weight="bold" if row.low_sample else "normal")
+        marks.text(
+            _COLUMNS["n"],
+            y,
+            sample,
+            size=10,
+            color=INK if row.low_sample else MUTED,
+            align="right",
+            weight="bold" if row.low_sample else "normal",
+        )
 
     return _Block(_ROW, draw)
 
@@ -343,18 +354,30 @@ def _page(marks: _Marks, width: int, height: int) -> alt.LayerChart:
             )
         )
     if marks.dots:
-        layers.append(xy(alt.Chart(pd.DataFrame(marks.dots)).mark_circle(size=110, opacity=1).encode(
-            color=alt.Color("color:N", scale=None))))
+        layers.append(
+            xy(
+                alt.Chart(pd.DataFrame(marks.dots))
+                .mark_circle(size=110, opacity=1)
+                .encode(color=alt.Color("color:N", scale=None))
+            )
+        )
     if marks.sparks:
         spark_frame = pd.DataFrame(marks.sparks)
-        layers.append(xy(alt.Chart(spark_frame).mark_line(color=ACCENT, strokeWidth=1.5).encode(
-            detail="run:N", order="i:Q")))
+        layers.append(
+            xy(alt.Chart(spark_frame).mark_line(color=ACCENT, strokeWidth=1.5).encode(detail="run:N", order="i:Q"))
+        )
         marked = spark_frame[spark_frame["last"] | spark_frame["alone"]]
-        layers.append(xy(alt.Chart(marked).mark_circle(size=22, opacity=1).encode(
-            color=alt.Color("color:N", scale=None))))
+        layers.append(
+            xy(alt.Chart(marked).mark_circle(size=22, opacity=1).encode(color=alt.Color("color:N", scale=None)))
+        )
     if marks.rings:
-        layers.append(xy(alt.Chart(pd.DataFrame(marks.rings)).mark_point(
-            shape="circle", size=70, filled=False, strokeWidth=1.5, color=NOTE_COLOR)))
+        layers.append(
+            xy(
+                alt.Chart(pd.DataFrame(marks.rings)).mark_point(
+                    shape="circle", size=70, filled=False, strokeWidth=1.5, color=NOTE_COLOR
+                )
+            )
+        )
     return (
         alt.LayerChart(layer=layers)
         .properties(width=width, height=height, background="#ffffff", padding=12)

@@ -33,9 +33,7 @@ RULE: Final = "#e5e7eb"
 NOTE_COLOR: Final = "#7c3aed"
 """Violet: a week that carries a note (never a verdict colour)."""
 
-STATUS_COLORS: Final[Mapping[str, str]] = MappingProxyType(
-    {"green": GOOD, "amber": AMBER, "red": BAD, "none": NEUTRAL}
-)
+STATUS_COLORS: Final[Mapping[str, str]] = MappingProxyType({"green": GOOD, "amber": AMBER, "red": BAD, "none": NEUTRAL})
 """Scorecard status -> colour."""
 
 CATEGORY_COLORS: Final[tuple[str, ...]] = (
@@ -78,4 +76,3 @@ TONE_COLORS: Final[Mapping[str, str]] = MappingProxyType({"good": GOOD, "bad": B
 def change_color(row: ScorecardRow, compact: bool = False) -> str:
     """Green if last week's change went the metric's good way, red if the bad way, grey if none as shown."""
     return TONE_COLORS[change_tone(row, compact)]
-

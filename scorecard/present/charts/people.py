@@ -53,11 +53,7 @@ def attainment_chart(
             ],
         )
     )
-    quota = (
-        alt.Chart(pd.DataFrame({"x": [1.0]}))
-        .mark_rule(color=INK, strokeDash=[4, 3])
-        .encode(x="x:Q")
-    )
+    quota = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color=INK, strokeDash=[4, 3]).encode(x="x:Q")
     layers = [bars, quota] if title == "Quota attainment" else [bars]
     return localised(
         alt.LayerChart(layer=layers).properties(height=rows_height(len(frame), 22), autosize=FIT_WIDTH), locale=locale

@@ -34,9 +34,7 @@ def volume_quality_chart(
     panels = []
     for i, (column, title, unit) in enumerate(measures):
         data = frame.assign(
-            color=[
-                STATUS_COLORS[s] if s in ("green", "amber", "red") else ACCENT for s in frame[f"{column}_status"]
-            ],
+            color=[STATUS_COLORS[s] if s in ("green", "amber", "red") else ACCENT for s in frame[f"{column}_status"]],
             label=[labels[str(g)] for g in frame["group"]],
         )
         y_axis = alt.Axis(title=None, labels=i == 0, ticks=i == 0, labelLimit=0)
@@ -77,12 +75,19 @@ def cost_margin_chart(frame: pd.DataFrame, *, locale: Locale) -> alt.LayerChart:
         alt.Chart(data)
         .mark_circle(opacity=0.85, stroke="#ffffff", strokeWidth=0.8)
         .encode(
-            x=alt.X("margin_per_won_deal:Q", axis=axis("currency", "Margin per won deal", locale=locale),
-                    scale=alt.Scale(domain=[0, top])),
-            y=alt.Y("cost_per_won_deal:Q", axis=axis("currency", "Cost per won deal", locale=locale),
-                    scale=alt.Scale(domain=[0, top])),
-            size=alt.Size("won_deals:Q", title="Won deals", scale=alt.Scale(range=[30, 400]),
-                          legend=alt.Legend(orient="right")),
+            x=alt.X(
+                "margin_per_won_deal:Q",
+                axis=axis("currency", "Margin per won deal", locale=locale),
+                scale=alt.Scale(domain=[0, top]),
+            ),
+            y=alt.Y(
+                "cost_per_won_deal:Q",
+                axis=axis("currency", "Cost per won deal", locale=locale),
+                scale=alt.Scale(domain=[0, top]),
+            ),
+            size=alt.Size(
+                "won_deals:Q", title="Won deals", scale=alt.Scale(range=[30, 400]), legend=alt.Legend(orient="right")
+            ),
             color=alt.Color("color:N", scale=None),
             tooltip=[
                 alt.Tooltip("campaign:N", title="Campaign"),

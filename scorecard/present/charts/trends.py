@@ -68,12 +68,13 @@ def trend_chart(
     heading = alt.TitleParams("", anchor="end", fontSize=11, fontWeight="normal", color=GOOD)
     if target is not None:
         rule = pd.DataFrame({"target": [target], "text": [f"target {format_value(target, unit, locale=locale)}"]})
-        layers.append(
-            alt.Chart(rule).mark_rule(color=GOOD, strokeDash=[6, 4], strokeWidth=1.5).encode(y="target:Q")
-        )
+        layers.append(alt.Chart(rule).mark_rule(color=GOOD, strokeDash=[6, 4], strokeWidth=1.5).encode(y="target:Q"))
         heading = alt.TitleParams(
             f"- - - target {format_value(target, unit, locale=locale)}",
-            anchor="end", fontSize=11, fontWeight="normal", color=GOOD,
+            anchor="end",
+            fontSize=11,
+            fontWeight="normal",
+            color=GOOD,
         )
     return localised(alt.LayerChart(layer=layers).properties(height=height, title=heading), locale=locale)
 
@@ -268,8 +269,13 @@ def waterfall_chart(
     """
     data = frame.assign(
         color=[
-            ACCENT if kind != "driver" else (
-                NEUTRAL if not judged or amount == 0 else GOOD if (amount > 0) == (direction == "higher_is_better")
+            ACCENT
+            if kind != "driver"
+            else (
+                NEUTRAL
+                if not judged or amount == 0
+                else GOOD
+                if (amount > 0) == (direction == "higher_is_better")
                 else BAD
             )
             for kind, amount in zip(frame["kind"], frame["contribution"], strict=True)

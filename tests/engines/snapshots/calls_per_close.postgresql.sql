@@ -7,19 +7,24 @@ SELECT
   CAST(COALESCE(SUM(sides.num), 0) AS DOUBLE PRECISION) / CAST(NULLIF(CAST(SUM(sides.den) AS DOUBLE PRECISION), 0) AS DECIMAL) AS value,
   CAST(COALESCE(SUM(sides.num), 0) AS DOUBLE PRECISION) AS numerator,
   CAST(SUM(sides.den) AS DOUBLE PRECISION) AS denominator,
-  SUM(sides.den_n) AS n
+  SUM(sides.den_n) AS n,
+  CAST(SUM(sides.num_sq) AS DOUBLE PRECISION) AS num_sq,
+  CAST(SUM(sides.den_sq) AS DOUBLE PRECISION) AS den_sq
 FROM (
   SELECT
     num_side.period AS period,
     num_side.numerator AS num,
     CAST(NULL AS DOUBLE PRECISION) AS den,
     num_side.n AS num_n,
-    0 AS den_n
+    0 AS den_n,
+    CAST(num_side.sq AS DOUBLE PRECISION) AS num_sq,
+    CAST(NULL AS DOUBLE PRECISION) AS den_sq
   FROM (
     SELECT
       periods.period AS period,
       COUNT(*) AS numerator,
-      COUNT(*) AS n
+      COUNT(*) AS n,
+      COUNT(*) AS sq
     FROM activities AS activities
     LEFT OUTER JOIN opportunities AS opportunity
       ON opportunity.id = activities.opportunity_id
@@ -47,12 +52,15 @@ FROM (
     CAST(NULL AS DOUBLE PRECISION) AS num,
     den_side.numerator AS den,
     0 AS num_n,
-    den_side.n AS den_n
+    den_side.n AS den_n,
+    CAST(NULL AS DOUBLE PRECISION) AS num_sq,
+    CAST(den_side.sq AS DOUBLE PRECISION) AS den_sq
   FROM (
     SELECT
       periods.period AS period,
       COUNT(*) AS numerator,
-      COUNT(*) AS n
+      COUNT(*) AS n,
+      COUNT(*) AS sq
     FROM opportunities AS opportunities
     LEFT OUTER JOIN reps AS owner
       ON owner.id = opportunities.owner_rep_id

@@ -7,7 +7,9 @@ SELECT
   CAST(CAST(m.numerator AS DOUBLE PRECISION) / CAST(NULLIF(CAST(m.n AS DOUBLE PRECISION), 0) AS DECIMAL) AS DOUBLE PRECISION) AS value,
   CAST(m.numerator AS DOUBLE PRECISION) AS numerator,
   CAST(m.n AS DOUBLE PRECISION) AS denominator,
-  m.n
+  m.n,
+  CAST(m.sq AS DOUBLE PRECISION) AS num_sq,
+  CAST(m.n AS DOUBLE PRECISION) AS den_sq
 FROM (
   SELECT
     periods.period AS period,
@@ -27,7 +29,23 @@ FROM (
         ELSE 0
       END
     ) AS numerator,
-    COUNT(*) AS n
+    COUNT(*) AS n,
+    SUM(
+      CASE
+        WHEN (
+          opportunity.is_won
+          AND opportunity.closed_at >= leads.created_at
+          AND (
+            EXTRACT(EPOCH FROM (
+              CAST(opportunity.closed_at AS TIMESTAMP) - CAST(leads.created_at AS TIMESTAMP)
+            )) / 86400.0
+          ) <= 220
+          AND opportunity.closed_at < '2026-01-19 00:00:00'
+        )
+        THEN 1
+        ELSE 0
+      END
+    ) AS sq
   FROM leads AS leads
   LEFT OUTER JOIN reps AS owner
     ON owner.id = leads.owner_rep_id

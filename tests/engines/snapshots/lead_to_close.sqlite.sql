@@ -9,7 +9,9 @@ SELECT
   ) AS REAL) AS value,
   CAST(m.numerator AS REAL) AS numerator,
   CAST(m.n AS REAL) AS denominator,
-  m.n
+  m.n,
+  CAST(m.sq AS REAL) AS num_sq,
+  CAST(m.n AS REAL) AS den_sq
 FROM (
   SELECT
     periods.period AS period,
@@ -37,7 +39,31 @@ FROM (
         ELSE 0
       END
     ) AS numerator,
-    COUNT(*) AS n
+    COUNT(*) AS n,
+    SUM(
+      CASE
+        WHEN (
+          opportunity.is_won = 1
+          AND opportunity.closed_at >= leads.created_at
+          AND (
+            (
+              (
+                STRFTIME('%s', opportunity.closed_at) + (
+                  STRFTIME('%f', opportunity.closed_at) - STRFTIME('%S', opportunity.closed_at)
+                )
+              ) - (
+                STRFTIME('%s', leads.created_at) + (
+                  STRFTIME('%f', leads.created_at) - STRFTIME('%S', leads.created_at)
+                )
+              )
+            ) / 86400.0
+          ) <= 220
+          AND opportunity.closed_at < '2026-01-19 00:00:00.000000'
+        )
+        THEN 1
+        ELSE 0
+      END
+    ) AS sq
   FROM leads AS leads
   LEFT OUTER JOIN reps AS owner
     ON owner.id = leads.owner_rep_id

@@ -7,19 +7,24 @@ SELECT
   CAST(COALESCE(SUM(sides.num), 0) AS DOUBLE) / NULLIF(CAST(SUM(sides.den) AS DOUBLE), 0) AS value,
   CAST(COALESCE(SUM(sides.num), 0) AS DOUBLE) AS numerator,
   CAST(SUM(sides.den) AS DOUBLE) AS denominator,
-  SUM(sides.num_n) AS n
+  SUM(sides.num_n) AS n,
+  CAST(SUM(sides.num_sq) AS DOUBLE) AS num_sq,
+  CAST(SUM(sides.den_sq) AS DOUBLE) AS den_sq
 FROM (
   SELECT
     num_side.period AS period,
     num_side.numerator AS num,
     CAST(NULL AS DOUBLE) AS den,
     num_side.n AS num_n,
-    0 AS den_n
+    0 AS den_n,
+    CAST(num_side.sq AS DOUBLE) AS num_sq,
+    CAST(NULL AS DOUBLE) AS den_sq
   FROM (
     SELECT
       periods.period AS period,
       SUM(opportunities.amount) AS numerator,
-      COUNT(*) AS n
+      COUNT(*) AS n,
+      SUM(CAST(opportunities.amount AS DOUBLE) * CAST(opportunities.amount AS DOUBLE)) AS sq
     FROM opportunities AS opportunities
     LEFT OUTER JOIN reps AS owner
       ON owner.id = opportunities.owner_rep_id
@@ -40,7 +45,9 @@ FROM (
     CAST(NULL AS DOUBLE) AS num,
     den_side.numerator AS den,
     0 AS num_n,
-    den_side.n AS den_n
+    den_side.n AS den_n,
+    CAST(NULL AS DOUBLE) AS num_sq,
+    CAST(den_side.sq AS DOUBLE) AS den_sq
   FROM (
     SELECT
       periods.period AS period,
@@ -73,7 +80,62 @@ FROM (
           ) + 1
         )
       ) AS numerator,
-      COUNT(*) AS n
+      COUNT(*) AS n,
+      SUM(
+        CAST((
+          quotas.amount * (
+            (
+              (
+                EPOCH(
+                  CAST(CASE
+                    WHEN quotas.period_end IS NULL OR periods.p_last IS NULL
+                    THEN NULL
+                    ELSE LEAST(quotas.period_end, periods.p_last)
+                  END AS TIMESTAMP)
+                ) - EPOCH(
+                  CAST(CASE
+                    WHEN quotas.period_start IS NULL OR periods.p_first IS NULL
+                    THEN NULL
+                    ELSE GREATEST(quotas.period_start, periods.p_first)
+                  END AS TIMESTAMP)
+                )
+              ) / 86400.0
+            ) + 1
+          )
+        ) / (
+          (
+            (
+              EPOCH(CAST(quotas.period_end AS TIMESTAMP)) - EPOCH(CAST(quotas.period_start AS TIMESTAMP))
+            ) / 86400.0
+          ) + 1
+        ) AS DOUBLE) * CAST((
+          quotas.amount * (
+            (
+              (
+                EPOCH(
+                  CAST(CASE
+                    WHEN quotas.period_end IS NULL OR periods.p_last IS NULL
+                    THEN NULL
+                    ELSE LEAST(quotas.period_end, periods.p_last)
+                  END AS TIMESTAMP)
+                ) - EPOCH(
+                  CAST(CASE
+                    WHEN quotas.period_start IS NULL OR periods.p_first IS NULL
+                    THEN NULL
+                    ELSE GREATEST(quotas.period_start, periods.p_first)
+                  END AS TIMESTAMP)
+                )
+              ) / 86400.0
+            ) + 1
+          )
+        ) / (
+          (
+            (
+              EPOCH(CAST(quotas.period_end AS TIMESTAMP)) - EPOCH(CAST(quotas.period_start AS TIMESTAMP))
+            ) / 86400.0
+          ) + 1
+        ) AS DOUBLE)
+      ) AS sq
     FROM quotas AS quotas
     LEFT OUTER JOIN reps AS rep
       ON rep.id = quotas.rep_id

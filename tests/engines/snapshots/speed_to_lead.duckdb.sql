@@ -7,7 +7,9 @@ SELECT
   CAST(m.numerator AS DOUBLE) AS value,
   CAST(m.numerator AS DOUBLE) AS numerator,
   CAST(NULL AS DOUBLE) AS denominator,
-  m.n
+  m.n,
+  CAST(m.sq AS DOUBLE) AS num_sq,
+  CAST(NULL AS DOUBLE) AS den_sq
 FROM (
   SELECT
     periods.period AS period,
@@ -67,7 +69,8 @@ FROM (
           0
         )
       END
-    ) AS n
+    ) AS n,
+    CAST(NULL AS DOUBLE) AS sq
   FROM leads AS leads
   LEFT OUTER JOIN reps AS owner
     ON owner.id = leads.owner_rep_id

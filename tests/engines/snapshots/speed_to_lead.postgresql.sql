@@ -7,7 +7,9 @@ SELECT
   CAST(m.numerator AS DOUBLE PRECISION) AS value,
   CAST(m.numerator AS DOUBLE PRECISION) AS numerator,
   CAST(NULL AS DOUBLE PRECISION) AS denominator,
-  m.n
+  m.n,
+  CAST(m.sq AS DOUBLE PRECISION) AS num_sq,
+  CAST(NULL AS DOUBLE PRECISION) AS den_sq
 FROM (
   SELECT
     periods.period AS period,
@@ -47,7 +49,8 @@ FROM (
           0
         )
       END
-    ) AS n
+    ) AS n,
+    CAST(NULL AS DOUBLE PRECISION) AS sq
   FROM leads AS leads
   LEFT OUTER JOIN reps AS owner
     ON owner.id = leads.owner_rep_id

@@ -7,7 +7,9 @@ SELECT
   CAST(m.numerator AS REAL) AS value,
   CAST(m.numerator AS REAL) AS numerator,
   CAST(NULL AS REAL) AS denominator,
-  m.n
+  m.n,
+  CAST(m.sq AS REAL) AS num_sq,
+  CAST(NULL AS REAL) AS den_sq
 FROM (
   SELECT
     periods.period AS period,
@@ -47,7 +49,8 @@ FROM (
         ) * 24.0,
         0
       )
-    ) AS n
+    ) AS n,
+    CAST(NULL AS REAL) AS sq
   FROM leads AS leads
   LEFT OUTER JOIN reps AS owner
     ON owner.id = leads.owner_rep_id

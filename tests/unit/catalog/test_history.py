@@ -14,7 +14,7 @@ from scorecard.cli.main import main
 from scorecard.store.config import DEFAULT_METRICS
 
 ORIGINAL = DEFAULT_METRICS.read_text(encoding="utf-8")
-OLD_TARGET = "target: {green: 0.5, amber: 0.35}"
+OLD_TARGET = "target: {green: 0.5, amber: 0.35, example: true}"
 NEW_TARGET = "target: {green: 0.4, amber: 0.3}"
 
 

@@ -38,7 +38,7 @@ def test_validate_ok(capsys):  # type: ignore[no-untyped-def]
 def test_validate_reports_every_problem_one_per_line(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.yaml"
     text = DEFAULT_METRICS.read_text().replace("label: Leads created", "lable: Leads created", 1)
-    text = text.replace("target: {green: 0.5, amber: 0.35}", "target: {green: 0.3, amber: 0.35}")
+    text = text.replace("target: {green: 0.5, amber: 0.35, example: true}", "target: {green: 0.3, amber: 0.35}")
     bad.write_text(text)
     code, out, err = run(capsys, "validate", str(bad))
     lines = out.strip().splitlines()
