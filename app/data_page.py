@@ -224,6 +224,7 @@ def _readiness_after_import(db: Database) -> None:
     ready, total = report.scorecard_counts()
     missing = report.scorecard_missing()
     st.markdown(f"**Your data supports {ready} of {total} scorecard metrics.**")
+    _example_targets(report)
     if missing:
         with st.expander(f"What the other {len(missing)} need", expanded=True):
             st.markdown("\n".join(f"- **{plain(m.label)}**: {plain(m.reason)}" for m in missing))
@@ -272,6 +273,14 @@ def _readiness_of(db: Database, catalog: Catalog) -> Readiness:
     return _readiness(db, catalog, db.display(), db.data_version(), catalog.version)
 
 
+def _example_targets(report: Readiness) -> None:
+    """While the targets are the shipped examples: say so, and which, and how to make them your own."""
+    notice = report.example_notice()
+    if notice:
+        labels = ", ".join(plain(report.metrics[m].label) if m in report.metrics else m for m in report.example_targets)
+        st.warning(f"{plain(notice[0].upper() + notice[1:])}. Example targets: {labels}.", icon=":material/flag:")
+
+
 def _readiness_section(db: Database) -> None:
     """`python -m scorecard doctor` on the page: which metrics the data supports, and what the rest need."""
     catalog = context.catalog()
@@ -288,16 +297,23 @@ def _readiness_section(db: Database) -> None:
     (st.success if ready == total else st.warning)(
         f"Your data supports {ready} of {total} scorecard metrics.{others}", icon=":material/fact_check:"
     )
+    _example_targets(report)
     metrics, fill = frames.readiness_frames(report)
     missing = metrics[metrics["ready"] != "ready"]
     if len(missing):
-        st.dataframe(missing[["metric", "needs"]], hide_index=True, width="stretch",
-                     column_config={"metric": "Metric", "needs": st.column_config.TextColumn("What it needs")})
+        st.dataframe(
+            missing[["metric", "needs"]],
+            hide_index=True,
+            width="stretch",
+            column_config={"metric": "Metric", "needs": st.column_config.TextColumn("What it needs")},
+        )
     st.markdown("**How filled each column the metrics read is**")
     st.altair_chart(quality.fill_chart(fill), width="stretch")
     if report.data_end is not None:
-        st.caption(f"The data ends {report.data_end:%Y-%m-%d %H:%M} UTC; recent weeks of metrics that settle later "
-                   "are shown as provisional.")
+        st.caption(
+            f"The data ends {report.data_end:%Y-%m-%d %H:%M} UTC; recent weeks of metrics that settle later "
+            "are shown as provisional."
+        )
 
 
 # --- freshness and loads -------------------------------------------------------------------------------
@@ -317,13 +333,22 @@ def _status_section(db: Database) -> None:
     fresh = frames.freshness_frame(ingest.freshness(db))
     st.dataframe(
         frames.table_styler(
-            fresh, [("table", "Table", None), ("rows", "Rows", "count"), ("latest", "Latest", None),
-                    ("from", "Latest of", None)], locale=_locale(),
+            fresh,
+            [
+                ("table", "Table", None),
+                ("rows", "Rows", "count"),
+                ("latest", "Latest", None),
+                ("from", "Latest of", None),
+            ],
+            locale=_locale(),
         ),
         hide_index=True,
         placeholder=MISSING,
-        column_config={"Latest of": st.column_config.TextColumn("Latest of", help="The time column the latest "
-                                                                "value comes from; – : the table has no times")},
+        column_config={
+            "Latest of": st.column_config.TextColumn(
+                "Latest of", help="The time column the latest value comes from; – : the table has no times"
+            )
+        },
     )
     tables.frame_downloads(fresh, "freshness")
     st.subheader("Loads")
@@ -348,8 +373,15 @@ def _status_section(db: Database) -> None:
     st.dataframe(
         frames.table_styler(
             loads,
-            [("load", "Load", "rank"), ("when", "When (UTC)", None), ("kind", "Kind", None), ("user", "User", None),
-             ("files", "Files", None), ("accepted", "Accepted", "count"), ("quarantined", "Quarantined", "count")],
+            [
+                ("load", "Load", "rank"),
+                ("when", "When (UTC)", None),
+                ("kind", "Kind", None),
+                ("user", "User", None),
+                ("files", "Files", None),
+                ("accepted", "Accepted", "count"),
+                ("quarantined", "Quarantined", "count"),
+            ],
             locale=_locale(),
         ),
         hide_index=True,
@@ -357,8 +389,18 @@ def _status_section(db: Database) -> None:
     )
     tables.frame_downloads(
         pd.DataFrame(
-            [{"load": r.id, "when (UTC)": r.loaded_at, "kind": r.kind, "user": r.user, "files": ", ".join(r.files),
-              "accepted": r.accepted, "quarantined": r.quarantined} for r in history]  # fmt: skip
+            [
+                {
+                    "load": r.id,
+                    "when (UTC)": r.loaded_at,
+                    "kind": r.kind,
+                    "user": r.user,
+                    "files": ", ".join(r.files),
+                    "accepted": r.accepted,
+                    "quarantined": r.quarantined,
+                }
+                for r in history
+            ]  # fmt: skip
         ),
         "loads",
     )

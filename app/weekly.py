@@ -23,7 +23,7 @@ from scorecard.judge import drivers
 from scorecard.judge.weekly import TREND_WEEKS, Scorecard, ScorecardRow
 from scorecard.language import periods as cal
 from scorecard.language.formatting import format_delta, format_value
-from scorecard.present import frames, views
+from scorecard.present import frames, report, views
 from scorecard.present.charts import palette, trends
 from scorecard.present.pack import XLSX_MIME, WeeklyPack
 from scorecard.present.report import SECTIONS, row_notes
@@ -101,7 +101,7 @@ def render() -> None:
     scope = views.filters_text(filters, ctx.catalog)
     st.caption(
         f"Filters: {plain(scope)} · green, amber and red only where the data can support a verdict; "
-        "grey cards say why not"
+        "grey cards say why not · a change is coloured only when it is larger than chance gives at its volume"
     )
     _week_notes(ctx, card, found)
     if views.is_empty(card):
@@ -112,6 +112,7 @@ def render() -> None:
         )
         return
     _readiness_notice(card)
+    _example_targets_notice(card)
     _thin_slice_notice(card, window)
     # The cards first, each with a place for its "what moved" line: what moved reads every
     # metric again by the chosen dimension, so it is filled in once the cards are on screen.
@@ -153,6 +154,13 @@ def _readiness_notice(card: Scorecard) -> None:
         )
 
 
+def _example_targets_notice(card: Scorecard) -> None:
+    """Say at the top when the targets are the shipped examples, not ones the company set."""
+    notice = card.readiness.example_notice() if card.readiness is not None else None
+    if notice:
+        st.warning(plain(notice[0].upper() + notice[1:]) + ".", icon=":material/flag:")
+
+
 def _thin_slice_notice(card: Scorecard, window: str) -> None:
     """One week of one slice is often too thin to judge: offer a wider window instead of grey cards."""
     thin = [r for r in card.rows if "low_sample" in r.flags and "not_applicable" not in r.flags]
@@ -176,14 +184,42 @@ def _downloads(pack: WeeklyPack) -> None:
     """The meeting's files, from the same pack `scorecard send` mails (scorecard.present.pack)."""
     stem = pack.stem
     with st.container(horizontal=True, horizontal_alignment="right", gap="small"):
-        st.download_button("CSV", pack.csv(), f"{stem}.csv", "text/csv", on_click="ignore",
-                           icon=":material/table:", help="One row per metric, with its 12-week trend and notes")
-        st.download_button("XLSX", pack.xlsx, f"{stem}.xlsx", XLSX_MIME, on_click="ignore", icon=":material/grid_on:",
-                           help="One sheet per section with the 12 trend weeks as columns, what moved and notes")
-        st.download_button("PNG", pack.png, f"{stem}.png", "image/png", on_click="ignore",
-                           icon=":material/image:", help="The scorecard on one page, for slides")
-        st.download_button("PDF", pack.pdf, f"{stem}.pdf", "application/pdf", on_click="ignore",
-                           icon=":material/picture_as_pdf:", help="The scorecard on one page, for the meeting")
+        st.download_button(
+            "CSV",
+            pack.csv(),
+            f"{stem}.csv",
+            "text/csv",
+            on_click="ignore",
+            icon=":material/table:",
+            help="One row per metric, with its 12-week trend and notes",
+        )
+        st.download_button(
+            "XLSX",
+            pack.xlsx,
+            f"{stem}.xlsx",
+            XLSX_MIME,
+            on_click="ignore",
+            icon=":material/grid_on:",
+            help="One sheet per section with the 12 trend weeks as columns, what moved and notes",
+        )
+        st.download_button(
+            "PNG",
+            pack.png,
+            f"{stem}.png",
+            "image/png",
+            on_click="ignore",
+            icon=":material/image:",
+            help="The scorecard on one page, for slides",
+        )
+        st.download_button(
+            "PDF",
+            pack.pdf,
+            f"{stem}.pdf",
+            "application/pdf",
+            on_click="ignore",
+            icon=":material/picture_as_pdf:",
+            help="The scorecard on one page, for the meeting",
+        )
 
 
 def _section(
@@ -199,13 +235,16 @@ def _section(
     st.subheader(title, divider="gray")
     if note:
         st.caption(note)
-    per_row = cards_per_row(len(rows))
     slots = {}
-    for start in range(0, len(rows), per_row):
-        columns = st.columns(per_row)
-        for column, row in zip(columns, rows[start : start + per_row], strict=False):
-            with column:
-                slots[row.metric] = _card(row, ctx, week, filters, found)
+    for heading, members in views.period_groups(rows):
+        # Each group headed by the period its numbers cover, so nobody guesses which week a number is.
+        st.markdown(f":material/date_range: **{plain(heading)}**")
+        per_row = cards_per_row(len(members))
+        for start in range(0, len(members), per_row):
+            columns = st.columns(per_row)
+            for column, row in zip(columns, members[start : start + per_row], strict=False):
+                with column:
+                    slots[row.metric] = _card(row, ctx, week, filters, found)
     return slots
 
 
@@ -227,17 +266,25 @@ def _card(
     with st.container(border=True, height="stretch", gap="small"):
         owners = views.owners_text(row.owners)
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            st.badge(owners, color=chrome.OWNER_BADGE.get(owners, "gray"),
-                     help=views.accountability_text(row.owner or owners, row.contributors).capitalize())
             st.badge(
-                row.verdict,
+                owners,
+                color=chrome.OWNER_BADGE.get(owners, "gray"),
+                help=views.accountability_text(row.owner or owners, row.contributors).capitalize(),
+            )
+            interval = views.interval_text(row, locale=ctx.catalog.locale)
+            st.badge(
+                row.verdict + (", within noise" if row.within_noise else ""),
                 color=chrome.STATUS_BADGE[row.status],
                 icon=None if row.judgeable else ":material/block:",
-                help=plain(row.reason) if row.reason else None,
+                help=plain(" · ".join(t for t in (row.reason or "", interval) if t)) or None,
             )
             st.space("stretch")
-            if st.button(":material/info:", key=f"definition_{row.metric}", type="tertiary",
-                         help=f"Definition, YAML and SQL of {row.label}"):
+            if st.button(
+                ":material/info:",
+                key=f"definition_{row.metric}",
+                type="tertiary",
+                help=f"Definition, YAML and SQL of {row.label}",
+            ):
                 _definition_dialog(ctx, row.metric, week, filters)
         st.markdown(f"**{row.label}**", help=metric.description if metric is not None else None)
         locale = ctx.catalog.locale
@@ -257,6 +304,7 @@ def _card(
             marks = frames.noted_positions(row, found)
             st.vega_lite_chart(spec=trends.sparkline(trend, color=colour, notes=marks), width="stretch", height=56)
         facts = [
+            views.noise_text(row, locale=locale),
             views.target_text(row.target, row.format, row.direction, locale=locale),
             f"cohort of {row.cohort}" if row.cohort else "",
             f"{row.period}" if row.window != "week" and not row.settled and not row.cohort else "",
@@ -280,6 +328,10 @@ def _card(
                 "cohorts matured. "
                 "Not judged: it is a forecast, not a result."
             )
+        if row.whole is not None:
+            st.caption(f":material/flag: {plain(report.whole_text(row, locale=locale)).capitalize()}.")
+        for line in views.exception_lines(row, locale=locale):
+            st.caption(f":material/report: **Exception:** {plain(line)}, inside a total {row.verdict}.")
         if not row.judgeable and row.reason:
             st.caption(f":material/block: Not judged: {plain(row.reason.removeprefix('not judged: '))}.")
         slot = st.empty()
@@ -291,14 +343,21 @@ def _moved(row: ScorecardRow, ctx: context.Context, movement: drivers.Movement |
     """The change's two biggest drivers in one line, and the button to the full breakdown."""
     if movement is None or movement.change is None or movement.change == 0:
         return
+    if not row.significant:
+        return  # a change within its noise has no drivers worth naming
     if movement.decomposed:
         line = drivers.drivers_line(movement, row.format, locale=ctx.catalog.locale).split(": ", 1)[-1]
         text = f"By {ctx.catalog.dimensions[movement.dimension].label.lower()}: {plain(line)}"
     else:
         text = "Not split into drivers"
     st.caption(text, help=movement.reason if not movement.decomposed else None)
-    if st.button("What moved", icon=":material/waterfall_chart:", key=f"moved_{row.metric}", type="tertiary",
-                 help=f"What moved {row.label}: the full breakdown and a waterfall"):
+    if st.button(
+        "What moved",
+        icon=":material/waterfall_chart:",
+        key=f"moved_{row.metric}",
+        type="tertiary",
+        help=f"What moved {row.label}: the full breakdown and a waterfall",
+    ):
         _moved_dialog(ctx, row, movement)
 
 
@@ -321,8 +380,10 @@ def _week_notes(ctx: context.Context, card: Scorecard, found: Sequence[notes.Not
         if week_notes:
             with st.container(gap=None):
                 for note in week_notes:
-                    st.markdown(f":material/edit_note: **Week note:** {plain(note.text)} — "
-                                f"{plain(note.author)}, {note.created_at:%d %b %H:%M} UTC")
+                    st.markdown(
+                        f":material/edit_note: **Week note:** {plain(note.text)} — "
+                        f"{plain(note.author)}, {note.created_at:%d %b %H:%M} UTC"
+                    )
         st.space("stretch")
         if queries.may_add_notes():
             with st.popover("Add a note", icon=":material/edit_note:"):
@@ -332,16 +393,29 @@ def _week_notes(ctx: context.Context, card: Scorecard, found: Sequence[notes.Not
 def _note_form(ctx: context.Context, card: Scorecard) -> None:
     labels = {r.metric: r.label for r in card.rows}
     with st.form("add_note", clear_on_submit=True, border=False):
-        about = st.selectbox("About", [WHOLE_WEEK, *labels], format_func=lambda m: labels.get(m, m),
-                             help="A note on one metric's week, or on the week as a whole")
-        text = st.text_area(f"Note on {card.week.label}", max_chars=notes.MAX_LENGTH,
-                            placeholder="The Berlin trade show landed this week")
+        about = st.selectbox(
+            "About",
+            [WHOLE_WEEK, *labels],
+            format_func=lambda m: labels.get(m, m),
+            help="A note on one metric's week, or on the week as a whole",
+        )
+        text = st.text_area(
+            f"Note on {card.week.label}",
+            max_chars=notes.MAX_LENGTH,
+            placeholder="The Berlin trade show landed this week",
+        )
         submitted = st.form_submit_button("Add note", icon=":material/add:")
     if submitted:
         author = notes.default_author(queries.signed_in_user())
         try:
-            notes.add(ctx.db, ctx.catalog.metrics, card.week, text or "", metric=None if about == WHOLE_WEEK else about,
-                      author=author)
+            notes.add(
+                ctx.db,
+                ctx.catalog.metrics,
+                card.week,
+                text or "",
+                metric=None if about == WHOLE_WEEK else about,
+                author=author,
+            )
         except notes.NoteError as exc:
             st.error(f"The note was not added: {exc}")
             return
@@ -353,17 +427,20 @@ def _note_form(ctx: context.Context, card: Scorecard) -> None:
 def _moved_dialog(ctx: context.Context, row: ScorecardRow, movement: drivers.Movement) -> None:
     label = ctx.catalog.dimensions[movement.dimension].label
     locale = ctx.catalog.locale
-    st.markdown(f"**{row.label}**: {format_value(movement.before, row.format, locale=locale)} in "
-                f"{movement.before_period} → {format_value(movement.after, row.format, locale=locale)} in "
-                f"{movement.after_period} ({format_delta(movement.change, row.format, locale=locale)}), "
-                f"by {label.lower()}")
+    st.markdown(
+        f"**{row.label}**: {format_value(movement.before, row.format, locale=locale)} in "
+        f"{movement.before_period} → {format_value(movement.after, row.format, locale=locale)} in "
+        f"{movement.after_period} ({format_delta(movement.change, row.format, locale=locale)}), "
+        f"by {label.lower()}"
+    )
     if not movement.decomposed:
         st.info(f"Not split into drivers: {movement.reason}", icon=":material/info:")
         return
     judged = _judged(row)
     st.altair_chart(
-        trends.waterfall_chart(drivers.waterfall_frame(movement), unit=row.format, direction=row.direction,
-                               judged=judged, locale=locale),
+        trends.waterfall_chart(
+            drivers.waterfall_frame(movement), unit=row.format, direction=row.direction, judged=judged, locale=locale
+        ),
         width="stretch",
     )
     if movement.method == "shift-share":
@@ -372,8 +449,10 @@ def _moved_dialog(ctx: context.Context, row: ScorecardRow, movement: drivers.Mov
             "Midpoint shift-share: mix = Δshare × mean rate, rate = Δrate × mean share; they add up exactly."
         )
     if not judged:
-        st.caption("Drivers are grey: this metric's status cannot be judged this week (no target, too few rows "
-                   "or not available), so no move is called good or bad.")
+        st.caption(
+            "Drivers are grey: this metric's status cannot be judged this week (no target, too few rows "
+            "or not available), so no move is called good or bad."
+        )
     frame = drivers.slices_frame(movement)
     unit = row.format
     share = "percent"
@@ -420,5 +499,4 @@ CHANGE_COLOUR: Mapping[views.ChangeTone, chrome.Colour] = {"good": "green", "bad
 def _definition_dialog(
     ctx: context.Context, metric: str, week: cal.Period, filters: Mapping[str, Sequence[str]]
 ) -> None:
-    definitions.details(ctx.catalog, metric, views.scorecard_query(ctx.catalog, metric, week, filters),
-                        ctx.db.dialect)
+    definitions.details(ctx.catalog, metric, views.scorecard_query(ctx.catalog, metric, week, filters), ctx.db.dialect)

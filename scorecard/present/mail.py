@@ -25,7 +25,7 @@ from scorecard.judge.drivers import Movement, drivers_line
 from scorecard.judge.weekly import Scorecard, ScorecardRow, SliceException
 from scorecard.language.formatting import format_delta, format_value
 from scorecard.language.settings import Locale
-from scorecard.present.report import notes_text
+from scorecard.present.report import notes_text, whole_text
 from scorecard.store.notes import Note
 
 SMTP_ENV: Final = "SCORECARD_SMTP_URL"
@@ -211,7 +211,8 @@ def summary(
 def _row_text(row: ScorecardRow, locale: Locale) -> str:
     target = f" (target {format_value(row.target, row.format, locale=locale)})" if row.target is not None else ""
     noise = ", within noise" if row.within_noise else ""
-    return f"{row.label}: {format_value(row.value, row.format, locale=locale)}{target}{noise}"
+    whole = f"; {whole_text(row, locale=locale)}" if row.whole is not None else ""
+    return f"{row.label}: {format_value(row.value, row.format, locale=locale)}{target}{noise}{whole}"
 
 
 def exception_text(exception: SliceException, row: ScorecardRow, locale: Locale) -> str:

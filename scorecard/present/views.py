@@ -242,3 +242,62 @@ def yaml_block(text: str, line: int) -> str:
     while block and (not block[-1].strip() or block[-1].strip().startswith("#")):
         block.pop()
     return textwrap.dedent("\n".join(block))
+
+
+def noise_text(row: ScorecardRow, *, locale: Locale) -> str:
+    """What the change is worth, in words: "within noise (±45 at this volume)", "beyond noise", or ""."""
+    change = row.change
+    if change is None or row.delta is None:
+        return ""
+    if change.method == "always":
+        return "any change counts" if change.significant else ""
+    if change.significant:
+        return "beyond noise"
+    if change.margin is None:
+        return "change not judged: too few rows before or now to tell it from noise"
+    margin = format_value(change.margin, row.format, compact=True, locale=locale)
+    if row.format == "percent":
+        margin = format_delta(change.margin, row.format, compact=True, locale=locale).lstrip("+")
+    return f"within noise (±{margin} at this volume)"
+
+
+def interval_text(row: ScorecardRow, *, locale: Locale) -> str:
+    """The value's interval: "likely 13.4% to 24.1% (95%)", or "" without one."""
+    if row.interval is None or row.value is None:
+        return ""
+    low, high = (format_value(v, row.format, compact=True, locale=locale) for v in row.interval)
+    level = row.change.level if row.change is not None else 0.95
+    return f"likely {low} to {high} ({level:.0%})"
+
+
+def exception_lines(row: ScorecardRow, *, locale: Locale) -> list[str]:
+    """ "APAC 64.2 h, off target (n = 57)" for each red slice under a total that is not red."""
+    return [
+        f"{e.slice} {format_value(e.value, row.format, locale=locale)}, off target (n = {e.n:,})"
+        for e in row.exceptions
+    ]
+
+
+PERIOD_ORDER: Final = ("this week", "latest settled", "window", "cohort")
+
+
+def period_group(row: ScorecardRow) -> tuple[str, str]:
+    """Which period a row's number covers, as (kind, heading): this week, the latest settled week,
+    a longer window or month/quarter to date, or a cohort, each headed by its period."""
+    if row.cohort:
+        return "cohort", f"Cohort of {row.cohort}: leads that have had their full window"
+    if row.settled:
+        return "latest settled", f"Latest settled period: {row.settled} (the newer one can still change)"
+    if row.window != "week":
+        return "window", f"{cal.WINDOW_WORDS.get(row.window, row.window).capitalize()}: {row.period}"
+    return "this week", f"This week: {row.period}"
+
+
+def period_groups(rows: Sequence[ScorecardRow]) -> list[tuple[str, list[ScorecardRow]]]:
+    """Rows grouped by the period their number covers, in the order this week, latest settled,
+    longer windows, cohorts, each group headed by its period (rows keep their order within)."""
+    groups: dict[tuple[str, str], list[ScorecardRow]] = {}
+    for row in rows:
+        groups.setdefault(period_group(row), []).append(row)
+    ordered = sorted(groups.items(), key=lambda item: PERIOD_ORDER.index(item[0][0]))
+    return [(heading, members) for (_, heading), members in ordered]

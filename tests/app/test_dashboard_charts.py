@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from scorecard.judge.noise import Change
 from scorecard.judge.weekly import Scorecard, ScorecardRow, TrendPoint
 from scorecard.language import periods as cal
 from scorecard.language.formatting import DEFAULT_LOCALE as USD
@@ -247,11 +248,12 @@ def _card() -> Scorecard:
     trend = tuple(TrendPoint(f"2026-W{36 + i}", 10.0 + i, 40) for i in range(12))
 
     def row(metric: str, section: str, direction: str, delta: float, **extra: Any) -> ScorecardRow:
+        beyond = Change(delta, delta - 1.0, delta + 1.0, delta != 0, "order-statistic z")  # larger than its noise
         return ScorecardRow(
             metric=metric, label=metric.replace("_", " ").capitalize(), section=section,
             owners=("sales", "marketing"), format="hours", direction=direction, value=21.0, previous=21.0 - delta,
             delta=delta, target=8.0, n=40, low_sample=False, min_sample=20, trend=trend,
-            week="2026-W47", **{"status": "red", "judgeable": True, **extra},
+            week="2026-W47", **{"status": "red", "judgeable": True, "change": beyond, **extra},
         )
 
     rows = (
@@ -280,6 +282,19 @@ def test_scorecard_figure_colours_changes_by_direction() -> None:
     sparks = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
     assert len(rows_of(spec, sparks[0])) == 4 * 12
     assert sparks[0]["encoding"]["detail"]["field"] == "run"
+
+
+def test_scorecard_figure_greys_a_change_within_noise() -> None:
+    """The same -2.0 h that is green beyond its noise is grey, in the PNG/PDF figure as on the
+    cards, when its interval (here -6 h to +2 h) holds no change."""
+    card = _card()
+    quiet = dataclasses.replace(card.rows[0], change=Change(-2.0, -6.0, 2.0, False, "order-statistic z"))
+    spec = page.scorecard_figure(
+        dataclasses.replace(card, rows=(quiet, *card.rows[1:])), title="t", subtitle="s", locale=USD
+    ).to_dict()
+    texts = {r["text"]: r for layer in spec["layer"] if layer["mark"]["type"] == "text" for r in rows_of(spec, layer)}
+    assert texts["-2.0 h"]["color"] == palette.MUTED
+    assert texts["-5.0 h"]["color"] == palette.BAD  # the other rows keep their colour
 
 
 def test_scorecard_figure_breaks_a_trend_at_a_missing_week() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 
 import pandas as pd
@@ -267,6 +269,7 @@ def test_freshness_is_one_latest_stamp_per_table() -> None:
 
 
 def test_a_change_that_rounds_to_zero_is_neither_good_nor_bad() -> None:
+    from scorecard.judge.noise import Change
     from scorecard.judge.weekly import ScorecardRow
 
     def row(delta: float, unit: str = "hours") -> ScorecardRow:
@@ -274,12 +277,18 @@ def test_a_change_that_rounds_to_zero_is_neither_good_nor_bad() -> None:
             metric="speed_to_lead", label="Speed to lead", section="sales", owners=("sales",), format=unit,
             direction="lower_is_better", value=4.0, previous=4.0 - delta, delta=delta, target=8.0, status="green",
             n=40, low_sample=False, min_sample=20, trend=(), week="2026-W47", judgeable=True,
+            change=Change(delta, delta - 0.5, delta + 0.5, True, "order-statistic z"),  # beyond its noise
         )
 
     assert views.change_tone(row(0.0004)) == "none" and views.delta_text(row(0.0004), locale=USD) == "no change"
     assert views.change_tone(row(-1.0)) == "good" and views.delta_text(row(-1.0), locale=USD) == "-1.0 h"
     assert views.change_tone(row(1.0)) == "bad"
     assert views.delta_text(row(-280_638.0, "currency"), compact=True, locale=USD) == "-$280.6k"
+    # The same -1.0 h within its noise (its interval -3 h to +1 h holds no change) is neither.
+    quiet = dataclasses.replace(row(-1.0), change=Change(-1.0, -3.0, 1.0, False, "order-statistic z"))
+    assert views.change_tone(quiet) == "none" and quiet.improved is None
+    assert views.noise_text(quiet, locale=USD) == "within noise (±2.0 h at this volume)"
+    assert views.noise_text(row(-1.0), locale=USD) == "beyond noise"
 
 
 def test_ends_of_keeps_the_best_and_the_worst() -> None:

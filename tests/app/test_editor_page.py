@@ -200,13 +200,13 @@ def test_edit_one_metric_block_keeps_the_rest_of_the_file(open_page: PageRunner,
     ok(app.selectbox(key="editor_metric").select("win_rate").run())
     block = app.text_area(key="editor_block").value
     assert block is not None and block.startswith("  - name: win_rate\n")
-    assert "target: {green: 0.3, amber: 0.2}" in block
-    edit_block = block.replace("target: {green: 0.3, amber: 0.2}", "target: {green: 0.35, amber: 0.25}")
+    assert "target: {green: 0.3, amber: 0.2, example: true}" in block
+    edit_block = block.replace("target: {green: 0.3, amber: 0.2, example: true}", "target: {green: 0.35, amber: 0.25}")
     ok(app.text_area(key="editor_block").input(edit_block).run())
     assert any(e.startswith("**Win rate** (`win_rate`) · definition changed") for e in values(app, "markdown"))
     save(app, "win rate bar up")
     assert catalog.read_text() == original.replace(
-        "target: {green: 0.3, amber: 0.2}", "target: {green: 0.35, amber: 0.25}"
+        "target: {green: 0.3, amber: 0.2, example: true}", "target: {green: 0.35, amber: 0.25}"
     )
 
 

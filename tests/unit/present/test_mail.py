@@ -179,19 +179,27 @@ def test_send_delivers_summary_and_attachments(tiny_db: Path, plain_server: tupl
     # pipeline coverage (open at the end of W03 and expected to close in the next 91 days: O6 600, against
     # the quota of those days, 1500 a day until the quotas end on Mar 31, 72 days = 108000: 0.0056x, shown
     # as 0.01x, red against 3x). The other metrics are below their minimum sample.
-    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 2 off target"
+    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 0 near target, 2 off target"
     assert message["To"] == "exec@example.com, cfo@example.com"
     parts = _parts(message)
     assert sorted(parts) == ["body", "scorecard-2026-W03.csv", "scorecard-2026-W03.pdf", "scorecard-2026-W03.png"]
     body = parts["body"].get_payload(decode=True).decode().replace("\r\n", "\n")
     assert "On target (0):\n  (none)\n" in body
+    assert "Near target (0):\n  (none)\n" in body
+    # Quota attainment is judged on its pace; the quarter's whole quota is R1's and R2's Jan-Mar quotas,
+    # 90 days x 1500 = 135000, so 9000 is 6.7% of it, with 18 of the quarter's 90 days (20%) gone.
     assert (
-        "Off target (2):\n  - Quota attainment: 33.3% (target 100.0%)\n  - Pipeline coverage: 0.01x (target 3.00x)\n"
-        in body
+        "Off target (2):\n  - Quota attainment: 33.3% (target 100.0%); pace 33.3% (to date against the quota of the "
+        "days passed; judged); 6.7% of 2026-Q1's quota, with 20% of it gone\n"
+        "  - Pipeline coverage: 0.01x (target 3.00x)\n" in body
     )
-    # Bookings: won O1 1000 (NA) in W02; O2 5000 + O5 3000 (both EMEA) in W03.
-    assert "  * Bookings: $1,000 -> $8,000, +$7,000: EMEA +$8,000 (total), NA -$1,000 (total) (by region)" in body
-    assert "  ~ Win rate: only 3 deals in the week; at least 10 are needed to judge" in body
+    assert "Exceptions (0): red slices inside a total that is not red\n  (none)\n" in body
+    # Bookings: won O1 1000 (NA) in W02; O2 5000 + O5 3000 (both EMEA) in W03: +7000, but sums of a few
+    # deals are noisy: sd = sqrt(1000^2 + 5000^2 + 3000^2) = 5916, z = 1.18 < 1.96, so no mover.
+    assert "Biggest movers since the period before (changes larger than their noise):\n  (none: every change is " \
+        "within its noise)\n" in body
+    assert "* Bookings" not in body
+    assert "Not judged (19): 2 no target (Leads created, Bookings); 17 too few rows (MQL to opportunity" in body
     assert "Notes on 2026-W03\n  Bookings: Berlin trade show landed (ana, 2026-01-19 08:00 UTC)" in body
     assert "Open this view in the app: https://scorecard.example.com/?week=2026-W03&moved_by=region" in body
     assert parts["scorecard-2026-W03.pdf"].get_content_type() == "application/pdf"
@@ -215,7 +223,7 @@ def test_send_with_starttls_and_login(tiny_db: Path, tls_server: tuple[Inbox, in
     # The wrong password was refused (smtplib tries each mechanism the server offers), the right one taken.
     assert inbox.logins[-1] == ("ana", True) and set(inbox.logins[:-1]) == {("ana", False)}
     message = email.message_from_bytes(inbox.messages[0]["content"])
-    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 2 off target"
+    assert message["Subject"] == "Scorecard 2026-W03: 0 on target, 0 near target, 2 off target"
     # Without the certificate to trust, TLS fails and nothing is sent.
     untrusted = _send(tiny_db, *common[:-2], "--smtp", f"smtp://ana:s3cr%3At%40@127.0.0.1:{port}")
     assert untrusted.returncode == 1 and "TLS failed" in untrusted.stderr and len(inbox.messages) == 1
@@ -304,8 +312,6 @@ def test_a_euro_catalog_mails_euros(tiny_db: Path, tmp_path: Path):
                  env={"SCORECARD_MAIL_FROM": "bot@example.com"})  # fmt: skip
     assert done.returncode == 0, done.stderr
     body = _parts(email.message_from_bytes(out.read_bytes()))["body"].get_payload(decode=True).decode()
-    # Bookings: won O1 1000 in W02, O2 5000 + O5 3000 in W03 (as in the dollar test above).
-    assert "Bookings: 1.000\u00a0€ -> 8.000\u00a0€, +7.000\u00a0€" in body
     assert "$" not in body
     assert "Quota attainment: 33,3 % (target 100,0 %)" in body or "Quota attainment: 33,3% (target 100,0%)" in body
 
@@ -320,3 +326,81 @@ def test_a_euro_catalog_mails_euros(tiny_db: Path, tmp_path: Path):
     money = [text for text in texts if "€" in text or "$" in text]
     assert money and all("$" not in text for text in money), money
     assert "8.000\u00a0€" in texts  # bookings in W03
+
+
+def _every_state_card() -> Any:
+    """A week with one row in every state: on target, near target (and near within noise), off target,
+    a red slice under a green total, and rows not judged for different reasons."""
+    from scorecard.judge.noise import Change
+    from scorecard.judge.weekly import Scorecard, ScorecardRow, SliceException, TrendPoint
+    from scorecard.language.settings import Calendar
+
+    week = periods.parse_week(Calendar(), "2026-W49")
+
+    def row(metric: str, label: str, value: float, status: str, **extra: Any) -> ScorecardRow:
+        base: dict[str, Any] = dict(
+            metric=metric, label=label, section="sales", owners=("sales",), format="percent",
+            direction="higher_is_better", value=value, previous=value, delta=0.0, target=0.5, status=status, n=400,
+            low_sample=False, min_sample=20, trend=(), week="2026-W49", judgeable=status != "none",
+        )  # fmt: skip
+        return ScorecardRow(**{**base, **extra})
+
+    rows = (
+        row("follow_up_sla", "Follow-up within 24 h", 0.713, "green", target=0.7,
+            exceptions=(SliceException("region", "APAC", 0.036, "red", 28, (0.01, 0.18)),)),
+        row("sales_accept_rate", "Sales-accept rate", 0.386, "amber"),
+        row("discount_depth", "Discount depth", 0.118, "amber", target=0.12, flags=("within_noise",),
+            direction="lower_is_better"),
+        row("unworked_leads", "Unworked leads", 0.31, "red", target=0.1, direction="lower_is_better",
+            previous=0.2, delta=0.11, change=Change(0.11, 0.05, 0.17, True, "two-proportion z", z=3.6),
+            trend=(TrendPoint("2026-W48", 0.2, 400), TrendPoint("2026-W49", 0.31, 400)), period="2026-W49"),
+        row("win_rate", "Win rate", 0.24, "amber", target=0.3, previous=0.313, delta=-0.073,
+            change=Change(-0.073, -0.24, 0.1, False, "two-proportion z", z=-0.85),
+            trend=(TrendPoint("2026-W48", 0.313, 54), TrendPoint("2026-W49", 0.24, 54)), period="2026-W49"),
+        row("leads_created", "Leads created", 265, "none", target=None, judgeable=True, format="count",
+            flags=("no_target",)),
+        row("lead_to_close", "Lead-to-close (220 d)", 0.05, "none", flags=("few_events",),
+            reason="only 2 wins among 40 leads; at least 10 wins are needed to judge"),
+        row("channel_conflict_rate", "Channel conflict rate", 0.075, "none", flags=("example_target",),
+            reason="the target is an example"),
+    )  # fmt: skip
+    return Scorecard(week, {}, rows, "test")
+
+
+def test_the_email_carries_every_state() -> None:
+    """Every state reaches the inbox: greens, ambers (the misses an e-mail of greens and reds used to
+    drop), reds, the red slice a green total hides, only changes beyond their noise as movers, and one
+    line on what is not judged and why; the subject counts all three colours and the exceptions."""
+    from scorecard.language.formatting import DEFAULT_LOCALE
+
+    card = _every_state_card()
+    assert mail.subject(card, "all data") == (
+        "Scorecard 2026-W49: 1 on target, 3 near target, 1 off target, 1 exception"
+    )
+    body = mail.summary(card, scope="all data", locale=DEFAULT_LOCALE)
+    assert body == (
+        "Scorecard for week 2026-W49 (30 Nov to 06 Dec 2026)\n"
+        "Filters: all data\n"
+        "\n"
+        "On target (1):\n"
+        "  + Follow-up within 24 h: 71.3% (target 70.0%)\n"
+        "\n"
+        "Near target (3):\n"
+        "  ~ Sales-accept rate: 38.6% (target 50.0%)\n"
+        "  ~ Discount depth: 11.8% (target 12.0%), within noise\n"
+        "  ~ Win rate: 24.0% (target 30.0%)\n"
+        "\n"
+        "Off target (1):\n"
+        "  - Unworked leads: 31.0% (target 10.0%)\n"
+        "\n"
+        "Exceptions (1): red slices inside a total that is not red\n"
+        "  ! Follow-up within 24 h (on target overall): APAC 3.6%, off target (n = 28)\n"
+        "\n"
+        "Biggest movers since the period before (changes larger than their noise):\n"
+        "  * Unworked leads: 20.0% -> 31.0%, +11.0 pts\n"
+        "\n"
+        "Not judged (3): 1 no target (Leads created); 1 too few events (Lead-to-close (220 d)); "
+        "1 example target not confirmed (Channel conflict rate)\n"
+        "\n"
+        "Attached: the scorecard on one page (PDF and PNG) and as CSV, one row per metric with its trend.\n"
+    )
