@@ -44,7 +44,11 @@ BASE: Final = "editor_base"
 CONFLICT: Final = "editor_conflict"
 SAVED: Final = "editor_saved"
 WINDOW_WORDS: Final = {
-    "week": "week", "4w": "4 weeks", "13w": "13 weeks", "mtd": "month to date", "qtd": "quarter to date"
+    "week": "week",
+    "4w": "4 weeks",
+    "13w": "13 weeks",
+    "mtd": "month to date",
+    "qtd": "quarter to date",
 }
 WHOLE: Final = "Whole catalog"
 ONE: Final = "One metric"
@@ -221,6 +225,13 @@ def _form(draft: str, proposed: Catalog) -> None:
                 f"Amber when {better} than or equal to", value=fields.amber or 0.0, format="%g", key=f"amber_{name}"
             )
             st.caption(f"Values in the metric's own unit ({metric.format}; a percent is written 0.3 for 30%).")
+            example = fields.example and st.checkbox(
+                "Example target (shipped with the catalog, not yet ours)",
+                True,
+                key=f"example_{name}",
+                help="On imported data an example target judges nothing. Untick to confirm these thresholds as "
+                "your company's own (changing them confirms them too).",
+            )
             if st.form_submit_button("Apply to the YAML", icon=":material/input:"):
                 changed = yamledit.MetricFields(
                     label=label,
@@ -230,6 +241,7 @@ def _form(draft: str, proposed: Catalog) -> None:
                     green=float(green) if has_target else None,
                     amber=float(amber) if has_target else None,
                     window=str(window or "week"),
+                    example=bool(example),
                 )
                 st.session_state[DRAFT] = yamledit.set_metric_fields(draft, name, changed)
                 st.session_state.pop("editor_yaml", None)
@@ -310,9 +322,7 @@ def _previews(previews: list[preview.MetricPreview], proposed_locale: Locale) ->
 # --- save and conflicts ------------------------------------------------------------------------
 
 
-def _save(
-    history: History, base: str, draft: str, errors: list[Issue], failing: list[metric_tests.TestResult]
-) -> None:
+def _save(history: History, base: str, draft: str, errors: list[Issue], failing: list[metric_tests.TestResult]) -> None:
     st.markdown("#### Save")
     who = author()
     message = st.text_input(

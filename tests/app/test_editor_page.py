@@ -117,6 +117,20 @@ def test_form_writes_back_keeping_comments(open_page: PageRunner, catalog: Path)
     assert "# Metric tests: checks on the values" in draft  # comments kept
 
 
+def test_form_confirms_an_example_target(open_page: PageRunner, catalog: Path) -> None:
+    """Unticking "Example target" keeps the thresholds and takes the example mark off: the target is
+    the company's own from then on, and judges imported data."""
+    app = ok(open_page("definitions"))
+    original = catalog.read_text()
+    app.selectbox(key="form_metric").select("sales_accept_rate").run()
+    box = next(c for c in app.checkbox if c.label.startswith("Example target"))
+    assert box.value is True
+    box.uncheck()
+    ok(next(b for b in app.get("form_submit_button") if b.label == "Apply to the YAML").click().run())
+    draft = app.text_area(key="editor_yaml").value
+    assert draft == original.replace(OLD_TARGET, "target: {green: 0.5, amber: 0.35}")
+
+
 def test_conflict_keeps_my_text_and_shows_both_changes(open_page: PageRunner, catalog: Path) -> None:
     app = ok(open_page("definitions"))
     original = catalog.read_text()
@@ -236,7 +250,7 @@ def test_only_analysts_edit_and_a_save_records_the_signed_in_address(
 
     access = tmp_path / "access.yaml"
     access.write_text(
-        "users:\n  - {email: ana@example.com, role: analyst}\n  - {email: \"*@example.com\", role: executive}\n",
+        'users:\n  - {email: ana@example.com, role: analyst}\n  - {email: "*@example.com", role: executive}\n',
         encoding="utf-8",
     )
     monkeypatch.setenv("SCORECARD_ACCESS", str(access))

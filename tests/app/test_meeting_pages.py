@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scorecard.catalog.load import Catalog, load_catalog
-from scorecard.judge.coverage import coverage
 from scorecard.engine.runner import Runner
 from scorecard.judge import drivers, weekly
+from scorecard.judge.coverage import coverage
 from scorecard.language import periods
 from scorecard.language.formatting import DEFAULT_LOCALE as USD
 from scorecard.present.charts import palette, trends

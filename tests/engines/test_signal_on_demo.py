@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from statsmodels.stats.proportion import proportions_ztest
 from statsmodels.stats import rates
+from statsmodels.stats.proportion import proportions_ztest
 
 from scorecard.catalog.load import load_catalog
 from scorecard.judge import readiness, uncertainty, weekly

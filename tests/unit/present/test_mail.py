@@ -196,8 +196,10 @@ def test_send_delivers_summary_and_attachments(tiny_db: Path, plain_server: tupl
     assert "Exceptions (0): red slices inside a total that is not red\n  (none)\n" in body
     # Bookings: won O1 1000 (NA) in W02; O2 5000 + O5 3000 (both EMEA) in W03: +7000, but sums of a few
     # deals are noisy: sd = sqrt(1000^2 + 5000^2 + 3000^2) = 5916, z = 1.18 < 1.96, so no mover.
-    assert "Biggest movers since the period before (changes larger than their noise):\n  (none: every change is " \
+    assert (
+        "Biggest movers since the period before (changes larger than their noise):\n  (none: every change is "
         "within its noise)\n" in body
+    )
     assert "* Bookings" not in body
     assert "Not judged (19): 2 no target (Leads created, Bookings); 17 too few rows (MQL to opportunity" in body
     assert "Notes on 2026-W03\n  Bookings: Berlin trade show landed (ana, 2026-01-19 08:00 UTC)" in body
