@@ -236,10 +236,10 @@ def _section(
     if note:
         st.caption(note)
     slots = {}
+    per_row = cards_per_row(len(rows))  # one card width across the section's groups
     for heading, members in views.period_groups(rows):
         # Each group headed by the period its numbers cover, so nobody guesses which week a number is.
         st.markdown(f":material/date_range: **{plain(heading)}**")
-        per_row = cards_per_row(len(members))
         for start in range(0, len(members), per_row):
             columns = st.columns(per_row)
             for column, row in zip(columns, members[start : start + per_row], strict=False):
@@ -329,7 +329,8 @@ def _card(
                 "Not judged: it is a forecast, not a result."
             )
         if row.whole is not None:
-            st.caption(f":material/flag: {plain(report.whole_text(row, locale=locale)).capitalize()}.")
+            whole = plain(report.whole_text(row, locale=locale))
+            st.caption(f":material/flag: {whole[:1].upper()}{whole[1:]}.")
         for line in views.exception_lines(row, locale=locale):
             st.caption(f":material/report: **Exception:** {plain(line)}, inside a total {row.verdict}.")
         if not row.judgeable and row.reason:

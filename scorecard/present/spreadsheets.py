@@ -268,6 +268,8 @@ def _scorecard_row(
     trend = padding + known
     movement = (movements or {}).get(row.metric)
     moved = drivers_line(movement, row.format, locale=locale) if movement is not None and movement.decomposed else ""
+    if moved and row.delta is not None and not row.significant:
+        moved = "within noise"  # the same rule as the cards and the e-mail
     owners = "both" if set(row.owners) == {"sales", "marketing"} else "/".join(row.owners)
     return (
         row.label,

@@ -219,7 +219,9 @@ def _metric(row: ScorecardRow, noted: Mapping[int, str], movement: Movement | No
     tone = change_tone(row)
     change = format_delta(row.delta, row.format, locale=locale)
     moved = None
-    if movement is not None and movement.decomposed:
+    if movement is not None and movement.change and row.delta is not None and not row.significant:
+        moved = "within noise"  # the same rule as the cards: no drivers for a change chance can give
+    elif movement is not None and movement.decomposed:
         moved = drivers_line(movement, row.format, locale=locale)[:_MOVED_CHARS]
     elif movement is not None and movement.change:
         moved = "not split into drivers (see the app)"

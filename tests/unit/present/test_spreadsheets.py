@@ -108,7 +108,9 @@ def test_scorecard_workbook_cell_by_cell(make_db):
     # Won O1 1000 (NA) in W02; O2 5000 + O5 3000 (EMEA) in W03; nothing won before 2026.
     assert bookings[:10] == ["Bookings", "both", 8000, 1000, 7000, None, "none", 2, False, None]
     assert bookings[10:22] == [0] * 10 + [1000, 8000]
-    assert bookings[22] == "+$7,000: EMEA +$8,000 (total), NA -$1,000 (total)"
+    # +7000 on three deals is within noise (sd sqrt(1000^2 + 5000^2 + 3000^2) = 5916, z = 1.18):
+    # no drivers named, as on the cards and in the e-mail.
+    assert bookings[22] == "within noise"
     assert bookings[23] == "Two big EMEA wins | Holiday week"
     cells = rows["Bookings"]
     assert cells[2].number_format == '"$"#,##0' and cells[21].number_format == '"$"#,##0'
