@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 
 from scorecard.catalog import edit
@@ -159,16 +161,24 @@ def register_diff(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(handler=_diff)
 
 
-def _record(args: argparse.Namespace) -> int:
-    history = _history_of(args)
+@contextlib.contextmanager
+def _saving(history: History, fix: str) -> Iterator[None]:
+    """A save of the catalog as a command error: every problem of an invalid text on stderr, one per
+    line, then `fix`; a history refusal (conflict, no change) in its own words."""
     try:
-        version = history.record(args.message, author=args.author)
+        yield
     except InvalidCatalogError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
-        raise common.CommandError(f"{history.path} has problems; fix them before recording a version") from None
+        raise common.CommandError(f"{history.path} has problems; {fix}") from None
     except HistoryError as exc:
         raise common.CommandError(str(exc)) from None
+
+
+def _record(args: argparse.Namespace) -> int:
+    history = _history_of(args)
+    with _saving(history, "fix them before recording a version"):
+        version = history.record(args.message, author=args.author)
     print(f"{history.path}: recorded as {version.label} by {version.author}")
     return 0
 
@@ -257,20 +267,15 @@ def _targets(args: argparse.Namespace) -> int:
         raise common.CommandError("name the metrics whose targets to confirm, or give --all")
     try:
         confirmed = edit.confirm_targets(text, names)
+    except edit.EditError as exc:
+        raise common.CommandError(str(exc)) from None
+    with _saving(history, "fix them first"):
         version = history.save(
             confirmed,
             args.message or f"targets confirmed as the company's own: {', '.join(names)}",
             author=args.author,
             expected_hash=content_hash(text),
         )
-    except edit.EditError as exc:
-        raise common.CommandError(str(exc)) from None
-    except InvalidCatalogError as exc:
-        for issue in exc.issues:
-            print(issue, file=sys.stderr)
-        raise common.CommandError(f"{history.path} has problems; fix them first") from None
-    except HistoryError as exc:
-        raise common.CommandError(str(exc)) from None
     print(f"{history.path}: confirmed {len(names)} target(s) as {version.label}: {', '.join(names)}")
     return 0
 

@@ -14,7 +14,6 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 from statsmodels.stats.proportion import proportion_confint
@@ -26,16 +25,9 @@ from scorecard.language import periods
 from scorecard.store import model
 from scorecard.store.config import DEFAULT_METRICS
 from scorecard.store.db import Database, bulk_insert, create_schema, refresh_maintained
+from tests.fixtures import tiny
 
 DEALS = {"NA": (100, 60), "EMEA": (100, 60), "APAC": (30, 1)}  # region: (closed, won)
-
-
-def _frame(table: str, rows: list[dict[str, object]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    for column in model.TABLES[table].columns.keys():  # noqa: SIM118
-        if column not in frame.columns:
-            frame[column] = None
-    return frame[list(model.TABLES[table].c.keys())]
 
 
 def _deals() -> list[dict[str, object]]:
@@ -54,7 +46,7 @@ def _load(db: Database, kind: str | None) -> Database:
     """The deals, recorded as loaded by `kind` ("import", "demo") or by other means (None)."""
     with db.writer() as conn:
         create_schema(conn)
-        bulk_insert(conn, model.opportunities, _frame("opportunities", _deals()))
+        bulk_insert(conn, model.opportunities, tiny.frame_of("opportunities", _deals()))
         if kind is not None:
             conn.execute(sa.insert(model.loads).values(id=1, loaded_at=dt.datetime(2026, 1, 20), kind=kind))
         refresh_maintained(conn)

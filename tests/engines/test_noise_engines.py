@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 from statsmodels.stats import rates
@@ -46,6 +45,7 @@ from scorecard.sql.query import Query
 from scorecard.store import model
 from scorecard.store.db import Database, bulk_insert, create_schema, refresh_maintained
 from tests.conftest import ENGINES, new_database
+from tests.fixtures import tiny
 
 LEVEL = 0.95
 Z = float(stats.norm.ppf(0.5 + LEVEL / 2))  # 1.959964
@@ -233,12 +233,7 @@ def _load(db: Database) -> Database:
     with db.writer() as conn:
         create_schema(conn)
         for name, rows in ROWS.items():
-            table = model.TABLES[name]
-            frame = pd.DataFrame(rows)
-            for column in table.c.keys():  # noqa: SIM118
-                if column not in frame.columns:
-                    frame[column] = None
-            bulk_insert(conn, table, frame[list(table.c.keys())])
+            bulk_insert(conn, model.TABLES[name], tiny.frame_of(name, rows))
         refresh_maintained(conn)
     return db
 
