@@ -12,7 +12,7 @@ Definitions arrive parsed: nothing here parses text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
@@ -106,19 +106,33 @@ class Compiler:
 
     # sides -------------------------------------------------------------------------------
     def _side_select(self, side: Side, query: Query, periods: sa.CTE, ctx: Context) -> tuple[sa.Select[Any], list[str]]:
+        def columns(scope: Scope) -> list[ColumnElement[Any]]:
+            numerator, n, _, squares = self._aggregate(side, query, periods, scope)
+            return [numerator.label("numerator"), n.label("n"), squares.label("sq")]
+
+        return self._side_scan(side, query, periods, ctx, columns), [f"d_{name}" for name in query.group_by]
+
+    def _side_scan(
+        self,
+        side: Side,
+        query: Query,
+        periods: sa.CTE,
+        ctx: Context,
+        columns: Callable[[Scope], list[ColumnElement[Any]]],
+    ) -> sa.Select[Any]:
+        """One side's rows met with the periods, filtered and broken down, grouped by period and
+        breakdown: period, d_<dim>..., then `columns` (aggregates over the side's scope)."""
         scope = Scope(ctx, side.table)
         join_on, where = self._time_bounds(side, query, periods, scope)
         if side.filter:
             where.append(to_sql(side.filter, scope, condition=True))
         dims = self._breakdown(query, scope, where)
-        numerator, n, _, squares = self._aggregate(side, query, periods, scope)
-        statement = (
-            sa.select(periods.c.period, *dims, numerator.label("numerator"), n.label("n"), squares.label("sq"))
+        return (
+            sa.select(periods.c.period, *dims, *columns(scope))
             .select_from(scope.selectable().join(periods, join_on))
             .where(*where)
             .group_by(periods.c.period, *[d.element for d in dims])  # type: ignore[attr-defined]
         )
-        return statement, [f"d_{name}" for name in query.group_by]
 
     def _time_bounds(
         self, side: Side, query: Query, periods: sa.CTE, scope: Scope
@@ -356,23 +370,15 @@ class Compiler:
         (side,) = self.sides(metric)
         if side.agg != "percentile":
             raise CompileError(f"metric {metric.name}: order statistics need a median or percentile")
-        ctx = self._context()
         periods = periods_cte(query, side.time.ahead_days)
-        scope = Scope(ctx, side.table)
-        join_on, where = self._time_bounds(side, query, periods, scope)
-        if side.filter:
-            where.append(to_sql(side.filter, scope, condition=True))
-        dims = self._breakdown(query, scope, where)
-        columns = [
-            sa.cast(self._aggregate(replace(side, fraction=f), query, periods, scope)[0], sa.Double).label(f"q{i}")
-            for i, f in enumerate(fractions)
-        ]
-        return (
-            sa.select(periods.c.period, *dims, *columns)
-            .select_from(scope.selectable().join(periods, join_on))
-            .where(*where)
-            .group_by(periods.c.period, *[d.element for d in dims])  # type: ignore[attr-defined]
-        )
+
+        def columns(scope: Scope) -> list[ColumnElement[Any]]:
+            return [
+                sa.cast(self._aggregate(replace(side, fraction=f), query, periods, scope)[0], sa.Double).label(f"q{i}")
+                for i, f in enumerate(fractions)
+            ]
+
+        return self._side_scan(side, query, periods, self._context(), columns)
 
     def maturation(self, metric: CohortMetric, query: Query, max_weeks: int) -> sa.Select[Any]:
         """Cohort members counted by age in weeks and by weeks until the event (NULL: not reached).
