@@ -170,12 +170,7 @@ class Runner:
             raise MetricError(f"metric {metric.name}: a ranking is a table; use scorecard.ranking")
         if isinstance(metric, DerivedMetric):
             return self._derived(metric, query, conn)
-        statement = Compiler(self.catalog).compile(metric, query)
-        try:
-            rows = conn.execute(statement).mappings().all()
-        except sa.exc.DBAPIError as exc:
-            raise MetricError(f"metric {metric.name}: the database refused the query: {exc.orig}") from None
-        self.statements_run += 1
+        rows = self._execute(metric.name, Compiler(self.catalog).compile(metric, query), conn)
         frame = _frame(rows, query)
         if zero_when_empty(metric):
             frame = _complete(frame, query)
@@ -209,16 +204,22 @@ class Runner:
         """A median's or percentile's values at `fractions`, per period of `query` (no breakdown):
         the ends of its order-statistic interval (`scorecard.judge.noise`)."""
         statement = Compiler(self.catalog).order_statistics(self.catalog.metric(name), query, fractions)
+        if conn is None:
+            with self.db.engine().connect() as own:
+                rows = self._execute(name, statement, own)
+        else:
+            rows = self._execute(name, statement, conn)
+        columns = [f"q{i}" for i in range(len(fractions))]
+        return {_as_date(r["period"]): tuple(None if r[c] is None else float(r[c]) for c in columns) for r in rows}
+
+    def _execute(self, name: str, statement: sa.Select[Any], conn: sa.Connection) -> Sequence[sa.RowMapping]:
+        """Run one of a metric's statements (counted); a refusal becomes a MetricError naming the metric."""
         try:
-            if conn is None:
-                with self.db.engine().connect() as own:
-                    rows = own.execute(statement).all()
-            else:
-                rows = conn.execute(statement).all()
+            rows = conn.execute(statement).mappings().all()
         except sa.exc.DBAPIError as exc:
             raise MetricError(f"metric {name}: the database refused the query: {exc.orig}") from None
         self.statements_run += 1
-        return {_as_date(r[0]): tuple(None if v is None else float(v) for v in r[1:]) for r in rows}
+        return rows
 
     def supports(self, name: str, dimensions: Mapping[str, Any] | list[str]) -> str | None:
         """None if the metric can be filtered/broken down by these dimensions, else why not,
