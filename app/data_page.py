@@ -278,7 +278,7 @@ def _example_targets(report: Readiness) -> None:
     notice = report.example_notice()
     if notice:
         labels = ", ".join(plain(report.metrics[m].label) if m in report.metrics else m for m in report.example_targets)
-        st.warning(f"{plain(notice[0].upper() + notice[1:])}. Example targets: {labels}.", icon=":material/flag:")
+        st.warning(f"{plain(notice)} Example targets: {labels}.", icon=":material/flag:")
 
 
 def _readiness_section(db: Database) -> None:

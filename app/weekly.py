@@ -158,7 +158,7 @@ def _example_targets_notice(card: Scorecard) -> None:
     """Say at the top when the targets are the shipped examples, not ones the company set."""
     notice = card.readiness.example_notice() if card.readiness is not None else None
     if notice:
-        st.warning(plain(notice[0].upper() + notice[1:]) + ".", icon=":material/flag:")
+        st.warning(plain(notice), icon=":material/flag:")
 
 
 def _thin_slice_notice(card: Scorecard, window: str) -> None:

@@ -71,6 +71,16 @@ class Estimate:
             return None
         return (self.low, self.high)
 
+    @property
+    def share_events(self) -> float | None:
+        """The events a share's information is in (the wins of a lead-to-close); None for other kinds."""
+        return self.events if self.kind == "proportion" else None
+
+    @property
+    def status_interval(self) -> tuple[float, float] | None:
+        """The interval a status is read against: a count's is shown but does not soften its status."""
+        return None if self.kind == "count" else self.interval
+
     def straddles(self, threshold: float) -> bool:
         """True if the interval holds values on both sides of `threshold`."""
         return self.low is not None and self.high is not None and self.low < threshold < self.high
@@ -276,6 +286,6 @@ def change(current: Estimate, previous: Estimate, level: float = DEFAULT_LEVEL) 
                   if current.kind == "derived" else method, z, p, level)  # fmt: skip
 
 
-def always(current: Estimate | None, previous: Estimate | None, delta: float) -> Change:
+def always(delta: float) -> Change:
     """The change of a metric declared `change: always`: every move counts, no test."""
     return Change(delta, None, None, delta != 0, "always")

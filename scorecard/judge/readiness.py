@@ -155,12 +155,13 @@ class Readiness:
         return self.origin != "imported"
 
     def example_notice(self) -> str | None:
-        """What a page header, `doctor` and the Data page say while example targets judge nothing."""
+        """What a page header, `doctor` and the Data page say while the targets are examples: one
+        sentence (it starts with the count), or None on the demo or with no example target."""
         if self.origin == "demo" or not self.example_targets:
             return None
         count = len(self.example_targets)
         are = "s are" if count != 1 else " is"
-        fix = "confirm or replace them on the Definitions page or with `scorecard targets confirm`"
+        fix = "confirm or replace them on the Definitions page or with `scorecard targets confirm`."
         if self.examples_judge:
             return f"{count} target{are} still the examples shipped with the catalog, not ones your company set: {fix}"
         return f"{count} target{are} still the shipped examples and judge nothing on this imported data: {fix}"
@@ -390,6 +391,7 @@ def check(db: Database, catalog: Catalog, now: dt.datetime | None = None, cycles
             for requirement in requirements_of(catalog, metric):
                 if requirement not in held:
                     held[requirement] = _holds(conn, catalog, requirement)
+        origin = origin_of(conn)
     metrics: dict[str, MetricReadiness] = {}
     for name, metric in catalog.metrics.items():
         reasons: list[str] = []
@@ -424,21 +426,19 @@ def check(db: Database, catalog: Catalog, now: dt.datetime | None = None, cycles
                 if isinstance(metric, CohortMetric) and metrics[metric.name].ready:
                     measured.append(cycle_of(conn, catalog, metric, data_end))
     examples = tuple(name for name, m in catalog.metrics.items() if m.target is not None and m.target.example)
-    return Readiness(
-        profiles, metrics, data_end, cycles=tuple(measured), origin=origin_of(db), example_targets=examples
-    )
+    return Readiness(profiles, metrics, data_end, cycles=tuple(measured), origin=origin, example_targets=examples)
 
 
-def origin_of(db: Database) -> str:
-    """ "demo", "imported" or "unknown", from the latest recorded load."""
-    with db.engine().connect() as conn:
-        try:
-            kind = conn.execute(
-                sa.select(model.loads.c.kind).order_by(model.loads.c.id.desc()).limit(1)
-            ).scalar_one_or_none()
-        except sa.exc.DBAPIError:
-            conn.rollback()
-            return "unknown"
+def origin_of(conn: sa.Connection) -> str:
+    """ "demo", "imported" or "unknown", from the latest recorded load (last on `conn`: a database
+    without the load log rolls the connection back)."""
+    try:
+        kind = conn.execute(
+            sa.select(model.loads.c.kind).order_by(model.loads.c.id.desc()).limit(1)
+        ).scalar_one_or_none()
+    except sa.exc.DBAPIError:
+        conn.rollback()
+        return "unknown"
     return {"demo": "demo", "import": "imported"}.get(str(kind), "unknown") if kind else "unknown"
 
 

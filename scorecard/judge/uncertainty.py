@@ -10,7 +10,6 @@ ask the engine for the two order statistics at the ends of their interval.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,10 +163,3 @@ class Estimates:
             low, high = bounds if bounds else (None, None)
             return noise.percentile(value, n, low, high, level)
         return from_row(metric, row, level)
-
-
-def events_of(metric: MetricBase, estimate: noise.Estimate | None) -> float | None:
-    """The events a rate's information is in (wins of a lead-to-close), where the metric counts them."""
-    if estimate is None or estimate.kind != "proportion" or estimate.events is None:
-        return None
-    return estimate.events if not math.isnan(estimate.events) else None

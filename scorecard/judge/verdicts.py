@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scorecard.catalog.load import Catalog
-from scorecard.judge import readiness
+from scorecard.judge import noise, readiness
 from scorecard.judge.readiness import Readiness
 from scorecard.language import formatting, words
 from scorecard.language import periods as cal
@@ -111,19 +111,21 @@ def verdict(
     *,
     unsupported: str | None = None,
     provisional: bool | None = None,
-    interval: tuple[float, float] | None = None,
-    events: float | None = None,
+    estimate: noise.Estimate | None = None,
 ) -> Verdict:
     """The one rule every surface uses: green, amber or red only when the metric's inputs are
     in the data, the sample is at least `min_sample` (and its events at least `min_events`), the
     period has settled, the filters apply and the target is one the company set (an example
     target judges only the demo); otherwise status "none" with flags and a reason.
 
-    With `interval`, a value is green or red only when its whole interval is: one whose interval
-    reaches across a threshold reads amber, "near target, within noise" (flag `within_noise`).
+    With the value's `estimate`, a share's events are held to `min_events`, and a value is green or
+    red only when its whole interval is: one whose interval reaches across a threshold reads amber,
+    "near target, within noise" (flag `within_noise`).
     `provisional` defaults to: the period ended less than `settles_after` days before the data ends.
     """
     thresholds = target_for(metric.target, period, {k: tuple(v) for k, v in filters.items()})
+    interval = estimate.status_interval if estimate is not None else None
+    events = estimate.share_events if estimate is not None else None
     flags: list[str] = [] if thresholds else ["no_target"]
     reasons: list[str] = []
     if unsupported:

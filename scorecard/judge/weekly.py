@@ -371,10 +371,9 @@ def _row(
         estimates.of(metric.name, query, query.periods[index - 1].first)
         if index > 0 and previous.value is not None else None
     )  # fmt: skip
-    events = uncertainty.events_of(metric, estimate)
     judged = verdict(
         catalog, metric, current.value, current.n, judged_period, filters, ready, kind, provisional=not settled,
-        interval=estimate.interval if estimate is not None and estimate.kind != "count" else None, events=events,
+        estimate=estimate,
     )  # fmt: skip
     projected = None
     if isinstance(metric, CohortMetric) and judged.flags != ("no_input",) and "no_input" not in judged.flags:
@@ -397,7 +396,7 @@ def _row(
         projection=projected,
         change=change_of(metric, delta, estimate, before, previous.n),
         interval=estimate.interval if estimate is not None else None,
-        events=events,
+        events=estimate.share_events if estimate is not None else None,
         whole=_whole(runner, catalog, metric, judged_period, kind, filters, query, current, conn),
     )
 
@@ -415,11 +414,11 @@ def change_of(
     if delta is None:
         return None
     if metric.change == "always":
-        return noise.always(current, previous, delta)
+        return noise.always(delta)
     kind = uncertainty.kind_of(metric) or "ratio"
     method = noise.METHODS[kind]
     too_few = previous_n < metric.min_sample or (
-        metric.min_events and (uncertainty.events_of(metric, previous) or 0) < metric.min_events
+        metric.min_events and previous is not None and (previous.share_events or 0) < metric.min_events
     )
     if current is None or previous is None or too_few:
         return noise.Change(delta, None, None, False, method)
@@ -502,7 +501,6 @@ def _with_exceptions(
         except (MetricError, CompileError):
             out.append(row)
             continue
-        thresholds = target_for(metric.target, period, filters)
         kind = uncertainty.kind_of(metric)
         for record in frame.to_dict("records"):
             name, value = record.get(f"d_{dimension}"), _number(record.get("value"))
@@ -510,7 +508,7 @@ def _with_exceptions(
             if (
                 name is None
                 or value is None
-                or status_of(value, target_for(metric.target, period, scoped) or thresholds, metric.direction) != "red"
+                or status_of(value, target_for(metric.target, period, scoped), metric.direction) != "red"
             ):
                 continue  # fmt: skip
             if kind in ("percentile", "derived"):
@@ -520,8 +518,7 @@ def _with_exceptions(
                 estimate = uncertainty.from_row(metric, record, estimates.level(metric))
             judged = verdict(
                 catalog, metric, value, int(record.get("n") or 0), period, scoped, ready, row.window,
-                provisional=False, interval=estimate.interval if estimate is not None and estimate.kind != "count"
-                else None, events=uncertainty.events_of(metric, estimate),
+                provisional=False, estimate=estimate,
             )  # fmt: skip
             if judged.judgeable and judged.status == "red":
                 found.append(SliceException(dimension, str(name), value, "red", int(record.get("n") or 0),

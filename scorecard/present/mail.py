@@ -22,10 +22,11 @@ from email.utils import formatdate, make_msgid
 from typing import Final, Literal
 
 from scorecard.judge.drivers import Movement, drivers_line
-from scorecard.judge.weekly import Scorecard, ScorecardRow, SliceException
+from scorecard.judge.weekly import Scorecard, ScorecardRow
 from scorecard.language.formatting import format_delta, format_value
 from scorecard.language.settings import Locale
 from scorecard.present.report import notes_text, whole_text
+from scorecard.present.views import exception_lines
 from scorecard.store.notes import Note
 
 SMTP_ENV: Final = "SCORECARD_SMTP_URL"
@@ -177,7 +178,7 @@ def summary(
     hidden = [r for r in card.rows if _judged(r) and r.exceptions]
     lines.append(f"Exceptions ({sum(len(r.exceptions) for r in hidden)}): red slices inside a total that is not red")
     for row in hidden:
-        lines += [f"  ! {row.label} ({row.verdict} overall): {exception_text(e, row, locale)}" for e in row.exceptions]
+        lines += [f"  ! {row.label} ({row.verdict} overall): {line}" for line in exception_lines(row, locale=locale)]
     if not hidden:
         lines.append("  (none)")
     lines.append("")
@@ -213,12 +214,6 @@ def _row_text(row: ScorecardRow, locale: Locale) -> str:
     noise = ", within noise" if row.within_noise else ""
     whole = f"; {whole_text(row, locale=locale)}" if row.whole is not None else ""
     return f"{row.label}: {format_value(row.value, row.format, locale=locale)}{target}{noise}{whole}"
-
-
-def exception_text(exception: SliceException, row: ScorecardRow, locale: Locale) -> str:
-    """ "APAC 64.2 h, off target (n = 57)"."""
-    value = format_value(exception.value, row.format, locale=locale)
-    return f"{exception.slice} {value}, off target (n = {exception.n:,})"
 
 
 NOT_JUDGED_WHY: Final = {

@@ -286,7 +286,7 @@ def readiness_table(report: Readiness) -> str:
     lines = [report.summary().capitalize() + ".", ""]
     notice = report.example_notice()
     if notice:
-        lines += [f"Targets: {notice[0].upper()}{notice[1:]}.", "  " + ", ".join(report.example_targets), ""]
+        lines += [f"Targets: {notice}", "  " + ", ".join(report.example_targets), ""]
     width = max((len(m.label) for m in report.metrics.values()), default=10)
     lines.append("Metrics")
     for m in report.metrics.values():

@@ -407,7 +407,7 @@ def test_derived_change_is_z_on_delta_method_se(a2: float, significant: bool) ->
 # ------------------------------------------------------------------------- always / json
 @pytest.mark.parametrize(("delta", "significant"), [(1.0, True), (-0.001, True), (0.0, False)])
 def test_always_counts_every_move(delta: float, significant: bool) -> None:
-    change = noise.always(noise.count(3), noise.count(3), delta)
+    change = noise.always(delta)
     assert change.significant is significant
     assert change.delta == delta
     assert change.method == "always"
